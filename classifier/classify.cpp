@@ -1,0 +1,322 @@
+// See classify.hpp. Compilation: every rule's phrases (escaped literals) and regexes join one
+// RE2::Set; a rule remembers which set entries are its own. Classification: one RE2 set match
+// over the diagnostic gives the entries that hit; the candidate rules are those entries' rules
+// plus the rules with no text condition; the first candidate in priority order whose other
+// conditions (status, reply code, command, remote host) hold decides.
+#include "classifier/classify.hpp"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace bounced::classifier {
+
+namespace {
+
+// Only this much of a diagnostic is matched: reasons are stated at the start, and the bound
+// keeps classification time independent of what a hostile bounce quotes.
+constexpr std::size_t max_diagnostic_bytes = 8192;
+
+enum class hardness { always, permanent, never };
+
+struct reason_info {
+  std::string category;
+  hardness hard = hardness::never;
+  std::string code;  // pseudo status detail, "911" -> x.0.911
+  bool failure = true;
+};
+
+struct rule {
+  std::string id;
+  std::string reason;
+  std::vector<std::string> status;   // prefixes
+  std::vector<std::string> reply;    // prefixes
+  std::vector<std::string> command;  // exact, upper case
+  std::vector<std::string> rhost;    // suffixes, lower case
+  std::vector<std::string> hint;     // decoder hints
+  std::vector<std::string> action;   // DSN actions
+  bool has_text = false;
+  std::string category;              // override
+  std::optional<bool> hard;          // override
+};
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+// A code pattern is a whole code ("5.1.1", "550") or a prefix ending in '*' ("5.1.*", "4*").
+bool code_matches(const std::vector<std::string>& patterns, std::string_view value) {
+  if (patterns.empty()) return true;
+  for (const auto& p : patterns) {
+    if (!p.empty() && p.back() == '*') {
+      const std::string_view prefix(p.data(), p.size() - 1);
+      if (value.size() >= prefix.size() && value.substr(0, prefix.size()) == prefix && !value.empty()) return true;
+    } else if (value == p) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool suffix_any(const std::vector<std::string>& suffixes, std::string_view host) {
+  if (suffixes.empty()) return true;
+  for (const auto& s : suffixes)
+    if (host.size() >= s.size() && host.substr(host.size() - s.size()) == s &&
+        (host.size() == s.size() || host[host.size() - s.size() - 1] == '.' || s.front() == '.'))
+      return true;
+  return false;
+}
+
+bool equal_any(const std::vector<std::string>& values, std::string_view value) {
+  if (values.empty()) return true;
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+}  // namespace
+
+std::string rule_error::to_string() const {
+  std::string out = source;
+  if (line) out += ":" + std::to_string(line);
+  out += ": " + message;
+  return out;
+}
+
+struct rule_set::impl {
+  std::map<std::string, reason_info> reasons;
+  std::vector<rule> rules;                  // in priority order
+  std::vector<std::size_t> entry_rule;      // RE2 set entry -> rule index
+  std::vector<std::size_t> textless_rules;  // rules with no phrase or regex, in order
+  std::size_t user_rules = 0;               // rules [0, user_rules) came from the user
+  std::unique_ptr<RE2::Set> set;
+
+  verdict make(const rule& r, const input& in) const;
+};
+
+namespace {
+
+std::vector<std::string> strings_of(const toml::node_view<const toml::node>& node, const std::string& source,
+                                    std::string_view key, std::optional<rule_error>& err) {
+  std::vector<std::string> out;
+  if (!node) return out;
+  if (auto s = node.value<std::string>()) {
+    out.push_back(*s);
+    return out;
+  }
+  const toml::array* arr = node.as_array();
+  if (!arr) {
+    err = rule_error{source, node.node()->source().begin.line, std::string(key) + " must be a string or an array of strings"};
+    return out;
+  }
+  for (const auto& el : *arr) {
+    if (auto s = el.value<std::string>()) out.push_back(*s);
+    else err = rule_error{source, el.source().begin.line, std::string(key) + " must hold strings only"};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_source>& user_sources) {
+  auto p = std::make_unique<impl>();
+  RE2::Options options;
+  options.set_case_sensitive(false);
+  options.set_log_errors(false);
+  options.set_max_mem(256 << 20);
+  p->set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+
+  // Sources in priority order: the user's first, then the shipped ones.
+  std::vector<const rule_source*> sources;
+  for (const auto& s : user_sources) sources.push_back(&s);
+  std::vector<const rule_source*> shipped;
+  for (const auto& s : shipped_rules()) shipped.push_back(&s);
+
+  // The reason table comes from the shipped reasons.toml (a user file may add reasons).
+  std::vector<std::string> order;
+  for (const rule_source* src : shipped) {
+    if (src->name != "reasons.toml") continue;
+    toml::table t;
+    try {
+      t = toml::parse(src->text, src->name);
+    } catch (const toml::parse_error& e) {
+      return rule_error{"shipped:" + src->name, e.source().begin.line, std::string(e.description())};
+    }
+    if (const toml::table* reasons = t["reason"].as_table()) {
+      for (const auto& [key, value] : *reasons) {
+        const toml::table* info = value.as_table();
+        if (!info) continue;
+        reason_info ri;
+        ri.category = (*info)["category"].value_or(std::string());
+        const std::string hard = (*info)["hard"].value_or(std::string("never"));
+        ri.hard = hard == "always" ? hardness::always : hard == "permanent" ? hardness::permanent : hardness::never;
+        ri.code = (*info)["code"].value_or(std::string());
+        ri.failure = (*info)["failure"].value_or(true);
+        p->reasons[std::string(key.str())] = ri;
+      }
+    }
+    if (const toml::array* o = t["order"].as_array())
+      for (const auto& el : *o)
+        if (auto s = el.value<std::string>()) order.push_back(*s);
+  }
+  // Shipped rule files: the reason files in the table's order, then status.toml (fallbacks).
+  std::vector<const rule_source*> ordered;
+  for (const auto& reason : order)
+    for (const rule_source* src : shipped)
+      if (src->name == reason + ".toml") ordered.push_back(src);
+  for (const rule_source* src : shipped)
+    if (src->name != "reasons.toml" && std::find(ordered.begin(), ordered.end(), src) == ordered.end() &&
+        src->name != "status.toml")
+      ordered.push_back(src);
+  for (const rule_source* src : shipped)
+    if (src->name == "status.toml") ordered.push_back(src);
+  const std::size_t user_count = sources.size();
+  for (const rule_source* src : ordered) sources.push_back(src);
+
+  for (std::size_t si = 0; si < sources.size(); ++si) {
+    const rule_source& src = *sources[si];
+    if (si == user_count) p->user_rules = p->rules.size();
+    const std::string label = si < user_count ? src.name : "shipped:" + src.name;
+    toml::table t;
+    try {
+      t = toml::parse(src.text, src.name);
+    } catch (const toml::parse_error& e) {
+      return rule_error{label, e.source().begin.line, std::string(e.description())};
+    }
+    const std::string file_reason = t["reason"].value_or(std::string());
+    const toml::array* rules = t["rule"].as_array();
+    if (!rules) {
+      if (t.contains("rule")) return rule_error{label, t["rule"].node()->source().begin.line, "rule must be an array of tables ([[rule]])"};
+      continue;
+    }
+    for (const auto& el : *rules) {
+      const toml::table* rt = el.as_table();
+      const std::size_t line = el.source().begin.line;
+      if (!rt) return rule_error{label, line, "each [[rule]] must be a table"};
+      rule r;
+      r.reason = (*rt)["reason"].value_or(file_reason);
+      r.id = (*rt)["id"].value_or(std::string());
+      if (r.id.empty()) r.id = src.name + ":" + std::to_string(line);
+      if (r.reason.empty()) return rule_error{label, line, "rule " + r.id + " names no reason"};
+      if (!p->reasons.count(r.reason)) return rule_error{label, line, "rule " + r.id + ": unknown reason \"" + r.reason + "\""};
+      std::optional<rule_error> err;
+      auto view = toml::node_view<const toml::node>(rt);
+      const auto phrases = strings_of(view["phrases"], label, "phrases", err);
+      const auto regexes = strings_of(view["regex"], label, "regex", err);
+      r.status = strings_of(view["status"], label, "status", err);
+      r.reply = strings_of(view["reply"], label, "reply", err);
+      r.command = strings_of(view["command"], label, "command", err);
+      r.rhost = strings_of(view["rhost"], label, "rhost", err);
+      r.hint = strings_of(view["hint"], label, "hint", err);
+      r.action = strings_of(view["action"], label, "action", err);
+      if (err) return *err;
+      for (auto& h : r.rhost) h = to_lower(h);
+      for (auto& c : r.command)
+        for (char& ch : c) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
+      if (auto c = (*rt)["category"].value<std::string>()) r.category = *c;
+      if (auto h = (*rt)["hard"].value<bool>()) r.hard = *h;
+      const std::size_t index = p->rules.size();
+      auto add_pattern = [&](const std::string& pattern, bool literal) -> std::optional<rule_error> {
+        std::string error;
+        const int entry = p->set->Add(literal ? RE2::QuoteMeta(pattern) : pattern, &error);
+        if (entry < 0) return rule_error{label, line, "rule " + r.id + ": bad regex \"" + pattern + "\": " + error};
+        p->entry_rule.push_back(index);
+        return std::nullopt;
+      };
+      for (const auto& ph : phrases)
+        if (auto e = add_pattern(ph, true)) return *e;
+      for (const auto& rx : regexes)
+        if (auto e = add_pattern(rx, false)) return *e;
+      r.has_text = !phrases.empty() || !regexes.empty();
+      if (!r.has_text) p->textless_rules.push_back(index);
+      p->rules.push_back(std::move(r));
+    }
+  }
+  if (user_count == sources.size()) p->user_rules = p->rules.size();
+  if (!p->set->Compile()) return rule_error{"rules", 0, "the rule patterns do not compile into one set (too large)"};
+  return rule_set(std::move(p));
+}
+
+std::variant<rule_set, rule_error> rule_set::load(const std::vector<std::string>& user_files) {
+  std::vector<rule_source> sources;
+  for (const auto& path : user_files) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return rule_error{path, 0, "cannot read the rule file"};
+    std::stringstream ss;
+    ss << f.rdbuf();
+    sources.push_back({path, ss.str()});
+  }
+  return compile(sources);
+}
+
+rule_set::rule_set(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+rule_set::rule_set(rule_set&&) noexcept = default;
+rule_set& rule_set::operator=(rule_set&&) noexcept = default;
+rule_set::~rule_set() = default;
+std::size_t rule_set::size() const noexcept { return impl_->rules.size(); }
+
+verdict rule_set::impl::make(const rule& r, const input& in) const {
+  verdict v;
+  v.reason = r.reason;
+  v.rule = r.id;
+  v.status = std::string(in.status);
+  const auto it = reasons.find(r.reason);
+  const reason_info info = it == reasons.end() ? reason_info{} : it->second;
+  // Permanence: the status class, else the reply code's; a 4xx is never a hard bounce.
+  char cls = !in.status.empty() ? in.status[0] : (!in.reply_code.empty() ? in.reply_code[0] : '5');
+  if (in.action == "delayed" && in.status.empty()) cls = '4';
+  if (v.status.empty() && !info.code.empty()) v.status = std::string(1, cls == '4' ? '4' : '5') + ".0." + info.code;
+  bool hard = info.hard == hardness::always || (info.hard == hardness::permanent && cls == '5');
+  if (r.hard) hard = *r.hard;
+  v.hard = info.failure && hard;
+  v.category = r.category.empty() ? info.category : r.category;
+  v.bounce_type = !info.failure ? "" : v.hard ? "hard" : "soft";
+  return v;
+}
+
+verdict rule_set::classify(const input& in) const {
+  const std::string_view text = in.diagnostic.substr(0, std::min(in.diagnostic.size(), max_diagnostic_bytes));
+  std::vector<int> hits;
+  if (!text.empty()) impl_->set->Match(text, &hits);
+  std::vector<std::size_t> candidates;
+  candidates.reserve(hits.size() + impl_->textless_rules.size());
+  for (int h : hits) candidates.push_back(impl_->entry_rule[static_cast<std::size_t>(h)]);
+  candidates.insert(candidates.end(), impl_->textless_rules.begin(), impl_->textless_rules.end());
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  const std::string host = to_lower(in.rhost);
+  std::string command(in.command);
+  for (char& c : command) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+  const bool hint_known = !in.hint.empty() && impl_->reasons.count(std::string(in.hint)) > 0;
+  for (std::size_t index : candidates) {
+    // A reason the format itself states wins over every shipped rule; the user's rules still
+    // come first, so a user can overrule a decoder too.
+    if (hint_known && index >= impl_->user_rules) break;
+    const rule& r = impl_->rules[index];
+    if (!r.hint.empty() && !equal_any(r.hint, in.hint)) continue;
+    if (!r.action.empty() && !equal_any(r.action, in.action)) continue;
+    if (!code_matches(r.status, in.status)) continue;
+    if (!code_matches(r.reply, in.reply_code)) continue;
+    if (!r.command.empty() && !equal_any(r.command, command)) continue;
+    if (!suffix_any(r.rhost, host)) continue;
+    return impl_->make(r, in);
+  }
+  if (hint_known) {
+    rule stated;
+    stated.id = "format." + std::string(in.hint);
+    stated.reason = std::string(in.hint);
+    return impl_->make(stated, in);
+  }
+  rule fallback;
+  fallback.id = "fallback";
+  fallback.reason = (in.status.empty() && in.diagnostic.empty()) ? "onhold" : "undefined";
+  return impl_->make(fallback, in);
+}
+
+}  // namespace bounced::classifier

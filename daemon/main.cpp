@@ -1,0 +1,38 @@
+// bounced: main only wires; every command lives in the daemon library.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "daemon/parse_command.hpp"
+
+#ifndef BOUNCED_VERSION
+#define BOUNCED_VERSION "unknown"
+#endif
+
+namespace {
+
+constexpr const char* usage =
+    "usage: bounced COMMAND [ARGS...]\n"
+    "commands:\n"
+    "  parse [--format jsonl|json] [--rules FILE] [--all] PATH...   decode bounces and print records\n"
+    "  --version                                                   print the version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::cout << "bounced " << BOUNCED_VERSION << "\n";
+    return 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "parse") return bounced::daemon::run_parse(args, std::cout, std::cerr);
+  std::cerr << "bounced: unknown command " << command << "\n" << usage;
+  return 2;
+}

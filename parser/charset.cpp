@@ -1,0 +1,197 @@
+// See charset.hpp. iconv is part of glibc; a conversion descriptor is opened per call because
+// conversions are rare (encoded words, non-UTF-8 text parts) and descriptors are not thread-safe.
+#include "parser/charset.hpp"
+
+#include <iconv.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "parser/text.hpp"
+
+namespace bounced::parser {
+
+bool is_valid_utf8(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = 0;
+    if (c < 0x80) len = 1;
+    else if ((c & 0xE0) == 0xC0 && c >= 0xC2) len = 2;
+    else if ((c & 0xF0) == 0xE0) len = 3;
+    else if ((c & 0xF8) == 0xF0 && c <= 0xF4) len = 4;
+    else return false;
+    if (i + len > text.size()) return false;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    if (len == 3) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return false;
+    } else if (len == 4) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90)) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  // Step back over continuation bytes to the start of the sequence that straddles the cut.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+std::string repair_utf8(std::string_view text) {
+  if (is_valid_utf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 16);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // Find the longest valid sequence starting at i (1 to 4 bytes).
+    std::size_t len = 0;
+    for (std::size_t l = 1; l <= 4 && i + l <= text.size(); ++l) {
+      if (is_valid_utf8(text.substr(i, l))) {
+        len = l;
+        break;
+      }
+    }
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
+std::string to_utf8(std::string_view text, std::string_view charset) {
+  std::string cs = to_lower(trim(charset));
+  if (cs.size() >= 2 && cs.front() == '"' && cs.back() == '"') cs = cs.substr(1, cs.size() - 2);
+  if (cs.empty() || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii" || cs == "unknown-8bit" ||
+      cs == "x-unknown")
+    return repair_utf8(text);
+  iconv_t cd = iconv_open("UTF-8//TRANSLIT", cs.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return repair_utf8(text);
+  std::string out;
+  out.resize(text.size() * 3 + 16);
+  std::vector<char> in(text.begin(), text.end());
+  char* inp = in.data();
+  std::size_t inleft = in.size();
+  char* outp = out.data();
+  std::size_t outleft = out.size();
+  while (inleft > 0) {
+    const std::size_t rc = iconv(cd, &inp, &inleft, &outp, &outleft);
+    if (rc != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {
+      const std::size_t used = static_cast<std::size_t>(outp - out.data());
+      out.resize(out.size() * 2);
+      outp = out.data() + used;
+      outleft = out.size() - used;
+    } else {
+      // An invalid or incomplete sequence: keep a replacement character and go on.
+      if (outleft < 3) {
+        const std::size_t used = static_cast<std::size_t>(outp - out.data());
+        out.resize(out.size() * 2);
+        outp = out.data() + used;
+        outleft = out.size() - used;
+      }
+      *outp++ = '\xEF';
+      *outp++ = '\xBF';
+      *outp++ = '\xBD';
+      outleft -= 3;
+      ++inp;
+      --inleft;
+    }
+  }
+  out.resize(static_cast<std::size_t>(outp - out.data()));
+  iconv_close(cd);
+  return repair_utf8(out);
+}
+
+static int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static std::string decode_b(std::string_view in) {
+  std::string out;
+  unsigned int acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else continue;
+    acc = (acc << 6) | static_cast<unsigned int>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+static std::string decode_q(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '_') out.push_back(' ');
+    else if (in[i] == '=' && i + 2 < in.size() + 0 && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+      i += 2;
+    } else out.push_back(in[i]);
+  }
+  return out;
+}
+
+std::string decode_encoded_words(std::string_view value) {
+  if (value.find("=?") == std::string_view::npos) return repair_utf8(value);
+  std::string out;
+  std::size_t i = 0;
+  bool last_was_word = false;
+  while (i < value.size()) {
+    const std::size_t start = value.find("=?", i);
+    if (start == std::string_view::npos) break;
+    // =?charset?X?text?=
+    const std::size_t q1 = value.find('?', start + 2);
+    if (q1 == std::string_view::npos || q1 + 2 >= value.size() || value[q1 + 2] != '?') {
+      out.append(value.substr(i, start + 2 - i));
+      i = start + 2;
+      last_was_word = false;
+      continue;
+    }
+    const char enc = ascii_lower(value[q1 + 1]);
+    const std::size_t end = value.find("?=", q1 + 3);
+    if ((enc != 'b' && enc != 'q') || end == std::string_view::npos) {
+      out.append(value.substr(i, start + 2 - i));
+      i = start + 2;
+      last_was_word = false;
+      continue;
+    }
+    std::string_view between = value.substr(i, start - i);
+    // RFC 2047 6.2: white space between adjacent encoded words is dropped.
+    if (!(last_was_word && trim(between).empty())) out.append(between);
+    std::string_view charset = value.substr(start + 2, q1 - start - 2);
+    const std::size_t star = charset.find('*');  // RFC 2231 language suffix
+    if (star != std::string_view::npos) charset = charset.substr(0, star);
+    std::string_view payload = value.substr(q1 + 3, end - q1 - 3);
+    const std::string raw = enc == 'b' ? decode_b(payload) : decode_q(payload);
+    out += to_utf8(raw, charset);
+    i = end + 2;
+    last_was_word = true;
+  }
+  if (i < value.size()) out.append(value.substr(i));
+  return repair_utf8(out);
+}
+
+}  // namespace bounced::parser

@@ -1,0 +1,155 @@
+// See decode.hpp. Order of the decoders: ARF complaints, then the MTA formats by fingerprint
+// (each may read an RFC 3464 part and add what its own text says), then plain RFC 3464, then
+// auto-replies, then the plain-text fallback. A common last step fills what a format leaves
+// implicit: status and reply codes from the diagnostic, the original's identity, the date.
+#include "parser/decode.hpp"
+
+#include "parser/charset.hpp"
+#include "parser/date.hpp"
+#include "parser/decoder.hpp"
+#include "parser/header.hpp"
+#include "parser/scan.hpp"
+#include "parser/text.hpp"
+
+namespace bounced::parser {
+
+const char* to_string(message_kind kind) noexcept {
+  switch (kind) {
+    case message_kind::dsn: return "dsn";
+    case message_kind::feedback: return "feedback";
+    case message_kind::auto_reply: return "auto-reply";
+    case message_kind::none: break;
+  }
+  return "none";
+}
+
+namespace {
+
+// The more specific code wins (MAIL-FACTS: Exim writes Status 5.0.0 while its diagnostic has
+// the remote's 5.1.1), provided the class agrees.
+void refine_status(recipient_report& r) {
+  const std::string from_text = find_status_code(r.diagnostic);
+  if (r.status.empty()) {
+    r.status = from_text;
+    return;
+  }
+  if (from_text.empty() || from_text == r.status) return;
+  const bool generic = r.status.size() >= 4 && r.status.substr(1) == ".0.0";
+  if (generic && from_text[0] == r.status[0] && from_text.substr(1) != ".0.0") r.status = from_text;
+}
+
+std::string default_action(const recipient_report& r) {
+  if (r.status.empty()) return {};
+  switch (r.status[0]) {
+    case '5': return "failed";
+    case '4': return "delayed";
+    case '2': return "delivered";
+    default: return {};
+  }
+}
+
+std::string lhost_of(const mail& m, const report& out) {
+  if (!out.reporting_mta.empty()) return host_of(out.reporting_mta);
+  // The "by" host of the newest Received field is the host that wrote the notice.
+  const std::string received = m.header("Received");
+  const std::size_t by = ifind(received, " by ");
+  if (by != std::string::npos) return host_of(std::string_view(received).substr(by + 4));
+  return {};
+}
+
+// The paragraph of the human-readable text that names address: MTAs explain each recipient's
+// failure there (Postfix's "(in reply to RCPT TO command)"), often better than in the DSN.
+std::string_view paragraph_naming(std::string_view text, std::string_view address) {
+  const std::size_t at = ifind(text, address);
+  if (at == std::string_view::npos) return {};
+  std::size_t start = text.rfind("\n\n", at);
+  start = start == std::string_view::npos ? 0 : start + 2;
+  std::size_t end = text.find("\n\n", at);
+  if (end == std::string_view::npos) end = text.size();
+  return text.substr(start, std::min<std::size_t>(end - start, 4096));
+}
+
+void finish(mail& m, report& out) {
+  if (m.original_headers.empty()) {
+    const std::size_t at = original_start(m.body_text);
+    if (at != std::string::npos) {
+      const std::size_t eol = m.body_text.find('\n', at);
+      if (eol != std::string::npos) read_inline_original(std::string_view(m.body_text).substr(eol + 1), m);
+    }
+  }
+  out.subject = m.subject();
+  out.envelope_from = m.from();
+  if (auto date = parse_date(m.header("Date"))) {
+    out.timestamp = date->epoch;
+    out.timezone_offset = date->offset;
+  }
+  out.lhost = lhost_of(m, out);
+  auto& o = out.original;
+  const std::string message_id = header_or_empty(m.original_headers, "Message-ID");
+  o.message_id = std::string(trim(message_id));
+  if (!o.message_id.empty() && o.message_id.front() == '<') {
+    const std::size_t gt = o.message_id.find('>');
+    o.message_id = o.message_id.substr(1, gt == std::string::npos ? std::string::npos : gt - 1);
+  }
+  o.from = find_address(header_or_empty(m.original_headers, "From"));
+  if (o.from.empty()) o.from = find_address(header_or_empty(m.original_headers, "Return-Path"));
+  if (o.from.empty()) o.from = find_address(m.header("To"));  // the bounce goes back to the sender
+  o.to = find_address(header_or_empty(m.original_headers, "To"));
+  o.subject = header_or_empty(m.original_headers, "Subject");
+  o.list_id = std::string(trim(header_or_empty(m.original_headers, "List-Id")));
+  for (const auto& f : m.original_headers)
+    if (istarts_with(f.name, "X-")) o.x_headers.push_back(f);
+
+  for (auto& r : out.recipients) {
+    r.recipient = clean_address(r.recipient);
+    // Decoders cut and join text; whatever they did, what leaves the parser is valid UTF-8.
+    r.diagnostic = repair_utf8(fold_space(r.diagnostic));
+    refine_status(r);
+    if (r.reply_code.empty()) r.reply_code = find_reply_code(r.diagnostic);
+    if (r.command.empty()) r.command = find_command(r.diagnostic);
+    if (r.command.empty() && out.kind == message_kind::dsn)
+      r.command = find_command(paragraph_naming(cut_original(m.body_text), r.recipient));
+    if (r.rhost.empty() && !r.remote_mta.empty()) r.rhost = host_of(r.remote_mta);
+    if (r.action.empty() && out.kind == message_kind::dsn) r.action = default_action(r);
+    if (r.diagnostic_type.empty() && !r.diagnostic.empty() && out.kind == message_kind::dsn &&
+        (!r.reply_code.empty() || !r.command.empty()))
+      r.diagnostic_type = "SMTP";
+  }
+}
+
+}  // namespace
+
+report decode(std::string_view raw) {
+  report out;
+  mail m = load_mail(raw);
+  if (decode_arf(m, out)) {
+    out.decoded_by = "ARF";
+  } else {
+    for (const decoder& d : mta_decoders()) {
+      if (d.fn(m, out) && !out.recipients.empty()) {
+        out.decoded_by = std::string(d.name);
+        break;
+      }
+      out.recipients.clear();
+    }
+    if (out.decoded_by.empty()) {
+      if (decode_rfc3464(m, out)) out.decoded_by = "RFC3464";
+      else if (out.recipients.clear(), decode_autoreply(m, out)) out.decoded_by = "RFC3834";
+      else if (out.recipients.clear(), decode_fallback(m, out)) out.decoded_by = "Fallback";
+    }
+  }
+  if (out.recipients.empty()) {
+    out.kind = message_kind::none;
+    out.decoded_by.clear();
+    if (m.delivery_status) out.why_not = "a delivery-status part names no recipient";
+    else if (looks_like_bounce(m)) out.why_not = "looks like a delivery notice, but no decoder found a recipient in it";
+    else out.why_not = "no delivery report, feedback report or auto-reply";
+    finish(m, out);
+    return out;
+  }
+  if (out.kind == message_kind::none) out.kind = message_kind::dsn;
+  finish(m, out);
+  return out;
+}
+
+}  // namespace bounced::parser

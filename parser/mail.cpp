@@ -1,0 +1,90 @@
+// See mail.hpp.
+#include "parser/mail.hpp"
+
+#include "parser/header.hpp"
+#include "parser/text.hpp"
+
+namespace bounced::parser {
+
+std::string mail::header(std::string_view name) const { return header_or_empty(root.headers, name); }
+std::string mail::from() const { return find_address(header("From")); }
+std::string mail::subject() const { return header("Subject"); }
+
+namespace {
+
+void locate(const mime_part& part, mail& m, bool inside_original) {
+  if (part.type == "message" && (part.subtype == "delivery-status" || part.subtype == "global-delivery-status")) {
+    if (!m.delivery_status) m.delivery_status = &part;
+    return;
+  }
+  if (part.type == "message" && part.subtype == "feedback-report") {
+    if (!m.feedback_report) m.feedback_report = &part;
+    return;
+  }
+  const bool is_original = (part.type == "message" && (part.subtype == "rfc822" || part.subtype == "global" ||
+                                                       part.subtype == "partial")) ||
+                           (part.type == "text" && (part.subtype == "rfc822-headers" || part.subtype == "global-headers"));
+  if (is_original && !inside_original) {
+    if (!m.original) {
+      m.original = &part;
+      if (!part.children.empty()) {
+        m.original_headers = part.children.front().headers;
+        m.original_body = part.children.front().body;
+      } else {
+        std::string_view header, body;
+        split_header_body(part.body, header, body);
+        if (header.empty() && part.type == "text") header = part.body;  // headers only
+        m.original_headers = parse_headers(header);
+        m.original_body = std::string(body);
+      }
+    }
+    return;
+  }
+  if (part.type == "multipart") {
+    if (!part.body.empty() && !inside_original) {
+      m.body_text += part.body;
+      m.body_text += '\n';
+    }
+    for (const auto& child : part.children) locate(child, m, inside_original);
+    return;
+  }
+  if (part.type == "text" && !inside_original) {
+    if (part.subtype == "html" && !m.body_text.empty()) return;
+    m.body_text += part.body;
+    if (!part.body.empty() && part.body.back() != '\n') m.body_text += '\n';
+  }
+}
+
+}  // namespace
+
+mail load_mail(std::string_view raw) {
+  mail m;
+  m.text = normalize_newlines(raw);
+  m.root = parse_mime(m.text);
+  if (m.root.children.empty() && m.root.type != "message") {
+    m.body_text = m.root.body;
+  } else {
+    locate(m.root, m, false);
+  }
+  return m;
+}
+
+void read_inline_original(std::string_view text, mail& m) {
+  std::vector<std::string_view> lines = split_lines(text);
+  std::size_t i = 0;
+  while (i < lines.size() && (trim(lines[i]).empty() || !looks_like_field(trim(lines[i])))) {
+    if (i > 8) return;  // the original must follow the marker closely
+    ++i;
+  }
+  std::size_t start = static_cast<std::size_t>(lines[i < lines.size() ? i : 0].data() - text.data());
+  if (i >= lines.size()) return;
+  std::string_view rest = text.substr(start);
+  std::string_view header, body;
+  split_header_body(rest, header, body);
+  std::vector<header_field> fields = parse_headers(header);
+  if (fields.empty()) return;
+  m.original_headers = std::move(fields);
+  m.original_body = std::string(body);
+}
+
+}  // namespace bounced::parser

@@ -1,0 +1,36 @@
+// A message prepared for the decoders: line ends normalised, MIME tree parsed, and the parts
+// that reports are made of located (RFC 6522: the human text, the machine report, the original).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parser/mime.hpp"
+#include "parser/report.hpp"
+
+namespace bounced::parser {
+
+struct mail {
+  std::string text;  // the whole message, LF line ends
+  mime_part root;
+  std::string body_text;  // the human-readable text: text/* parts outside the original, joined
+  const mime_part* delivery_status = nullptr;  // message/delivery-status or global-delivery-status
+  const mime_part* feedback_report = nullptr;  // message/feedback-report
+  const mime_part* original = nullptr;         // message/rfc822 or text/rfc822-headers part
+  std::vector<header_field> original_headers;  // headers of the returned original, if any
+  std::string original_body;                   // body of the returned original, if any
+
+  const std::vector<header_field>& headers() const noexcept { return root.headers; }
+  std::string header(std::string_view name) const;
+  std::string from() const;     // address in From:
+  std::string subject() const;  // the Subject, decoded
+};
+
+mail load_mail(std::string_view raw);
+
+// Reads the headers of an original message quoted inline in text (after a marker line):
+// leading blank and indented lines are skipped; the block ends at the first empty line.
+void read_inline_original(std::string_view text, mail& m);
+
+}  // namespace bounced::parser

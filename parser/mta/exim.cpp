@@ -1,0 +1,110 @@
+// Exim's bounce: "This message was created automatically by mail delivery software.", then
+// "The following address(es) failed:" with each address on a line indented by two spaces and
+// its error indented further; delays list "have not yet been delivered". Newer Exims attach a
+// message/delivery-status part as well, whose Status is often 5.0.0: the text's diagnostic is
+// the better source and the common last step prefers its more specific code.
+#include "parser/mta/mta.hpp"
+#include "parser/charset.hpp"
+#include "parser/header.hpp"
+#include "parser/scan.hpp"
+#include "parser/text.hpp"
+
+namespace bounced::parser::mta {
+
+namespace {
+
+bool is_exim(const mail& m) {
+  if (find_header(m.headers(), "X-Failed-Recipients")) return true;
+  if (icontains(m.body_text, "This message was created automatically by mail delivery software")) return true;
+  const std::string received = m.header("Received");
+  return icontains(received, "(Exim ") && icontains(m.header("Message-Id"), "<E1") && looks_like_bounce(m);
+}
+
+std::string_view indent(std::string_view line) {
+  std::size_t n = 0;
+  while (n < line.size() && (line[n] == ' ' || line[n] == '\t')) ++n;
+  return line.substr(0, n);
+}
+
+}  // namespace
+
+bool decode_exim(const mail& m, report& out) {
+  if (!is_exim(m)) return false;
+  std::string_view notice = cut_original(m.body_text);
+  const bool delayed = icontains(notice, "have not yet been delivered") || icontains(m.subject(), "delayed");
+  std::vector<std::string_view> lines = split_lines(notice);
+  recipient_report* current = nullptr;
+  std::size_t current_indent = 0;
+  std::vector<recipient_report> found;
+  bool in_list = false;
+  for (std::string_view line : lines) {
+    if (icontains(line, "address(es) failed") || icontains(line, "not yet been delivered") ||
+        icontains(line, "following address") || icontains(line, "could not be delivered to")) {
+      in_list = true;
+      current = nullptr;
+      continue;
+    }
+    if (!in_list) continue;
+    if (trim(line).empty()) {
+      current = nullptr;
+      continue;
+    }
+    const std::size_t ind = indent(line).size();
+    std::string_view content = trim(line);
+    const bool address_line = ind > 0 && ind <= 4 && looks_like_address(clean_address(content.substr(0, content.find(' '))));
+    if (address_line && (current == nullptr || ind <= current_indent)) {
+      found.emplace_back();
+      current = &found.back();
+      current_indent = ind;
+      current->recipient = clean_address(content.substr(0, content.find(' ')));
+      const std::size_t rest = content.find(' ');
+      if (rest != std::string_view::npos) current->diagnostic = std::string(trim(content.substr(rest)));
+      continue;
+    }
+    if (current && ind > current_indent) {
+      if (!current->diagnostic.empty()) current->diagnostic += ' ';
+      current->diagnostic += std::string(content);
+      continue;
+    }
+    if (ind == 0) current = nullptr;
+  }
+  // The DSN part, when there is one, gives Status, Remote-MTA and Action.
+  report dsn;
+  const bool have_dsn = decode_rfc3464(m, dsn);
+  if (found.empty()) {
+    if (!have_dsn) {
+      // An address on its own in the X-Failed-Recipients header is still a recipient.
+      const std::string failed = m.header("X-Failed-Recipients");
+      const std::string address = find_address(failed);
+      if (address.empty()) return false;
+      found.emplace_back();
+      found.back().recipient = address;
+      found.back().diagnostic = fold_space(utf8_prefix(notice, 1000));
+    } else {
+      out.recipients = std::move(dsn.recipients);
+      out.reporting_mta = dsn.reporting_mta;
+      return true;
+    }
+  }
+  for (auto& r : found) {
+    // "host mx.example.jp [192.0.2.20]: 550 ..." names the remote host.
+    const std::size_t host = ifind(r.diagnostic, "host ");
+    if (host != std::string::npos) r.rhost = host_of(std::string_view(r.diagnostic).substr(host + 5));
+    for (const auto& d : dsn.recipients) {
+      if (!iequals(d.recipient, r.recipient)) continue;
+      r.status = d.status;
+      r.action = d.action;
+      r.remote_mta = d.remote_mta;
+      if (r.rhost.empty()) r.rhost = d.rhost;
+      r.diagnostic_type = d.diagnostic_type;
+      if (r.diagnostic.empty()) r.diagnostic = d.diagnostic;
+    }
+    if (r.action.empty() && delayed) r.action = "delayed";
+    recipient_report& added = add_recipient(out, r.recipient);
+    added = std::move(r);
+  }
+  out.reporting_mta = dsn.reporting_mta;
+  return true;
+}
+
+}  // namespace bounced::parser::mta

@@ -1,0 +1,11 @@
+// One decoder per MTA or provider format, each in its own file named for it.
+#pragma once
+
+#include "parser/decoder.hpp"
+
+namespace bounced::parser::mta {
+
+bool decode_exim(const mail& m, report& out);
+bool decode_qmail(const mail& m, report& out);
+
+}  // namespace bounced::parser::mta

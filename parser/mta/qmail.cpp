@@ -1,0 +1,54 @@
+// qmail's bounce: "Hi. This is the qmail-send program at host.", then each recipient as
+// "<address>:" on its own line followed by the remote's answer, and "--- Below this line is a
+// copy of the message." before the original. Variants (netqmail, vpopmail, notqmail) reword the
+// greeting but keep the layout.
+#include "parser/mta/mta.hpp"
+#include "parser/scan.hpp"
+#include "parser/text.hpp"
+
+namespace bounced::parser::mta {
+
+bool decode_qmail(const mail& m, report& out) {
+  const std::string_view body = m.body_text;
+  const bool greeting = icontains(body, "This is the qmail-send program") || icontains(body, "qmail-send program at") ||
+                        icontains(body, "This is the machine generated message from");
+  const bool invoked = icontains(m.header("Received"), "invoked for bounce") ||
+                       (icontains(m.text, "(qmail ") && icontains(m.text, "invoked for bounce"));
+  if (!greeting && !invoked) return false;
+  std::string_view notice = cut_original(body);
+  std::vector<std::string_view> lines = split_lines(notice);
+  recipient_report* current = nullptr;
+  for (std::string_view raw : lines) {
+    std::string_view line = trim(raw);
+    if (line.size() > 3 && line.front() == '<' && (line.back() == ':' || line.substr(line.size() - 2) == ">:")) {
+      const std::string address = find_address(line);
+      if (!address.empty()) {
+        current = &add_recipient(out, address);
+        continue;
+      }
+    }
+    if (current == nullptr) continue;
+    if (line.empty()) {
+      if (!current->diagnostic.empty()) current = nullptr;
+      continue;
+    }
+    if (!current->diagnostic.empty()) current->diagnostic += ' ';
+    current->diagnostic += std::string(line);
+  }
+  for (auto& r : out.recipients) {
+    // "remote host 192.0.2.32 said: 550 ..." / "Connected to 192.0.2.1 but ..."
+    for (std::string_view lead : {"remote host ", "Connected to ", "connect to "}) {
+      const std::size_t at = ifind(r.diagnostic, lead);
+      if (at != std::string::npos && r.rhost.empty()) r.rhost = host_of(std::string_view(r.diagnostic).substr(at + lead.size()));
+    }
+    // "(#5.1.1)" at the end is qmail's own status.
+    const std::size_t hash = r.diagnostic.rfind("(#");
+    if (hash != std::string::npos) {
+      const std::string code = find_status_code(std::string_view(r.diagnostic).substr(hash + 2));
+      if (!code.empty() && find_status_code(r.diagnostic) == code) r.status = code;
+    }
+  }
+  return !out.recipients.empty();
+}
+
+}  // namespace bounced::parser::mta

@@ -1,0 +1,16 @@
+// The MTA and provider formats, in the order they are tried: the most specific fingerprints
+// first, so a provider that relays through a common MTA is named for itself.
+#include "parser/decoder.hpp"
+#include "parser/mta/mta.hpp"
+
+namespace bounced::parser {
+
+std::span<const decoder> mta_decoders() noexcept {
+  static constexpr decoder table[] = {
+      {"qmail", mta::decode_qmail},
+      {"Exim", mta::decode_exim},
+  };
+  return table;
+}
+
+}  // namespace bounced::parser

@@ -1,0 +1,263 @@
+// Text helpers; see text.hpp. Byte-wise and ASCII-only on purpose: mail text arrives in any
+// charset, and case folding beyond ASCII is not needed to recognise MTA phrases.
+#include "parser/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace bounced::parser {
+
+std::string normalize_newlines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\r') {
+      out.push_back('\n');
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+bool istarts_with(std::string_view text, std::string_view prefix) noexcept {
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+bool iends_with(std::string_view text, std::string_view suffix) noexcept {
+  return text.size() >= suffix.size() && iequals(text.substr(text.size() - suffix.size()), suffix);
+}
+
+std::size_t ifind(std::string_view text, std::string_view needle, std::size_t from) noexcept {
+  if (needle.empty()) return from <= text.size() ? from : std::string_view::npos;
+  if (text.size() < needle.size()) return std::string_view::npos;
+  const char first_lower = ascii_lower(needle[0]);
+  const char first_upper = (first_lower >= 'a' && first_lower <= 'z') ? static_cast<char>(first_lower - 32) : first_lower;
+  const std::size_t last = text.size() - needle.size();
+  for (std::size_t i = from; i <= last; ++i) {
+    // memchr-like skip to the next candidate first byte keeps this near linear on mail text.
+    const char c = text[i];
+    if (c != first_lower && c != first_upper) continue;
+    if (iequals(text.substr(i, needle.size()), needle)) return i;
+  }
+  return std::string_view::npos;
+}
+
+bool icontains(std::string_view text, std::string_view needle) noexcept {
+  return ifind(text, needle) != std::string_view::npos;
+}
+
+static bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view trim(std::string_view text) noexcept {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::string fold_space(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending = false;
+  for (char c : text) {
+    if (is_space(c)) {
+      pending = !out.empty();
+    } else {
+      if (pending) out.push_back(' ');
+      pending = false;
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      if (start < text.size()) lines.push_back(text.substr(start));
+      break;
+    }
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+static bool is_local_char(char c) noexcept {
+  if (static_cast<unsigned char>(c) >= 0x80) return true;  // RFC 6531 UTF-8 local parts
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::strchr("!#$%&'*+-/=?^_`{|}~.", c) != nullptr && c != '\0';
+}
+
+static bool is_domain_char(char c) noexcept {
+  if (static_cast<unsigned char>(c) >= 0x80) return true;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '[' || c == ']' || c == ':' || c == '_';
+}
+
+bool looks_like_address(std::string_view text) noexcept {
+  const std::size_t at = text.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= text.size()) return false;
+  std::string_view local = text.substr(0, at), domain = text.substr(at + 1);
+  if (local.front() == '"') {
+    if (local.size() < 2 || local.back() != '"') return false;
+  } else {
+    for (char c : local)
+      if (!is_local_char(c)) return false;
+  }
+  for (char c : domain)
+    if (!is_domain_char(c)) return false;
+  if (domain.front() == '[') return domain.back() == ']';
+  return domain.find('.') != std::string_view::npos && domain.front() != '.' && domain.back() != '.';
+}
+
+std::string clean_address(std::string_view text) {
+  text = trim(text);
+  if (istarts_with(text, "rfc822;")) text = trim(text.substr(7));
+  while (!text.empty() && (text.front() == '<' || text.front() == '\'' || text.front() == '(')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == '>' || text.back() == '.' || text.back() == '\'' || text.back() == ')' ||
+                           text.back() == ',' || text.back() == ';' || text.back() == ':'))
+    text.remove_suffix(1);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"' && text.find('@') == std::string_view::npos)
+    text = text.substr(1, text.size() - 2);
+  std::string out(text);
+  const std::size_t at = out.rfind('@');
+  if (at != std::string::npos)
+    for (std::size_t i = at + 1; i < out.size(); ++i) out[i] = ascii_lower(out[i]);
+  return out;
+}
+
+std::string find_address(std::string_view text) {
+  // Prefer an address in angle brackets.
+  for (std::size_t lt = text.find('<'); lt != std::string_view::npos; lt = text.find('<', lt + 1)) {
+    const std::size_t gt = text.find('>', lt + 1);
+    if (gt == std::string_view::npos) break;
+    std::string_view inner = trim(text.substr(lt + 1, gt - lt - 1));
+    if (istarts_with(inner, "mailto:")) inner.remove_prefix(7);
+    std::string cleaned = clean_address(inner);
+    if (looks_like_address(cleaned)) return cleaned;
+  }
+  // Else the first local@domain token.
+  for (std::size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    std::size_t b = at, e = at + 1;
+    if (b > 0 && text[b - 1] == '"') {  // "quoted local"@domain
+      const std::size_t q = text.rfind('"', b - 2 < b ? b - 2 : 0);
+      if (q != std::string_view::npos && q + 1 < b) b = q; else while (b > 0 && is_local_char(text[b - 1])) --b;
+    } else {
+      while (b > 0 && is_local_char(text[b - 1])) --b;
+    }
+    while (e < text.size() && is_domain_char(text[e])) ++e;
+    std::string cleaned = clean_address(text.substr(b, e - b));
+    if (looks_like_address(cleaned)) return cleaned;
+  }
+  return {};
+}
+
+static bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+static bool is_word_char(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+std::string find_status_code(std::string_view text) {
+  // class "." subject(1-3 digits) "." detail(1-3 digits), not part of a longer dotted number
+  // such as an IP address or version.
+  for (std::size_t i = 0; i + 5 <= text.size(); ++i) {
+    const char c = text[i];
+    if (c != '2' && c != '4' && c != '5') continue;
+    if (i > 0 && (is_digit(text[i - 1]) || text[i - 1] == '.' || is_word_char(text[i - 1]))) continue;
+    if (text[i + 1] != '.') continue;
+    std::size_t j = i + 2, n = 0;
+    while (j < text.size() && is_digit(text[j]) && n < 4) ++j, ++n;
+    if (n == 0 || n > 3 || j >= text.size() || text[j] != '.') continue;
+    std::size_t k = j + 1, m = 0;
+    while (k < text.size() && is_digit(text[k]) && m < 4) ++k, ++m;
+    if (m == 0 || m > 3) continue;
+    if (k < text.size() && (text[k] == '.' && k + 1 < text.size() && is_digit(text[k + 1]))) continue;
+    if (k < text.size() && is_word_char(text[k])) continue;
+    return std::string(text.substr(i, k - i));
+  }
+  return {};
+}
+
+std::string find_reply_code(std::string_view text) {
+  for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
+    const char c = text[i];
+    if (c != '2' && c != '4' && c != '5') continue;
+    if (i > 0 && (is_word_char(text[i - 1]) || text[i - 1] == '.' || text[i - 1] == '#' || text[i - 1] == '-' ||
+                  text[i - 1] == ':' || text[i - 1] == '/'))
+      continue;
+    if (!is_digit(text[i + 1]) || !is_digit(text[i + 2])) continue;
+    if (text[i + 1] > '5') continue;
+    if (i + 3 < text.size()) {
+      const char n = text[i + 3];
+      if (n != ' ' && n != '-' && n != '\t' && n != '\n') continue;
+    }
+    return std::string(text.substr(i, 3));
+  }
+  return {};
+}
+
+std::string find_command(std::string_view text) {
+  static constexpr std::array<std::string_view, 8> commands = {"RCPT", "MAIL", "DATA", "HELO", "EHLO", "STARTTLS", "AUTH", "CONN"};
+  static constexpr std::array<std::string_view, 6> leads = {"after ", "in reply to ", "response to ", "reply to ", "during ", "for "};
+  std::size_t best = std::string_view::npos;
+  std::string found;
+  for (std::string_view lead : leads) {
+    for (std::size_t p = ifind(text, lead); p != std::string_view::npos; p = ifind(text, lead, p + 1)) {
+      std::string_view rest = text.substr(p + lead.size());
+      if (istarts_with(rest, "end of ")) rest.remove_prefix(7);
+      if (istarts_with(rest, "the ")) rest.remove_prefix(4);
+      for (std::string_view cmd : commands) {
+        if (!istarts_with(rest, cmd)) continue;
+        if (rest.size() > cmd.size() && is_word_char(rest[cmd.size()]) && !(cmd == "RCPT" || cmd == "MAIL")) continue;
+        if (cmd == "CONN") continue;
+        if (p < best) {
+          best = p;
+          found = std::string(cmd == "EHLO" ? "EHLO" : cmd);
+        }
+      }
+    }
+  }
+  if (!found.empty()) return found;
+  if (ifind(text, "RCPT TO") != std::string_view::npos) return "RCPT";
+  if (ifind(text, "MAIL FROM") != std::string_view::npos) return "MAIL";
+  return {};
+}
+
+std::string host_of(std::string_view text) {
+  text = trim(text);
+  // "dns; host": a type prefix is one word before the semicolon.
+  const std::size_t semi = text.find(';');
+  if (semi != std::string_view::npos && semi < 16 && text.substr(0, semi).find(' ') == std::string_view::npos)
+    text = trim(text.substr(semi + 1));
+  std::size_t end = 0;
+  while (end < text.size() && !is_space(text[end]) && text[end] != '[' && text[end] != '(' && text[end] != ',') ++end;
+  std::string_view host = text.substr(0, end);
+  while (!host.empty() && (host.back() == '.' || host.back() == ':')) host.remove_suffix(1);
+  if (host.empty() && !text.empty() && text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close != std::string_view::npos) host = text.substr(1, close - 1);
+  }
+  return to_lower(host);
+}
+
+}  // namespace bounced::parser

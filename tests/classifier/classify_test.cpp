@@ -1,0 +1,116 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <variant>
+
+#include "classifier/classify.hpp"
+
+using namespace bounced::classifier;
+
+namespace {
+
+rule_set compile(const std::vector<rule_source>& user = {}) {
+  auto r = rule_set::compile(user);
+  if (auto* e = std::get_if<rule_error>(&r)) FAIL(e->to_string());
+  return std::move(std::get<rule_set>(r));
+}
+
+verdict classify(const rule_set& rules, std::string_view status, std::string_view reply, std::string_view text,
+                 std::string_view hint = {}) {
+  input in;
+  in.status = status;
+  in.reply_code = reply;
+  in.diagnostic = text;
+  in.hint = hint;
+  return rules.classify(in);
+}
+
+}  // namespace
+
+TEST_CASE("the shipped rules compile", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(rules.size() > 30);
+}
+
+TEST_CASE("words decide before the status code", "[classifier]") {
+  const rule_set rules = compile();
+  const verdict v = classify(rules, "5.1.1", "550", "550 5.1.1 <a@b.c>... User unknown");
+  CHECK(v.reason == "userunknown");
+  CHECK(v.hard);
+  CHECK(v.bounce_type == "hard");
+  CHECK(v.category == "bad-mailbox");
+  const verdict full = classify(rules, "5.1.1", "552", "552 5.1.1 Mailbox full");  // a provider's odd code
+  CHECK(full.reason == "mailboxfull");
+  CHECK_FALSE(full.hard);
+  CHECK(full.category == "quota-issues");
+}
+
+TEST_CASE("the status code decides when no words are known", "[classifier]") {
+  const rule_set rules = compile();
+  const verdict v = classify(rules, "5.2.2", "", "qwerty");
+  CHECK(v.reason == "mailboxfull");
+  CHECK(v.rule == "status.mailbox-full");
+  CHECK(classify(rules, "", "", "").reason == "onhold");
+  CHECK(classify(rules, "", "", "zzz").reason == "undefined");
+}
+
+TEST_CASE("a bounce with no status gets the reason's pseudo status", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify(rules, "", "550", "no such user here").status == "5.0.911");
+  CHECK(classify(rules, "", "450", "mailbox is full").status == "4.0.922");
+}
+
+TEST_CASE("a reason stated by the format wins over shipped rules", "[classifier]") {
+  const rule_set rules = compile();
+  const verdict v = classify(rules, "", "", "I am away", "vacation");
+  CHECK(v.reason == "vacation");
+  CHECK_FALSE(v.hard);
+  CHECK(v.bounce_type.empty());
+  CHECK(v.category.empty());
+}
+
+TEST_CASE("a user's rules match before the shipped ones", "[classifier]") {
+  const rule_set rules = compile({{"mine.toml",
+                                   "[[rule]]\n"
+                                   "id = \"mine.policy-511\"\n"
+                                   "reason = \"blocked\"\n"
+                                   "status = [\"5.1.1\"]\n"
+                                   "rhost = [\"strict.example\"]\n"
+                                   "phrases = [\"user unknown\"]\n"
+                                   "hard = false\n"}});
+  input in;
+  in.status = "5.1.1";
+  in.diagnostic = "550 5.1.1 User unknown";
+  in.rhost = "mx.strict.example";
+  const verdict v = rules.classify(in);
+  CHECK(v.reason == "blocked");
+  CHECK(v.rule == "mine.policy-511");
+  in.rhost = "mx.other.example";
+  CHECK(rules.classify(in).reason == "userunknown");
+}
+
+TEST_CASE("a bad rule file names its line", "[classifier]") {
+  auto r = rule_set::compile({{"bad.toml", "[[rule]]\nid = \"x\"\nreason = \"nonsense\"\n"}});
+  REQUIRE(std::holds_alternative<rule_error>(r));
+  CHECK(std::get<rule_error>(r).line == 1);
+  CHECK(std::get<rule_error>(r).to_string().find("unknown reason") != std::string::npos);
+  auto syntax = rule_set::compile({{"bad.toml", "[[rule]]\nid = \"x\"\nreason = \n"}});
+  REQUIRE(std::holds_alternative<rule_error>(syntax));
+  CHECK(std::get<rule_error>(syntax).line == 3);
+  auto regex = rule_set::compile({{"bad.toml", "[[rule]]\nreason = \"blocked\"\nregex = [\"(unclosed\"]\n"}});
+  REQUIRE(std::holds_alternative<rule_error>(regex));
+  CHECK(std::get<rule_error>(regex).message.find("bad regex") != std::string::npos);
+  auto missing = rule_set::load({"/nonexistent/rules.toml"});
+  REQUIRE(std::holds_alternative<rule_error>(missing));
+}
+
+TEST_CASE("thousands of rules compile into one matcher", "[classifier]") {
+  std::string text;
+  for (int i = 0; i < 3000; ++i)
+    text += "[[rule]]\nid = \"gen." + std::to_string(i) + "\"\nreason = \"blocked\"\nphrases = [\"code-" +
+            std::to_string(i) + "-blocked\"]\n";
+  const rule_set rules = compile({{"gen.toml", text}});
+  CHECK(rules.size() > 3000);
+  const verdict v = classify(rules, "5.7.1", "550", "550 5.7.1 code-2999-blocked by policy");
+  CHECK(v.rule == "gen.2999");
+}

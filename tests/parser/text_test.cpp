@@ -1,0 +1,55 @@
+#include <catch2/catch.hpp>
+
+#include "parser/text.hpp"
+
+using namespace bounced::parser;
+
+TEST_CASE("line ends of every kind become LF", "[text]") {
+  CHECK(normalize_newlines("a\r\nb\rc\nd") == "a\nb\nc\nd");
+  CHECK(normalize_newlines("\r\r\n") == "\n\n");
+}
+
+TEST_CASE("case-insensitive search", "[text]") {
+  CHECK(ifind("Hello World", "WORLD") == 6);
+  CHECK(ifind("abc", "abcd") == std::string_view::npos);
+  CHECK(icontains("User Unknown", "user unknown"));
+  CHECK_FALSE(icontains("", "x"));
+}
+
+TEST_CASE("addresses are found in angle brackets first, then as bare tokens", "[text]") {
+  CHECK(find_address("Final-Recipient: rfc822; <Kijitora@Example.JP>") == "Kijitora@example.jp");
+  CHECK(find_address("550 5.1.1 neko@example.org... User unknown") == "neko@example.org");
+  CHECK(find_address("no address here") == "");
+  CHECK(find_address("<not an address> but this@example.com is") == "this@example.com");
+  CHECK(find_address("user@localhost") == "");
+  CHECK(looks_like_address("a@[192.0.2.1]"));
+  CHECK_FALSE(looks_like_address("a b@example.com"));
+}
+
+TEST_CASE("enhanced status codes are found but not inside IP addresses or versions", "[text]") {
+  CHECK(find_status_code("550 5.1.1 <a@b.c>... User unknown") == "5.1.1");
+  CHECK(find_status_code("host 192.0.2.1 said: 4.4.7 expired") == "4.4.7");
+  CHECK(find_status_code("Exim 4.72 no code") == "");
+  CHECK(find_status_code("v5.1.10 x") == "");  // no word boundary before the class digit
+  CHECK(find_status_code("(#5.1.10)") == "5.1.10");
+}
+
+TEST_CASE("reply codes stand as words", "[text]") {
+  CHECK(find_reply_code("host said: 550 5.1.1 unknown") == "550");
+  CHECK(find_reply_code("552-5.2.2 full") == "552");
+  CHECK(find_reply_code("id 12550 x") == "");
+  CHECK(find_reply_code("5.5.0") == "");
+}
+
+TEST_CASE("the last SMTP command is read from the diagnostic", "[text]") {
+  CHECK(find_command("SMTP error from remote mail server after RCPT TO:<a@b.c>:") == "RCPT");
+  CHECK(find_command("after end of data: host x") == "DATA");
+  CHECK(find_command("in reply to MAIL FROM command") == "MAIL");
+  CHECK(find_command("nothing") == "");
+}
+
+TEST_CASE("host names come out of Remote-MTA forms", "[text]") {
+  CHECK(host_of("dns; mx1.Example.com") == "mx1.example.com");
+  CHECK(host_of("mx.example.jp [192.0.2.20]: 550") == "mx.example.jp");
+  CHECK(host_of("dns; [192.0.2.1]") == "192.0.2.1");
+}
