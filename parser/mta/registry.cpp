@@ -7,6 +7,7 @@ namespace bounced::parser {
 
 std::span<const decoder> mta_decoders() noexcept {
   static constexpr decoder table[] = {
+      {"AmazonSES", mta::decode_amazonses_json},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
