@@ -8,6 +8,7 @@ namespace bounced::parser {
 std::span<const decoder> mta_decoders() noexcept {
   static constexpr decoder table[] = {
       {"AmazonSES", mta::decode_amazonses_json},
+      {"Gmail", mta::decode_gmail},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
