@@ -9,6 +9,8 @@ std::span<const decoder> mta_decoders() noexcept {
   static constexpr decoder table[] = {
       {"AmazonSES", mta::decode_amazonses_json},
       {"Gmail", mta::decode_gmail},
+      {"EinsUndEins", mta::decode_einsundeins},
+      {"GMX", mta::decode_gmx},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
