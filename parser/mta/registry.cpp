@@ -11,6 +11,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"Gmail", mta::decode_gmail},
       {"EinsUndEins", mta::decode_einsundeins},
       {"GMX", mta::decode_gmx},
+      {"DragonFly", mta::decode_dragonfly},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
