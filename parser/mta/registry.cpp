@@ -12,6 +12,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"EinsUndEins", mta::decode_einsundeins},
       {"GMX", mta::decode_gmx},
       {"DragonFly", mta::decode_dragonfly},
+      {"Domino", mta::decode_domino},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
