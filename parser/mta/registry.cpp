@@ -13,6 +13,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"GMX", mta::decode_gmx},
       {"DragonFly", mta::decode_dragonfly},
       {"Domino", mta::decode_domino},
+      {"EZweb", mta::decode_ezweb},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
