@@ -14,6 +14,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"DragonFly", mta::decode_dragonfly},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
+      {"IMailServer", mta::decode_imailserver},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
