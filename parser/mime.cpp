@@ -65,7 +65,11 @@ struct converter {
       if (out.type == "multipart") out.body = to_utf8(normalize_newlines(entity.body().preamble()), charset);
       return;
     }
-    std::string decoded = transfer_decode(entity.body(), trim(encoding));
+    // A multipart whose boundary never occurs (parts stripped by a relay) keeps its whole text
+    // in mimetic's preamble: read it as the part's body then.
+    const std::string& raw_body =
+        (out.type == "multipart" && entity.body().empty()) ? entity.body().preamble() : entity.body();
+    std::string decoded = transfer_decode(raw_body, trim(encoding));
     if (out.type == "text" || out.type == "message" || out.type == "multipart") {
       out.body = to_utf8(normalize_newlines(decoded), charset);
     } else {
