@@ -16,6 +16,8 @@ namespace {
 bool is_exim(const mail& m) {
   if (find_header(m.headers(), "X-Failed-Recipients")) return true;
   if (icontains(m.body_text, "This message was created automatically by mail delivery software")) return true;
+  // Exim's answer to "exim -t" with a malformed To: the message went on without that address.
+  if (icontains(m.subject(), "Mail failure - malformed recipient address")) return true;
   const std::string received = m.header("Received");
   return icontains(received, "(Exim ") && icontains(m.header("Message-Id"), "<E1") && looks_like_bounce(m);
 }
@@ -37,10 +39,13 @@ bool decode_exim(const mail& m, report& out) {
   std::size_t current_indent = 0;
   std::vector<recipient_report> found;
   bool in_list = false;
+  bool malformed = false;  // "recipient addresses that were incorrectly constructed:"
   for (std::string_view line : lines) {
     if (icontains(line, "address(es) failed") || icontains(line, "not yet been delivered") ||
-        icontains(line, "following address") || icontains(line, "could not be delivered to")) {
+        icontains(line, "following address") || icontains(line, "could not be delivered to") ||
+        icontains(line, "incorrectly constructed:")) {
       in_list = true;
+      malformed = icontains(line, "incorrectly constructed:");
       current = nullptr;
       continue;
     }
@@ -51,6 +56,20 @@ bool decode_exim(const mail& m, report& out) {
     }
     const std::size_t ind = indent(line).size();
     std::string_view content = trim(line);
+    // "  as written <address>: malformed address: ..." names the address as Exim read it.
+    const std::size_t colon = content.find(": ");
+    if (malformed && ind > 0 && colon != std::string_view::npos) {
+      const std::string address = find_address(content.substr(0, colon));
+      if (!address.empty()) {
+        found.emplace_back();
+        current = &found.back();
+        current_indent = ind;
+        current->recipient = address;
+        current->diagnostic = std::string(trim(content.substr(colon + 1)));
+        current->reason_hint = "syntaxerror";  // the notice is about the address's syntax
+        continue;
+      }
+    }
     const bool address_line = ind > 0 && ind <= 4 && looks_like_address(clean_address(content.substr(0, content.find(' '))));
     if (address_line && (current == nullptr || ind <= current_indent)) {
       found.emplace_back();
