@@ -13,6 +13,12 @@ bool decode_dragonfly(const mail& m, report& out);
 bool decode_domino(const mail& m, report& out);
 bool decode_ezweb(const mail& m, report& out);
 bool decode_imailserver(const mail& m, report& out);
+bool decode_activehunter(const mail& m, report& out);
+bool decode_biglobe(const mail& m, report& out);
+bool decode_kddi(const mail& m, report& out);
+bool decode_mailmarshal(const mail& m, report& out);
+bool decode_fml(const mail& m, report& out);
+bool decode_apachejames(const mail& m, report& out);
 bool decode_exim(const mail& m, report& out);
 bool decode_qmail(const mail& m, report& out);
 

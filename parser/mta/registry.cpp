@@ -15,6 +15,12 @@ std::span<const decoder> mta_decoders() noexcept {
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},
+      {"Activehunter", mta::decode_activehunter},
+      {"Biglobe", mta::decode_biglobe},
+      {"KDDI", mta::decode_kddi},
+      {"MailMarshalSMTP", mta::decode_mailmarshal},
+      {"FML", mta::decode_fml},
+      {"ApacheJames", mta::decode_apachejames},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
