@@ -7,7 +7,12 @@
 // Trusts: the sender and subject as fingerprint, the layout for the rest. Limits: everything from
 // the first "Delivery to the following recipient" line to the original is one diagnostic shared
 // by the recipients listed in it.
+// Google Groups answers a post it refuses from the same sender, with X-Failed-Recipients naming
+// the group and X-Google-Smtp-Source set: a letter ("the group you tried to contact may not exist,
+// or you may not have permission to post") listing four possible causes as "*" bullets. With all
+// four listed it is a refusal of the poster (rejected); with fewer Google did not say (onhold).
 #include "parser/mta/mta.hpp"
+#include "parser/header.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
 
@@ -74,7 +79,44 @@ std::string remote_host(std::string_view diagnostic) {
   return std::string(diagnostic.substr(bracket + 3, close - bracket - 3));
 }
 
+// The lines of text that start with a "*" bullet.
+std::size_t bullet_lines(std::string_view text) {
+  std::size_t n = 0;
+  for (std::string_view line : split_lines(text)) {
+    const std::string_view t = trim(line);
+    if (!t.empty() && t.front() == '*' && line.find('*') <= 1) ++n;
+  }
+  return n;
+}
+
 }  // namespace
+
+// Decodes Google Groups' refusal of a post.
+bool decode_google_groups(const mail& m, report& out) {
+  if (!icontains(m.header("From"), "<mailer-daemon@googlemail.com>")) return false;
+  if (!icontains(m.subject(), "Delivery Status Notification")) return false;
+  const std::string* failed = find_header(m.headers(), "X-Failed-Recipients");
+  if (failed == nullptr || find_header(m.headers(), "X-Google-Smtp-Source") == nullptr) return false;
+  const std::string_view notice = cut_original(m.body_text);
+  // Google Workspace sends its own failures with the same headers: the letter is a Groups one
+  // when it points to the Groups help center and has no "Delivery to the following recipient".
+  if (!icontains(notice, "groups.google.com") || icontains(notice, "Delivery to the following recipient")) return false;
+  const std::string diagnostic = fold_space(notice.substr(0, std::min<std::size_t>(notice.size(), 4000)));
+  const std::string reason = bullet_lines(notice) == 4 ? "rejected" : "onhold";
+  std::string_view list = *failed;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    const std::string address = clean_address(trim(list.substr(0, comma)));
+    if (looks_like_address(address)) {
+      recipient_report& r = add_recipient(out, address);
+      r.diagnostic = diagnostic;
+      r.reason_hint = reason;
+    }
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return !out.recipients.empty();
+}
 
 // Decodes Gmail's plain-text failure and delay notices.
 bool decode_gmail(const mail& m, report& out) {

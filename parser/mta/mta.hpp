@@ -6,6 +6,7 @@
 namespace bounced::parser::mta {
 
 bool decode_amazonses_json(const mail& m, report& out);
+bool decode_google_groups(const mail& m, report& out);
 bool decode_gmail(const mail& m, report& out);
 bool decode_einsundeins(const mail& m, report& out);
 bool decode_gmx(const mail& m, report& out);

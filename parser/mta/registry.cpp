@@ -8,6 +8,7 @@ namespace bounced::parser {
 std::span<const decoder> mta_decoders() noexcept {
   static constexpr decoder table[] = {
       {"AmazonSES", mta::decode_amazonses_json},
+      {"GoogleGroups", mta::decode_google_groups},
       {"Gmail", mta::decode_gmail},
       {"EinsUndEins", mta::decode_einsundeins},
       {"GMX", mta::decode_gmx},

@@ -63,3 +63,27 @@ TEST_CASE("Gmail: a permanent failure with the remote's answer and state") {
   CHECK(r.recipients[0].rhost == "mx.example.net");
   CHECK(r.recipients[0].reason_hint.empty());  // 5.1.1 speaks for itself
 }
+
+TEST_CASE("Google Groups: a refused post names the group from X-Failed-Recipients") {
+  const report r = decode(
+      "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+      "To: poster@example.com\n"
+      "Subject: Delivery Status Notification (Failure)\n"
+      "X-Failed-Recipients: some-group@googlegroups.example\n"
+      "X-Google-Smtp-Source: AAAA\n"
+      "Date: Mon, 2 Feb 2026 10:00:00 +0000\n"
+      "Content-Type: text/plain; charset=UTF-8\n"
+      "\n"
+      "Hello poster@example.com,\n\n"
+      "We're writing to let you know that the group you tried to contact (some-group) may not exist.\n\n"
+      " * You might have spelled or formatted the group name incorrectly.\n"
+      " * The owner of the group may have removed this group.\n"
+      " * You may need to join the group before receiving permission to post.\n"
+      " * This group may not be open to posting.\n\n"
+      "Visit the Help Center at https://groups.google.com/support/.\n\nThanks,\n\nGoogle Groups\n\n"
+      "----- Original message -----\n\nFrom: poster@example.com\nSubject: hi\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.decoded_by == "GoogleGroups");
+  CHECK(r.recipients[0].recipient == "some-group@googlegroups.example");
+  CHECK(r.recipients[0].reason_hint == "rejected");
+}
