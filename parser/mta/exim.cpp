@@ -22,6 +22,15 @@ bool is_exim(const mail& m) {
   return icontains(received, "(Exim ") && icontains(m.header("Message-Id"), "<E1") && looks_like_bounce(m);
 }
 
+// Exim's words for giving up after the retry time ran out on temporary failures: the failure
+// is the end of a delay, so the record is a transient one, and without a remote answer the
+// reason is expiry.
+bool retry_time_ran_out(std::string_view diagnostic) {
+  return icontains(diagnostic, "retry timeout exceeded") ||
+         icontains(diagnostic, "all hosts have been failing for a long time") ||
+         icontains(diagnostic, "retry time not reached for any host after a long failure period");
+}
+
 std::string_view indent(std::string_view line) {
   std::size_t n = 0;
   while (n < line.size() && (line[n] == ' ' || line[n] == '\t')) ++n;
@@ -39,6 +48,7 @@ bool decode_exim(const mail& m, report& out) {
   std::size_t current_indent = 0;
   std::vector<recipient_report> found;
   bool in_list = false;
+  std::string list_text;  // the list block as written, for a recipient named only in a header
   bool malformed = false;  // "recipient addresses that were incorrectly constructed:"
   for (std::string_view line : lines) {
     if (icontains(line, "address(es) failed") || icontains(line, "not yet been delivered") ||
@@ -52,7 +62,12 @@ bool decode_exim(const mail& m, report& out) {
     if (!in_list) continue;
     if (trim(line).empty()) {
       current = nullptr;
+      if (!list_text.empty()) list_text += '\n';
       continue;
+    }
+    if (list_text.size() < 2000 && list_text.find("\n\n") == std::string::npos) {
+      list_text += std::string(trim(line));
+      list_text += '\n';
     }
     const std::size_t ind = indent(line).size();
     std::string_view content = trim(line);
@@ -98,7 +113,7 @@ bool decode_exim(const mail& m, report& out) {
       if (address.empty()) return false;
       found.emplace_back();
       found.back().recipient = address;
-      found.back().diagnostic = fold_space(utf8_prefix(notice, 1000));
+      found.back().diagnostic = fold_space(list_text.empty() ? utf8_prefix(notice, 1000) : std::string_view(list_text));
     } else {
       out.recipients = std::move(dsn.recipients);
       out.reporting_mta = dsn.reporting_mta;
@@ -118,7 +133,10 @@ bool decode_exim(const mail& m, report& out) {
       r.diagnostic_type = d.diagnostic_type;
       if (r.diagnostic.empty()) r.diagnostic = d.diagnostic;
     }
-    if (r.action.empty() && delayed) r.action = "delayed";
+    if (r.action.empty() && (delayed || (r.status.empty() && retry_time_ran_out(r.diagnostic)))) r.action = "delayed";
+    if (r.reason_hint.empty() && r.status.empty() && find_reply_code(r.diagnostic).empty() &&
+        icontains(r.diagnostic, "have been failing for a long time"))
+      r.reason_hint = "expired";
     recipient_report& added = add_recipient(out, r.recipient);
     added = std::move(r);
   }
