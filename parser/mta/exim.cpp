@@ -117,7 +117,27 @@ bool decode_exim(const mail& m, report& out) {
     } else {
       out.recipients = std::move(dsn.recipients);
       out.reporting_mta = dsn.reporting_mta;
+      // "pipe to |command": the text names the failed delivery better than the empty DSN does.
+      for (auto& r : out.recipients) {
+        if (r.diagnostic.empty()) r.diagnostic = fold_space(list_text);
+        if (istarts_with(r.diagnostic, "pipe to |")) r.reason_hint = "mailererror";
+      }
       return true;
+    }
+  }
+  // A DSN whose only Final-Recipient is no address (a file or a pipe Exim delivered to) still
+  // gives the one recipient named in the text its Status and Action.
+  if (found.size() == 1 && dsn.recipients.empty() && m.delivery_status != nullptr) {
+    std::size_t groups = 0;
+    std::string status, action;
+    for (const auto& f : parse_headers(m.delivery_status->body)) {
+      if (iequals(f.name, "Final-Recipient")) ++groups;
+      else if (iequals(f.name, "Status")) status = find_status_code(f.value);
+      else if (iequals(f.name, "Action")) action = to_lower(trim(f.value));
+    }
+    if (groups == 1) {
+      found.front().status = status;
+      found.front().action = action;
     }
   }
   for (auto& r : found) {
