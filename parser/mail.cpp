@@ -60,6 +60,12 @@ void locate(const mime_part& part, mail& m, bool inside_original) {
 mail load_mail(std::string_view raw) {
   mail m;
   m.text = normalize_newlines(raw);
+  // An mbox "From sender date" line before the header (a message saved from a mailbox) is no
+  // header field; left in place it would hide the whole header from the MIME parser.
+  if (m.text.starts_with("From ")) {
+    const std::size_t eol = m.text.find('\n');
+    m.text.erase(0, eol == std::string::npos ? m.text.size() : eol + 1);
+  }
   m.root = parse_mime(m.text);
   if (m.root.children.empty() && m.root.type != "message") {
     m.body_text = m.root.body;

@@ -26,3 +26,24 @@ TEST_CASE("A multipart without its boundaries is read as text") {
   CHECK(r.recipients[0].recipient == "someone@example.net");
   CHECK(r.recipients[0].status == "5.7.1");
 }
+
+TEST_CASE("An mbox From_ line before the header does not hide the header") {
+  const report r = decode(
+      "From MAILER-DAEMON  Mon Feb  2 10:00:00 2026\r"
+      "From: MAILER-DAEMON@example.org\r"
+      "To: sender@example.com\r"
+      "Subject: Delivery Status Notification (Failure)\r"
+      "MIME-Version: 1.0\r"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r"
+      "\r"
+      "--b\r"
+      "Content-Type: message/delivery-status\r"
+      "\r"
+      "Final-Recipient: rfc822; someone@example.net\r"
+      "Action: failed\r"
+      "Status: 5.1.1\r"
+      "--b--\r");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "someone@example.net");
+  CHECK(r.subject == "Delivery Status Notification (Failure)");
+}
