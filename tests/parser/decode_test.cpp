@@ -131,6 +131,9 @@ TEST_CASE("hostile input decodes without crashing", "[decode]") {
   std::string nested = "Content-Type: multipart/mixed; boundary=\"a\"\n\n";
   for (int i = 0; i < 50; ++i) nested += "--a\nContent-Type: multipart/mixed; boundary=\"a\"\n\n";
   CHECK_NOTHROW(decode(nested));
+  // Found by the fuzzer: a notice that ends at its "copy of the message" marker.
+  CHECK(decode("From: MAILER-DAEMON@mx.example.org\nSubject: failure notice\n\nHi.\n"
+               "--- Below this line is a copy of the message.\n").kind == message_kind::none);
 }
 
 TEST_CASE("a 10 MB bounce decodes (time linear in size is measured by the benchmark)", "[decode]") {
