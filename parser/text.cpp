@@ -151,8 +151,10 @@ std::string clean_address(std::string_view text) {
 std::string find_address(std::string_view text) {
   // Prefer an address in angle brackets.
   for (std::size_t lt = text.find('<'); lt != std::string_view::npos; lt = text.find('<', lt + 1)) {
-    const std::size_t gt = text.find('>', lt + 1);
-    if (gt == std::string_view::npos) break;
+    // An address fits in 320 bytes (RFC 5321 4.5.3.1): looking no further keeps this linear
+    // on text full of '<'.
+    const std::size_t gt = text.substr(0, std::min(text.size(), lt + 1 + 512)).find('>', lt + 1);
+    if (gt == std::string_view::npos) continue;
     std::string_view inner = trim(text.substr(lt + 1, gt - lt - 1));
     if (istarts_with(inner, "mailto:")) inner.remove_prefix(7);
     std::string cleaned = clean_address(inner);
