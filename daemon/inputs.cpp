@@ -56,7 +56,14 @@ bool read_file(const fs::path& path, std::string& out, std::string& error) {
     error = "larger than " + std::to_string(max_input_message_bytes) + " bytes";
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  // Read in one call where the size is known (istreambuf_iterator goes byte by byte).
+  if (!ec) {
+    out.resize(static_cast<std::size_t>(size));
+    f.read(out.data(), static_cast<std::streamsize>(size));
+    out.resize(static_cast<std::size_t>(f.gcount()));
+  } else {
+    out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
   if (f.bad()) {
     error = "read error";
     return false;
