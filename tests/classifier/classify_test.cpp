@@ -83,6 +83,8 @@ TEST_CASE("a bad-mailbox status decides unless the words give another cause", "[
   const rule_set rules = compile();
   CHECK(classify_at(rules, "5.1.1", "550 5.1.1 go away", "").reason == "userunknown");
   CHECK(classify_at(rules, "5.1.1", "550 5.1.1 sender address rejected", "").reason == "rejected");
+  CHECK(classify_at(rules, "5.0.0", "554 <a@example.net>: Recipient address rejected: Access denied", "RCPT").reason ==
+        "userunknown");
 }
 
 TEST_CASE("the second pass: network words, expiry, then the status class", "[classifier]") {
