@@ -7,7 +7,8 @@
 // address like "=?utf-8?B?...?=@example.org" is the address the MTA tried, not a word to decode.
 // Two last resorts: a multipart whose boundary matched nothing (the MIME tree lost the report,
 // so the raw body is searched for the fields), and a report with a per-message group but no
-// recipient group (the returned original's To is then the recipient).
+// recipient group (the returned original's To is then the recipient). A bounce returned inside
+// another notice is read from the returned message's own report.
 #include "parser/decoder.hpp"
 #include "parser/header.hpp"
 #include "parser/scan.hpp"
@@ -208,6 +209,17 @@ bool recipient_from_original(const mail& m, report& out) {
   return true;
 }
 
+// The delivery-status part of a bounce that an outer notice returns as its attachment (a filter
+// that forwards the MTA's DSN inside its own "returned mail"). Searches only below the
+// returned message; the MIME tree's depth is bounded by the MIME parser.
+const mime_part* nested_delivery_status(const mime_part& part) {
+  if (part.type == "message" && (part.subtype == "delivery-status" || part.subtype == "global-delivery-status"))
+    return &part;
+  for (const auto& child : part.children)
+    if (const mime_part* found = nested_delivery_status(child)) return found;
+  return nullptr;
+}
+
 }  // namespace
 
 bool decode_rfc3464(const mail& m, report& out) {
@@ -217,6 +229,10 @@ bool decode_rfc3464(const mail& m, report& out) {
   // Some MTAs send the report as text: look for a Final-Recipient field with an Action or Status.
   if (parse_fields_in_text(m.body_text, out)) return true;
   if (parse_fields_in_text(lost_multipart_body(m), out)) return true;
+  if (!m.delivery_status && m.original && looks_like_bounce(m)) {
+    const mime_part* nested = nested_delivery_status(*m.original);
+    if (nested && parse_dsn_fields(nested->body, out) > 0) return true;
+  }
   return recipient_from_original(m, out);
 }
 

@@ -90,3 +90,30 @@ TEST_CASE("a report without a recipient group names the original's To", "[rfc346
   CHECK(r.recipients[0].recipient == "rcpt@example.net");
   CHECK(r.recipients[0].action == "failed");
 }
+
+TEST_CASE("a bounce returned inside another notice is read from its own report", "[rfc3464]") {
+  const report r = decode(
+      "From: \"Mail Delivery Subsystem\" <MAILER-DAEMON@gw.example.org>\n"
+      "To: sender@example.com\n"
+      "Subject: Returned mail: User unknown\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"outer\"\n"
+      "\n"
+      "--outer\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "----- The following addresses had permanent delivery errors -----\n"
+      "\n"
+      "--outer\n"
+      "Content-Type: message/rfc822\n"
+      "\n" +
+      report_with("inner", "inner",
+                  "Reporting-MTA: dns; mx.example.org\n\n"
+                  "Final-Recipient: rfc822; gone@example.net\n"
+                  "Action: failed\nStatus: 5.1.1\n"
+                  "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n") +
+      "--outer--\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "gone@example.net");
+  CHECK(r.recipients[0].status == "5.1.1");
+}
