@@ -9,6 +9,7 @@ std::span<const decoder> mta_decoders() noexcept {
   static constexpr decoder table[] = {
       {"Postfix", mta::decode_postfix_smtpd},
       {"Notes", mta::decode_notes},
+      {"mFILTER", mta::decode_mfilter},
       {"Verizon", mta::decode_verizon},
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
