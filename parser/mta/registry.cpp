@@ -10,6 +10,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"Postfix", mta::decode_postfix_smtpd},
       {"Notes", mta::decode_notes},
       {"mFILTER", mta::decode_mfilter},
+      {"EinsUndEins", mta::decode_einsundeins},
       {"Verizon", mta::decode_verizon},
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
