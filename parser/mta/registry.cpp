@@ -11,6 +11,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"Notes", mta::decode_notes},
       {"mFILTER", mta::decode_mfilter},
       {"EinsUndEins", mta::decode_einsundeins},
+      {"V5sendmail", mta::decode_v5sendmail},
       {"Verizon", mta::decode_verizon},
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
