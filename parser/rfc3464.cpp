@@ -222,7 +222,9 @@ const mime_part* nested_delivery_status(const mime_part& part) {
 
 }  // namespace
 
-bool decode_rfc3464(const mail& m, report& out) {
+namespace {
+
+bool read_report(const mail& m, report& out) {
   if (m.delivery_status) {
     if (parse_dsn_fields(m.delivery_status->body, out) > 0) return true;
   }
@@ -234,6 +236,40 @@ bool decode_rfc3464(const mail& m, report& out) {
     if (nested && parse_dsn_fields(nested->body, out) > 0) return true;
   }
   return recipient_from_original(m, out);
+}
+
+// Sendmail leaves Diagnostic-Code out when the failure was local ("mail.local: unknown user",
+// a program that failed); its human text then holds the error as the first line of the
+// "Transcript of session follows" section. Used only for a single recipient without a
+// diagnostic: with several, the transcript's lines could be about any of them. Not for a
+// temporary status: the transcript then tells of one deferred attempt, not of why it ended.
+void diagnostic_from_transcript(const mail& m, report& out) {
+  if (out.recipients.size() != 1 || !out.recipients.front().diagnostic.empty()) return;
+  if (istarts_with(out.recipients.front().status, "4")) return;
+  std::string_view text = m.body_text;
+  if (text.empty()) text = lost_multipart_body(m);
+  const std::size_t at = ifind(text, "----- Transcript of session follows -----");
+  if (at == std::string_view::npos) return;
+  const std::size_t eol = text.find('\n', at);
+  if (eol == std::string_view::npos) return;
+  for (std::string_view line : split_lines(text.substr(eol + 1, 4096))) {
+    line = trim(line);
+    if (line.empty()) continue;
+    // The next section, or the report's fields right after (no MIME boundary between them).
+    if (istarts_with(line, "-----") || istarts_with(line, "Reporting-MTA:") || istarts_with(line, "Final-Recipient:") ||
+        istarts_with(line, "Original-Recipient:") || istarts_with(line, "Received-From-MTA:"))
+      return;
+    out.recipients.front().diagnostic = std::string(line);
+    return;
+  }
+}
+
+}  // namespace
+
+bool decode_rfc3464(const mail& m, report& out) {
+  if (!read_report(m, out)) return false;
+  diagnostic_from_transcript(m, out);
+  return true;
 }
 
 }  // namespace bounced::parser

@@ -117,3 +117,28 @@ TEST_CASE("a bounce returned inside another notice is read from its own report",
   CHECK(r.recipients[0].recipient == "gone@example.net");
   CHECK(r.recipients[0].status == "5.1.1");
 }
+
+TEST_CASE("without a Diagnostic-Code, Sendmail's transcript gives the diagnostic", "[rfc3464]") {
+  const report r = decode(
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+      "To: <sender@example.com>\n"
+      "Subject: Returned mail: Service unavailable\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"never.used\"\n"
+      "\n"
+      "   ----- The following addresses had permanent fatal errors -----\n"
+      "<gone@example.net>\n"
+      "\n"
+      "   ----- Transcript of session follows -----\n"
+      "mail.local: unknown user: gone\n"
+      "554 <gone@example.net>... Service unavailable\n"
+      "\n"
+      "Reporting-MTA: dns; mx.example.net\n"
+      "\n"
+      "Final-Recipient: RFC822; <gone@example.net>\n"
+      "Action: failed\n"
+      "Status: 5.5.0\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "gone@example.net");
+  CHECK(r.recipients[0].diagnostic == "mail.local: unknown user: gone");
+}
