@@ -31,9 +31,17 @@ void split_mbox(std::string_view text, const std::function<void(std::string_view
         break;
       }
     }
-    // Drop the "From " separator line itself.
+    // Old Mac files end lines with a lone CR: "\r\rFrom " is their separator.
+    for (std::size_t p = text.find("\r\rFrom ", pos); p != std::string_view::npos && p + 2 < next;
+         p = text.find("\r\rFrom ", p + 1)) {
+      next = p + 2;
+      break;
+    }
+    // Drop the "From " separator line itself (ended by LF, CRLF or a lone CR).
     std::string_view message = text.substr(start, next == std::string_view::npos ? std::string_view::npos : next - start);
-    const std::size_t eol = message.find('\n');
+    std::size_t eol = message.find_first_of("\r\n");
+    if (eol != std::string_view::npos && message[eol] == '\r' && eol + 1 < message.size() && message[eol + 1] == '\n')
+      ++eol;
     message = eol == std::string_view::npos ? std::string_view() : message.substr(eol + 1);
     if (!message.empty()) fn(message);
     if (next == std::string_view::npos) break;

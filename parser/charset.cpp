@@ -85,6 +85,16 @@ std::string to_utf8(std::string_view text, std::string_view charset) {
   if (cs.empty() || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii" || cs == "unknown-8bit" ||
       cs == "x-unknown")
     return repair_utf8(text);
+  // ISO-2022-JP is 7-bit: 8-bit text labelled so was converted on the way (a copy saved as
+  // UTF-8 keeps its old label); when it is valid UTF-8, it is taken as such.
+  if (cs.rfind("iso-2022-", 0) == 0) {
+    bool eight_bit = false;
+    for (char c : text) eight_bit = eight_bit || static_cast<unsigned char>(c) >= 0x80;
+    if (eight_bit) {
+      std::string repaired = repair_utf8(text);
+      if (repaired == text) return repaired;
+    }
+  }
   iconv_t cd = iconv_open("UTF-8//TRANSLIT", cs.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) return repair_utf8(text);
   std::string out;

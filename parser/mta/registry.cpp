@@ -7,6 +7,14 @@ namespace bounced::parser {
 
 std::span<const decoder> mta_decoders() noexcept {
   static constexpr decoder table[] = {
+      {"Postfix", mta::decode_postfix_smtpd},
+      {"Notes", mta::decode_notes},
+      {"mFILTER", mta::decode_mfilter},
+      {"EinsUndEins", mta::decode_einsundeins},
+      {"V5sendmail", mta::decode_v5sendmail},
+      {"Verizon", mta::decode_verizon},
+      {"Yahoo", mta::decode_yahoo},
+      {"X2", mta::decode_x2},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };
