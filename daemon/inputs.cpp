@@ -19,35 +19,29 @@ void split_mbox(std::string_view text, const std::function<void(std::string_view
     fn(text);
     return;
   }
-  // A new message starts at a "From " line at the start of the text or after an empty line.
-  std::size_t start = 0;
+  // One pass over the lines. Lines end in LF (or CRLF); a file with no LF at all is an old Mac
+  // file whose lines end in a lone CR. A "From " line at the start or after an empty line
+  // starts a new message, and is itself no part of it.
+  const char eol = text.find('\n') != std::string_view::npos ? '\n' : '\r';
+  std::size_t message_start = std::string_view::npos;
+  bool previous_empty = true;
   std::size_t pos = 0;
-  while (true) {
-    std::size_t next = std::string_view::npos;
-    for (std::size_t p = text.find("\nFrom ", pos); p != std::string_view::npos; p = text.find("\nFrom ", p + 1)) {
-      const bool after_blank = p >= 1 && (text[p - 1] == '\n' || (p >= 2 && text[p - 1] == '\r' && text[p - 2] == '\n'));
-      if (after_blank) {
-        next = p + 1;
-        break;
-      }
+  while (pos < text.size()) {
+    const void* found = std::memchr(text.data() + pos, eol, text.size() - pos);
+    const std::size_t end = found ? static_cast<std::size_t>(static_cast<const char*>(found) - text.data()) : text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::size_t next = end < text.size() ? end + 1 : end;
+    if (previous_empty && line.substr(0, 5) == "From ") {
+      if (message_start != std::string_view::npos && pos > message_start) fn(text.substr(message_start, pos - message_start));
+      message_start = next;
+      previous_empty = false;
+    } else {
+      previous_empty = line.empty();
     }
-    // Old Mac files end lines with a lone CR: "\r\rFrom " is their separator.
-    for (std::size_t p = text.find("\r\rFrom ", pos); p != std::string_view::npos && p + 2 < next;
-         p = text.find("\r\rFrom ", p + 1)) {
-      next = p + 2;
-      break;
-    }
-    // Drop the "From " separator line itself (ended by LF, CRLF or a lone CR).
-    std::string_view message = text.substr(start, next == std::string_view::npos ? std::string_view::npos : next - start);
-    std::size_t eol = message.find_first_of("\r\n");
-    if (eol != std::string_view::npos && message[eol] == '\r' && eol + 1 < message.size() && message[eol + 1] == '\n')
-      ++eol;
-    message = eol == std::string_view::npos ? std::string_view() : message.substr(eol + 1);
-    if (!message.empty()) fn(message);
-    if (next == std::string_view::npos) break;
-    start = next;
     pos = next;
   }
+  if (message_start != std::string_view::npos && message_start < text.size()) fn(text.substr(message_start));
 }
 
 namespace {
