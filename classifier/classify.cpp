@@ -2,7 +2,9 @@
 // RE2::Set; a rule remembers which set entries are its own. Classification: one RE2 set match
 // over the diagnostic gives the entries that hit; the candidate rules are those entries' rules
 // plus the rules with no text condition; the first candidate in priority order whose other
-// conditions (status, reply code, command, remote host) hold decides.
+// conditions (status, reply code, command, remote host) hold decides. A rule may share another
+// rule's words (`like`), be ruled out by the words of other reasons (`unless`), and belong to the
+// first or second pass (`tier`, see reasons.toml), which mirror Sisimai's two-stage decision.
 #include "classifier/classify.hpp"
 
 #include <re2/re2.h>
@@ -40,6 +42,8 @@ struct rule {
   std::vector<std::string> rhost;    // suffixes, lower case
   std::vector<std::string> hint;     // decoder hints
   std::vector<std::string> action;   // DSN actions
+  std::vector<std::string> unless;   // reasons whose words, when present, rule this rule out
+  std::string like;                  // id of a rule whose words this rule shares
   bool has_text = false;
   std::string category;              // override
   std::optional<bool> hard;          // override
@@ -75,6 +79,10 @@ bool suffix_any(const std::vector<std::string>& suffixes, std::string_view host)
   return false;
 }
 
+bool trim_empty(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+}
+
 bool equal_any(const std::vector<std::string>& values, std::string_view value) {
   if (values.empty()) return true;
   return std::find(values.begin(), values.end(), value) != values.end();
@@ -99,6 +107,7 @@ struct rule_set::impl {
   std::vector<rule> rules;                  // in priority order
   std::vector<std::size_t> entry_rule;      // RE2 set entry -> rule index
   std::vector<std::size_t> textless_rules;  // rules with no phrase or regex, in order
+  std::vector<std::vector<std::size_t>> followers;  // rule -> the rules that share its words
   std::size_t user_rules = 0;               // rules [0, user_rules) came from the user
   std::unique_ptr<RE2::Set> set;
 
@@ -138,13 +147,13 @@ std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_sour
   p->set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
 
   // Sources in priority order: the user's first, then the shipped ones.
-  std::vector<const rule_source*> sources;
+  std::vector<const rule_source*> sources;  // the user's
   for (const auto& s : user_sources) sources.push_back(&s);
   std::vector<const rule_source*> shipped;
   for (const auto& s : shipped_rules()) shipped.push_back(&s);
 
   // The reason table comes from the shipped reasons.toml (a user file may add reasons).
-  std::vector<std::string> order;
+  std::vector<std::string> order, retry_order;
   for (const rule_source* src : shipped) {
     if (src->name != "reasons.toml") continue;
     toml::table t;
@@ -169,23 +178,40 @@ std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_sour
     if (const toml::array* o = t["order"].as_array())
       for (const auto& el : *o)
         if (auto s = el.value<std::string>()) order.push_back(*s);
+    if (const toml::array* o = t["retry_order"].as_array())
+      for (const auto& el : *o)
+        if (auto s = el.value<std::string>()) retry_order.push_back(*s);
   }
-  // Shipped rule files: the reason files in the table's order, then status.toml (fallbacks).
-  std::vector<const rule_source*> ordered;
-  for (const auto& reason : order)
-    for (const rule_source* src : shipped)
-      if (src->name == reason + ".toml") ordered.push_back(src);
+  // Shipped rule files come in tiers, as Sisimai decides in stages: tier 1 follows `order`
+  // (a reason's words or its own status code), tier 2 follows `retry_order` (what is left when
+  // the first pass found nothing), and status.toml's fallbacks close the list. A rule names its
+  // tier (default 1); within a tier, files follow the tier's order, unlisted files after.
+  std::vector<const rule_source*> files;
   for (const rule_source* src : shipped)
-    if (src->name != "reasons.toml" && std::find(ordered.begin(), ordered.end(), src) == ordered.end() &&
-        src->name != "status.toml")
-      ordered.push_back(src);
+    if (src->name != "reasons.toml" && src->name != "status.toml") files.push_back(src);
+  auto in_order = [&](const std::vector<std::string>& names) {
+    std::vector<const rule_source*> out;
+    for (const auto& reason : names)
+      for (const rule_source* src : files)
+        if (src->name == reason + ".toml" && std::find(out.begin(), out.end(), src) == out.end()) out.push_back(src);
+    for (const rule_source* src : files)
+      if (std::find(out.begin(), out.end(), src) == out.end()) out.push_back(src);
+    return out;
+  };
+  struct pass {
+    const rule_source* src;
+    std::int64_t tier;  // 0: every rule of the file
+  };
+  std::vector<pass> passes;
+  for (const rule_source* src : sources) passes.push_back({src, 0});
+  const std::size_t user_count = passes.size();
+  for (const rule_source* src : in_order(order)) passes.push_back({src, 1});
+  for (const rule_source* src : in_order(retry_order)) passes.push_back({src, 2});
   for (const rule_source* src : shipped)
-    if (src->name == "status.toml") ordered.push_back(src);
-  const std::size_t user_count = sources.size();
-  for (const rule_source* src : ordered) sources.push_back(src);
+    if (src->name == "status.toml") passes.push_back({src, 0});
 
-  for (std::size_t si = 0; si < sources.size(); ++si) {
-    const rule_source& src = *sources[si];
+  for (std::size_t si = 0; si < passes.size(); ++si) {
+    const rule_source& src = *passes[si].src;
     if (si == user_count) p->user_rules = p->rules.size();
     const std::string label = si < user_count ? src.name : "shipped:" + src.name;
     toml::table t;
@@ -204,6 +230,9 @@ std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_sour
       const toml::table* rt = el.as_table();
       const std::size_t line = el.source().begin.line;
       if (!rt) return rule_error{label, line, "each [[rule]] must be a table"};
+      const std::int64_t tier = (*rt)["tier"].value_or(std::int64_t{1});
+      if (tier < 1 || tier > 2) return rule_error{label, line, "tier must be 1 or 2"};
+      if (passes[si].tier != 0 && tier != passes[si].tier) continue;
       rule r;
       r.reason = (*rt)["reason"].value_or(file_reason);
       r.id = (*rt)["id"].value_or(std::string());
@@ -220,7 +249,11 @@ std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_sour
       r.rhost = strings_of(view["rhost"], label, "rhost", err);
       r.hint = strings_of(view["hint"], label, "hint", err);
       r.action = strings_of(view["action"], label, "action", err);
+      r.unless = strings_of(view["unless"], label, "unless", err);
+      r.like = (*rt)["like"].value_or(std::string());
       if (err) return *err;
+      for (const auto& u : r.unless)
+        if (!p->reasons.count(u)) return rule_error{label, line, "rule " + r.id + ": unknown reason \"" + u + "\" in unless"};
       for (auto& h : r.rhost) h = to_lower(h);
       for (auto& c : r.command)
         for (char& ch : c) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
@@ -238,12 +271,24 @@ std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_sour
         if (auto e = add_pattern(ph, true)) return *e;
       for (const auto& rx : regexes)
         if (auto e = add_pattern(rx, false)) return *e;
-      r.has_text = !phrases.empty() || !regexes.empty();
+      r.has_text = !phrases.empty() || !regexes.empty() || !r.like.empty();
       if (!r.has_text) p->textless_rules.push_back(index);
       p->rules.push_back(std::move(r));
     }
   }
-  if (user_count == sources.size()) p->user_rules = p->rules.size();
+  // A rule that shares another rule's words becomes a candidate whenever that rule's words hit.
+  p->followers.resize(p->rules.size());
+  for (std::size_t i = 0; i < p->rules.size(); ++i) {
+    if (p->rules[i].like.empty()) continue;
+    bool found = false;
+    for (std::size_t j = 0; j < p->rules.size(); ++j)
+      if (j != i && p->rules[j].id == p->rules[i].like && p->rules[j].like.empty()) {
+        p->followers[j].push_back(i);
+        found = true;
+      }
+    if (!found) return rule_error{"rules", 0, "rule " + p->rules[i].id + ": like names no rule with words: " + p->rules[i].like};
+  }
+  if (user_count == passes.size()) p->user_rules = p->rules.size();
   if (!p->set->Compile()) return rule_error{"rules", 0, "the rule patterns do not compile into one set (too large)"};
   return rule_set(std::move(p));
 }
@@ -291,7 +336,15 @@ verdict rule_set::classify(const input& in) const {
   if (!text.empty()) impl_->set->Match(text, &hits);
   std::vector<std::size_t> candidates;
   candidates.reserve(hits.size() + impl_->textless_rules.size());
-  for (int h : hits) candidates.push_back(impl_->entry_rule[static_cast<std::size_t>(h)]);
+  std::vector<std::string_view> said;  // reasons whose words the text holds
+  for (int h : hits) {
+    const std::size_t index = impl_->entry_rule[static_cast<std::size_t>(h)];
+    candidates.push_back(index);
+    // Only the shipped words count as evidence for `unless`: a user's rule that did not decide
+    // says nothing about what the text means.
+    if (index >= impl_->user_rules) said.push_back(impl_->rules[index].reason);
+    for (std::size_t f : impl_->followers[index]) candidates.push_back(f);
+  }
   candidates.insert(candidates.end(), impl_->textless_rules.begin(), impl_->textless_rules.end());
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
@@ -306,6 +359,9 @@ verdict rule_set::classify(const input& in) const {
     const rule& r = impl_->rules[index];
     if (!r.hint.empty() && !equal_any(r.hint, in.hint)) continue;
     if (!r.action.empty() && !equal_any(r.action, in.action)) continue;
+    if (std::any_of(r.unless.begin(), r.unless.end(),
+                    [&](const std::string& u) { return std::find(said.begin(), said.end(), u) != said.end(); }))
+      continue;
     if (!code_matches(r.status, in.status)) continue;
     if (!code_matches(r.reply, in.reply_code)) continue;
     if (!r.command.empty() && !equal_any(r.command, command)) continue;
@@ -320,7 +376,9 @@ verdict rule_set::classify(const input& in) const {
   }
   rule fallback;
   fallback.id = "fallback";
-  fallback.reason = (in.status.empty() && in.diagnostic.empty()) ? "onhold" : "undefined";
+  // As Sisimai: a diagnostic that no rule understood is "onhold"; with no words at all the
+  // record is "undefined".
+  fallback.reason = trim_empty(in.diagnostic) ? "undefined" : "onhold";
   return impl_->make(fallback, in);
 }
 

@@ -19,27 +19,29 @@ void split_mbox(std::string_view text, const std::function<void(std::string_view
     fn(text);
     return;
   }
-  // A new message starts at a "From " line at the start of the text or after an empty line.
-  std::size_t start = 0;
+  // One pass over the lines. Lines end in LF (or CRLF); a file with no LF at all is an old Mac
+  // file whose lines end in a lone CR. A "From " line at the start or after an empty line
+  // starts a new message, and is itself no part of it.
+  const char eol = text.find('\n') != std::string_view::npos ? '\n' : '\r';
+  std::size_t message_start = std::string_view::npos;
+  bool previous_empty = true;
   std::size_t pos = 0;
-  while (true) {
-    std::size_t next = std::string_view::npos;
-    for (std::size_t p = text.find("\nFrom ", pos); p != std::string_view::npos; p = text.find("\nFrom ", p + 1)) {
-      const bool after_blank = p >= 1 && (text[p - 1] == '\n' || (p >= 2 && text[p - 1] == '\r' && text[p - 2] == '\n'));
-      if (after_blank) {
-        next = p + 1;
-        break;
-      }
+  while (pos < text.size()) {
+    const void* found = std::memchr(text.data() + pos, eol, text.size() - pos);
+    const std::size_t end = found ? static_cast<std::size_t>(static_cast<const char*>(found) - text.data()) : text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::size_t next = end < text.size() ? end + 1 : end;
+    if (previous_empty && line.substr(0, 5) == "From ") {
+      if (message_start != std::string_view::npos && pos > message_start) fn(text.substr(message_start, pos - message_start));
+      message_start = next;
+      previous_empty = false;
+    } else {
+      previous_empty = line.empty();
     }
-    // Drop the "From " separator line itself.
-    std::string_view message = text.substr(start, next == std::string_view::npos ? std::string_view::npos : next - start);
-    const std::size_t eol = message.find('\n');
-    message = eol == std::string_view::npos ? std::string_view() : message.substr(eol + 1);
-    if (!message.empty()) fn(message);
-    if (next == std::string_view::npos) break;
-    start = next;
     pos = next;
   }
+  if (message_start != std::string_view::npos && message_start < text.size()) fn(text.substr(message_start));
 }
 
 namespace {
@@ -56,7 +58,14 @@ bool read_file(const fs::path& path, std::string& out, std::string& error) {
     error = "larger than " + std::to_string(max_input_message_bytes) + " bytes";
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  // Read in one call where the size is known (istreambuf_iterator goes byte by byte).
+  if (!ec) {
+    out.resize(static_cast<std::size_t>(size));
+    f.read(out.data(), static_cast<std::streamsize>(size));
+    out.resize(static_cast<std::size_t>(f.gcount()));
+  } else {
+    out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
   if (f.bad()) {
     error = "read error";
     return false;

@@ -5,6 +5,8 @@
 #include <iconv.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "parser/text.hpp"
@@ -14,6 +16,14 @@ namespace bounced::parser {
 bool is_valid_utf8(std::string_view text) noexcept {
   std::size_t i = 0;
   while (i < text.size()) {
+    // ASCII runs, eight bytes at a time.
+    while (i + 8 <= text.size()) {
+      std::uint64_t chunk;
+      std::memcpy(&chunk, text.data() + i, 8);
+      if (chunk & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     std::size_t len = 0;
     if (c < 0x80) len = 1;
@@ -75,6 +85,16 @@ std::string to_utf8(std::string_view text, std::string_view charset) {
   if (cs.empty() || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii" || cs == "unknown-8bit" ||
       cs == "x-unknown")
     return repair_utf8(text);
+  // ISO-2022-JP is 7-bit: 8-bit text labelled so was converted on the way (a copy saved as
+  // UTF-8 keeps its old label); when it is valid UTF-8, it is taken as such.
+  if (cs.rfind("iso-2022-", 0) == 0) {
+    bool eight_bit = false;
+    for (char c : text) eight_bit = eight_bit || static_cast<unsigned char>(c) >= 0x80;
+    if (eight_bit) {
+      std::string repaired = repair_utf8(text);
+      if (repaired == text) return repaired;
+    }
+  }
   iconv_t cd = iconv_open("UTF-8//TRANSLIT", cs.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) return repair_utf8(text);
   std::string out;

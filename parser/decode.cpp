@@ -25,12 +25,36 @@ const char* to_string(message_kind kind) noexcept {
 
 namespace {
 
+// The enhanced code the remote wrote right after its reply code ("550 5.7.1", "550-'5.2.2"),
+// and that reply code's class; "" when the diagnostic pairs none. Bounded by the text.
+std::string paired_status(std::string_view text) {
+  for (std::size_t i = 0; i + 4 < text.size(); ++i) {
+    const char c = text[i];
+    if (c != '4' && c != '5') continue;
+    if (i > 0 && ((text[i - 1] >= '0' && text[i - 1] <= '9') || text[i - 1] == '.')) continue;
+    if (!(text[i + 1] >= '0' && text[i + 1] <= '9') || !(text[i + 2] >= '0' && text[i + 2] <= '9')) continue;
+    if (text[i + 3] != ' ' && text[i + 3] != '-') continue;
+    std::size_t j = i + 4;
+    if (j < text.size() && (text[j] == '\'' || text[j] == '#')) ++j;
+    if (j >= text.size() || text[j] != c) continue;  // the classes of both codes agree
+    const std::string code = find_status_code(text.substr(j, 12));
+    if (!code.empty() && text.substr(j, code.size()) == code) return code;
+  }
+  return {};
+}
+
 // The more specific code wins (MAIL-FACTS: Exim writes Status 5.0.0 while its diagnostic has
-// the remote's 5.1.1), provided the class agrees.
+// the remote's 5.1.1), provided the class agrees. A code the remote paired with its own reply
+// code is its own word and wins over the reporting MTA's guess, as Sisimai reads it.
 void refine_status(recipient_report& r) {
   const std::string from_text = find_status_code(r.diagnostic);
   if (r.status.empty()) {
     r.status = from_text;
+    return;
+  }
+  const std::string paired = paired_status(r.diagnostic);
+  if (!paired.empty() && paired != r.status && paired.substr(1) != ".0.0") {
+    r.status = paired;
     return;
   }
   if (from_text.empty() || from_text == r.status) return;

@@ -82,8 +82,8 @@ void read_inline_original(std::string_view text, mail& m) {
     if (i > 8) return;  // the original must follow the marker closely
     ++i;
   }
-  std::size_t start = static_cast<std::size_t>(lines[i < lines.size() ? i : 0].data() - text.data());
   if (i >= lines.size()) return;
+  const std::size_t start = static_cast<std::size_t>(lines[i].data() - text.data());
   std::string_view rest = text.substr(start);
   std::string_view header, body;
   split_header_body(rest, header, body);

@@ -3,8 +3,15 @@
 // Original-Recipient, Action, Status, Remote-MTA, Diagnostic-Code, Last-Attempt-Date).
 // Real MTAs bend the format: groups not separated by blank lines, fields folded oddly, the
 // report sent as text/plain. The parser accepts those where the meaning is unambiguous.
+// Field values are kept as written: RFC 3464 fields are structured, not RFC 2047 text, and an
+// address like "=?utf-8?B?...?=@example.org" is the address the MTA tried, not a word to decode.
+// Two last resorts: a multipart whose boundary matched nothing (the MIME tree lost the report,
+// so the raw body is searched for the fields), and a report with a per-message group but no
+// recipient group (the returned original's To is then the recipient). A bounce returned inside
+// another notice is read from the returned message's own report.
 #include "parser/decoder.hpp"
 #include "parser/header.hpp"
+#include "parser/scan.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::parser {
@@ -18,6 +25,47 @@ recipient_report& add_recipient(report& out, std::string_view address) {
 }
 
 namespace {
+
+// The field groups of a DSN, unfolded, values as written (no RFC 2047 decoding). A line that is
+// no field ends the current one, as an empty line does.
+std::vector<header_field> dsn_fields(std::string_view text) {
+  std::vector<header_field> fields;
+  std::string name, value;
+  auto flush = [&] {
+    if (!name.empty() && fields.size() < max_header_fields) fields.push_back({name, fold_space(value)});
+    name.clear();
+    value.clear();
+  };
+  for (std::string_view line : split_lines(text)) {
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !name.empty()) {
+      if (value.size() < max_header_value_bytes) {
+        value.push_back(' ');
+        value.append(line.substr(0, max_header_value_bytes - value.size() + 1));
+      }
+      continue;
+    }
+    flush();
+    if (line.empty() || !looks_like_field(line)) continue;
+    const std::size_t colon = line.find(':');
+    name = std::string(line.substr(0, colon));
+    value = std::string(line.substr(colon + 1, max_header_value_bytes));
+  }
+  flush();
+  return fields;
+}
+
+// A recipient address as a DSN field may state it: local@domain with no white space. Unlike
+// looks_like_address, a domain without a dot is accepted ("user@mailhub0"): an MTA names its own
+// local recipients so, and the field leaves no doubt that this is the address. A source route
+// ("@relay:user@host") is a path, not the final address.
+bool dsn_address_ok(std::string_view address) noexcept {
+  const std::size_t at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= address.size()) return false;
+  if (address.front() == '@' || address.find(':') != std::string_view::npos) return false;
+  for (char c : address)
+    if (c == ' ' || c == '\t' || c == '<' || c == '>' || c == '|') return false;
+  return true;
+}
 
 // "smtp; 550 5.1.1 ..." -> type "SMTP", text "550 5.1.1 ...".
 void split_typed(std::string_view value, std::string& type, std::string& text) {
@@ -40,15 +88,16 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
   // left out the blank line before it.
   // parse_headers ends a field at an empty line and goes on with the next group: the groups'
   // blank lines are only separators here.
-  const std::vector<header_field> fields = parse_headers(text);
+  const std::vector<header_field> fields = dsn_fields(text);
   std::size_t added = 0;
   recipient_report current;
   bool have_current = false;
   std::string original_pending;
   auto flush = [&] {
     if (!have_current) return;
-    std::string address = current.recipient.empty() ? current.original_recipient : current.recipient;
-    if (!address.empty() && looks_like_address(address)) {
+    std::string address = current.recipient;
+    if (!dsn_address_ok(address)) address = current.original_recipient;
+    if (!address.empty() && dsn_address_ok(address)) {
       current.recipient = address;
       bool merged = false;
       for (auto& r : out.recipients) {
@@ -125,19 +174,102 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
   return added;
 }
 
-bool decode_rfc3464(const mail& m, report& out) {
+namespace {
+
+// DSN fields written in text: from the start of the group holding the first Final-Recipient.
+bool parse_fields_in_text(std::string_view text, report& out) {
+  const std::size_t at = ifind(text, "Final-Recipient:");
+  if (at == std::string_view::npos || (!icontains(text, "\nAction:") && !icontains(text, "\nStatus:"))) return false;
+  std::size_t start = text.rfind("\n\n", at);
+  start = start == std::string_view::npos ? 0 : start + 2;
+  return parse_dsn_fields(text.substr(start), out) > 0;
+}
+
+// The body of a multipart message whose declared boundary matched none of its lines: the MIME
+// tree then holds no part at all, and the report is only in the raw text.
+std::string_view lost_multipart_body(const mail& m) {
+  if (m.root.type != "multipart" || !m.root.children.empty() || !m.body_text.empty()) return {};
+  std::string_view header, body;
+  split_header_body(m.text, header, body);
+  return body;
+}
+
+// A report with a per-message group but no recipient group (Postfix writes one when it lost
+// the recipient): the returned original's To names the recipient, when it names one.
+bool recipient_from_original(const mail& m, report& out) {
+  if (!m.delivery_status || !looks_like_bounce(m)) return false;
+  const std::string_view fields = m.delivery_status->body;
+  if (!icontains(fields, "Reporting-MTA:") || icontains(fields, "Final-Recipient:") ||
+      icontains(fields, "Original-Recipient:"))
+    return false;
+  const std::string to = find_address(header_or_empty(m.original_headers, "To"));
+  if (to.empty()) return false;
+  recipient_report& r = add_recipient(out, to);
+  if (r.action.empty()) r.action = "failed";
+  return true;
+}
+
+// The delivery-status part of a bounce that an outer notice returns as its attachment (a filter
+// that forwards the MTA's DSN inside its own "returned mail"). Searches only below the
+// returned message; the MIME tree's depth is bounded by the MIME parser.
+const mime_part* nested_delivery_status(const mime_part& part) {
+  if (part.type == "message" && (part.subtype == "delivery-status" || part.subtype == "global-delivery-status"))
+    return &part;
+  for (const auto& child : part.children)
+    if (const mime_part* found = nested_delivery_status(child)) return found;
+  return nullptr;
+}
+
+}  // namespace
+
+namespace {
+
+bool read_report(const mail& m, report& out) {
   if (m.delivery_status) {
     if (parse_dsn_fields(m.delivery_status->body, out) > 0) return true;
   }
   // Some MTAs send the report as text: look for a Final-Recipient field with an Action or Status.
-  const std::size_t at = ifind(m.body_text, "Final-Recipient:");
-  if (at != std::string::npos && (icontains(m.body_text, "\nAction:") || icontains(m.body_text, "\nStatus:"))) {
-    // Start at the beginning of the group holding the field.
-    std::size_t start = m.body_text.rfind("\n\n", at);
-    start = start == std::string::npos ? 0 : start + 2;
-    if (parse_dsn_fields(std::string_view(m.body_text).substr(start), out) > 0) return true;
+  if (parse_fields_in_text(m.body_text, out)) return true;
+  if (parse_fields_in_text(lost_multipart_body(m), out)) return true;
+  if (!m.delivery_status && m.original && looks_like_bounce(m)) {
+    const mime_part* nested = nested_delivery_status(*m.original);
+    if (nested && parse_dsn_fields(nested->body, out) > 0) return true;
   }
-  return false;
+  return recipient_from_original(m, out);
+}
+
+// Sendmail leaves Diagnostic-Code out when the failure was local ("mail.local: unknown user",
+// a program that failed); its human text then holds the error as the first line of the
+// "Transcript of session follows" section. Used only for a single recipient without a
+// diagnostic: with several, the transcript's lines could be about any of them. Not for a
+// temporary status: the transcript then tells of one deferred attempt, not of why it ended.
+void diagnostic_from_transcript(const mail& m, report& out) {
+  if (out.recipients.size() != 1 || !out.recipients.front().diagnostic.empty()) return;
+  if (istarts_with(out.recipients.front().status, "4")) return;
+  std::string_view text = m.body_text;
+  if (text.empty()) text = lost_multipart_body(m);
+  const std::size_t at = ifind(text, "----- Transcript of session follows -----");
+  if (at == std::string_view::npos) return;
+  const std::size_t eol = text.find('\n', at);
+  if (eol == std::string_view::npos) return;
+  for (std::string_view line : split_lines(text.substr(eol + 1, 4096))) {
+    line = trim(line);
+    if (line.empty()) continue;
+    // The next section, or the report's fields right after (no MIME boundary between them).
+    if (istarts_with(line, "-----") || istarts_with(line, "Reporting-MTA:") || istarts_with(line, "Final-Recipient:") ||
+        istarts_with(line, "Original-Recipient:") || istarts_with(line, "Received-From-MTA:"))
+      return;
+    out.recipients.front().diagnostic = std::string(line);
+    return;
+  }
+}
+
+}  // namespace
+
+bool decode_rfc3464(const mail& m, report& out) {
+  if (!read_report(m, out)) return false;
+  diagnostic_from_transcript(m, out);
+  return true;
 }
 
 }  // namespace bounced::parser

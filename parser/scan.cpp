@@ -25,7 +25,7 @@ bool looks_like_bounce(const mail& m) {
 }
 
 std::size_t original_start(std::string_view text) {
-  static constexpr std::array<std::string_view, 22> markers = {
+  static constexpr std::array<std::string_view, 23> markers = {
       "--- Below this line is a copy of the message",
       "------ This is a copy of the message",
       "----- Original message -----",
@@ -48,6 +48,7 @@ std::size_t original_start(std::string_view text) {
       "------ This is a copy of the headers",
       "Original-Headers:",
       "\nReturn-Path: <",
+      "Included is a copy of the message header",
   };
   std::size_t best = std::string_view::npos;
   for (std::string_view marker : markers) {
@@ -63,11 +64,12 @@ std::string_view cut_original(std::string_view text) {
 }
 
 bool has_error_phrase(std::string_view text) {
-  static constexpr std::array<std::string_view, 24> phrases = {
+  static constexpr std::array<std::string_view, 25> phrases = {
       "unknown",     "no such",        "does not exist", "doesn't exist", "not found",    "invalid",
       "rejected",    "refused",        "denied",         "full",          "quota",        "disabled",
       "unavailable", "failed",         "failure",        "error",         "not allowed",  "blocked",
-      "timed out",   "timeout",        "expired",        "unable",        "could not",    "too large"};
+      "timed out",   "timeout",        "expired",        "unable",        "could not",    "too large",
+      "did not reach"};
   for (std::string_view p : phrases)
     if (icontains(text, p)) return true;
   return false;

@@ -4,8 +4,9 @@
 // on a line of its own (bare, <quoted> or "quoted", maybe ending in ':'), its reason on the lines
 // after it ("Reason:" / "For the following reason:" are labels), and "--- The header of the
 // original message is following. ---" before the original's header.
-// Trusts: the sender's domain and the marker lines as fingerprint. Limits: a recipient's reason
-// runs until the next recipient line or the original; nothing else is read.
+// Trusts: the marker lines as fingerprint (1&1 sends from several domains; GMX, tried first, is
+// told apart by its sender). Limits: a recipient's reason runs until the next recipient line or
+// the original; nothing else is read.
 #include "parser/mta/mta.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
@@ -63,9 +64,10 @@ bool read_failed_list(const mail& m, report& out) {
 
 }  // namespace
 
-// 1&1's notices, sent from mailer-daemon@kundenserver.de and its regional domains.
+// 1&1's notices (mailer-daemon@kundenserver.de and its regional domains), and the layout's
+// other senders.
 bool decode_einsundeins(const mail& m, report& out) {
-  if (!icontains(m.header("From"), "@kundenserver.") || !has_layout(m)) return false;
+  if (!has_layout(m)) return false;
   return read_failed_list(m, out);
 }
 

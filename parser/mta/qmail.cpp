@@ -1,29 +1,25 @@
 // qmail's bounce: "Hi. This is the qmail-send program at host.", then each recipient as
 // "<address>:" on its own line followed by the remote's answer, and "--- Below this line is a
 // copy of the message." before the original. Variants (netqmail, vpopmail, notqmail) reword the
-// greeting but keep the layout.
+// greeting but keep the layout. The "<address>:" block layout is shared with other formats that
+// copied it (Yahoo, X2), which use read_address_blocks.
 #include "parser/mta/mta.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::parser::mta {
 
-bool decode_qmail(const mail& m, report& out) {
-  const std::string_view body = m.body_text;
-  const bool greeting = icontains(body, "This is the qmail-send program") || icontains(body, "qmail-send program at") ||
-                        icontains(body, "This is the machine generated message from");
-  const bool invoked = icontains(m.header("Received"), "invoked for bounce") ||
-                       (icontains(m.text, "(qmail ") && icontains(m.text, "invoked for bounce"));
-  if (!greeting && !invoked) return false;
-  std::string_view notice = cut_original(body);
-  std::vector<std::string_view> lines = split_lines(notice);
+std::size_t read_address_blocks(std::string_view notice, report& out) {
+  std::size_t added = 0;
   recipient_report* current = nullptr;
-  for (std::string_view raw : lines) {
+  for (std::string_view raw : split_lines(notice)) {
     std::string_view line = trim(raw);
     if (line.size() > 3 && line.front() == '<' && (line.back() == ':' || line.substr(line.size() - 2) == ">:")) {
       const std::string address = find_address(line);
       if (!address.empty()) {
+        const std::size_t before = out.recipients.size();
         current = &add_recipient(out, address);
+        added += out.recipients.size() - before;
         continue;
       }
     }
@@ -32,9 +28,28 @@ bool decode_qmail(const mail& m, report& out) {
       if (!current->diagnostic.empty()) current = nullptr;
       continue;
     }
+    if (current->diagnostic.size() > 4096) continue;
     if (!current->diagnostic.empty()) current->diagnostic += ' ';
     current->diagnostic += std::string(line);
   }
+  for (auto& r : out.recipients) {
+    // "550: 5.2.2 ..." (the reply code ends in a colon, which find_reply_code does not take).
+    const std::string_view d = r.diagnostic;
+    if (r.reply_code.empty() && d.size() > 4 && d[3] == ':' && (d[0] == '4' || d[0] == '5') &&
+        d[1] >= '0' && d[1] <= '9' && d[2] >= '0' && d[2] <= '9')
+      r.reply_code = std::string(d.substr(0, 3));
+  }
+  return added;
+}
+
+bool decode_qmail(const mail& m, report& out) {
+  const std::string_view body = m.body_text;
+  const bool greeting = icontains(body, "This is the qmail-send program") || icontains(body, "qmail-send program at") ||
+                        icontains(body, "This is the machine generated message from");
+  const bool invoked = icontains(m.header("Received"), "invoked for bounce") ||
+                       (icontains(m.text, "(qmail ") && icontains(m.text, "invoked for bounce"));
+  if (!greeting && !invoked) return false;
+  read_address_blocks(cut_original(body), out);
   for (auto& r : out.recipients) {
     // "remote host 192.0.2.32 said: 550 ..." / "Connected to 192.0.2.1 but ..."
     for (std::string_view lead : {"remote host ", "Connected to ", "connect to "}) {

@@ -7,11 +7,14 @@ namespace bounced::parser {
 
 std::span<const decoder> mta_decoders() noexcept {
   static constexpr decoder table[] = {
+      {"Postfix", mta::decode_postfix_smtpd},
+      {"Notes", mta::decode_notes},
+      {"mFILTER", mta::decode_mfilter},
       {"AmazonSES", mta::decode_amazonses_json},
       {"GoogleGroups", mta::decode_google_groups},
       {"Gmail", mta::decode_gmail},
-      {"EinsUndEins", mta::decode_einsundeins},
       {"GMX", mta::decode_gmx},
+      {"EinsUndEins", mta::decode_einsundeins},
       {"DragonFly", mta::decode_dragonfly},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
@@ -22,6 +25,10 @@ std::span<const decoder> mta_decoders() noexcept {
       {"MailMarshalSMTP", mta::decode_mailmarshal},
       {"FML", mta::decode_fml},
       {"ApacheJames", mta::decode_apachejames},
+      {"V5sendmail", mta::decode_v5sendmail},
+      {"Verizon", mta::decode_verizon},
+      {"Yahoo", mta::decode_yahoo},
+      {"X2", mta::decode_x2},
       {"qmail", mta::decode_qmail},
       {"Exim", mta::decode_exim},
   };

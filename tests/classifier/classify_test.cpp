@@ -49,9 +49,71 @@ TEST_CASE("the status code decides when no words are known", "[classifier]") {
   const rule_set rules = compile();
   const verdict v = classify(rules, "5.2.2", "", "qwerty");
   CHECK(v.reason == "mailboxfull");
-  CHECK(v.rule == "status.mailbox-full");
-  CHECK(classify(rules, "", "", "").reason == "onhold");
-  CHECK(classify(rules, "", "", "zzz").reason == "undefined");
+  CHECK(v.rule == "mailboxfull.status");
+  // As Sisimai: words nobody understood put the record on hold; no words at all leave it undefined.
+  CHECK(classify(rules, "", "", "").reason == "undefined");
+  CHECK(classify(rules, "", "", "zzz").reason == "onhold");
+}
+
+namespace {
+
+verdict classify_at(const rule_set& rules, std::string_view status, std::string_view text, std::string_view command,
+                    std::string_view rhost = {}, std::string_view action = {}) {
+  input in;
+  in.status = status;
+  in.diagnostic = text;
+  in.command = command;
+  in.rhost = rhost;
+  in.action = action;
+  return rules.classify(in);
+}
+
+}  // namespace
+
+TEST_CASE("unknown-user words after DATA mean a filter refused the message", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify_at(rules, "5.0.0", "550 Unknown user a@example.net", "RCPT").reason == "userunknown");
+  CHECK(classify_at(rules, "5.0.0", "550 Unknown user a@example.net", "DATA").reason == "filtered");
+  CHECK_FALSE(classify_at(rules, "5.0.0", "550 Unknown user a@example.net", "DATA").hard);
+  // A status that names a mailbox problem makes the same words "filtered" whatever the command.
+  CHECK(classify_at(rules, "5.2.1", "550 5.2.1 <a@example.net>... User Unknown", "").reason == "filtered");
+}
+
+TEST_CASE("a bad-mailbox status decides unless the words give another cause", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify_at(rules, "5.1.1", "550 5.1.1 go away", "").reason == "userunknown");
+  CHECK(classify_at(rules, "5.1.1", "550 5.1.1 sender address rejected", "").reason == "rejected");
+  CHECK(classify_at(rules, "5.0.0", "554 <a@example.net>: Recipient address rejected: Access denied", "RCPT").reason ==
+        "userunknown");
+}
+
+TEST_CASE("the second pass: network words, expiry, then the status class", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify_at(rules, "4.4.1", "connect to mx.example.net[192.0.2.1]:25: Connection timed out", "").reason ==
+        "expired");
+  CHECK(classify_at(rules, "5.4.4", "Name service error for name=example.net type=MX: Malformed or unexpected name server reply", "")
+            .reason == "networkerror");
+  CHECK(classify_at(rules, "5.4.4", "Host or domain name not found. Name service error for name=example.net type=A: Host not found", "")
+            .reason == "hostunknown");
+  CHECK(classify_at(rules, "5.7.0", "550 5.7.0 zzz", "").reason == "securityerror");
+  CHECK(classify_at(rules, "", "zzz", "", "", "delayed").reason == "expired");
+  CHECK(classify_at(rules, "5.3.0", "zzz", "").reason == "onhold");
+}
+
+TEST_CASE("a provider's own codes are read by its remote host", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view text = "550 5.1.0 <s@example.com> sender rejected. AUP#CDRBL";
+  CHECK(classify_at(rules, "5.1.0", text, "MAIL", "cxr.mx.a.cloudfilter.net").reason == "blocked");
+  CHECK(classify_at(rules, "5.1.0", text, "MAIL", "mx.example.net").reason == "rejected");
+}
+
+TEST_CASE("rule files: like, unless and tier are checked", "[classifier]") {
+  auto bad = rule_set::compile({{"mine.toml", "[[rule]]\nreason = \"blocked\"\nlike = \"no.such.rule\"\n"}});
+  CHECK(std::holds_alternative<rule_error>(bad));
+  auto bad_unless = rule_set::compile({{"mine.toml", "[[rule]]\nreason = \"blocked\"\nunless = [\"nope\"]\n"}});
+  CHECK(std::holds_alternative<rule_error>(bad_unless));
+  auto bad_tier = rule_set::compile({{"mine.toml", "[[rule]]\nreason = \"blocked\"\ntier = 3\n"}});
+  CHECK(std::holds_alternative<rule_error>(bad_tier));
 }
 
 TEST_CASE("a bounce with no status gets the reason's pseudo status", "[classifier]") {

@@ -51,6 +51,20 @@ TEST_CASE("mbox text splits on From lines after an empty line", "[inputs]") {
   REQUIRE(parts.size() == 1);
 }
 
+TEST_CASE("mbox separators end with CRLF or a lone CR too", "[inputs]") {
+  std::vector<std::string> parts;
+  split_mbox("From a@b Mon Jan 1 00:00:00 2024\r\nSubject: 1\r\n\r\nbody\r\n",
+             [&](std::string_view m) { parts.emplace_back(m); });
+  REQUIRE(parts.size() == 1);
+  CHECK(parts[0] == "Subject: 1\r\n\r\nbody\r\n");
+  parts.clear();
+  split_mbox("From a@b Mon Jan 1 00:00:00 2024\rSubject: 1\r\rbody\r\rFrom c@d Mon Jan 1 00:00:00 2024\rSubject: 2\r\rx\r",
+             [&](std::string_view m) { parts.emplace_back(m); });
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[0] == "Subject: 1\r\rbody\r\r");
+  CHECK(parts[1] == "Subject: 2\r\rx\r");
+}
+
 TEST_CASE("folders give their regular files in order, not recursively", "[inputs]") {
   temp_dir d;
   d.write("b.eml", "Subject: b\n\n");

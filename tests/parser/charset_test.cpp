@@ -26,3 +26,9 @@ TEST_CASE("UTF-8 prefixes never cut a sequence", "[charset]") {
   CHECK(utf8_prefix(text, 4) == "\xE3\x81\x82");
   CHECK(utf8_prefix(text, 10) == text);
 }
+
+TEST_CASE("8-bit UTF-8 text labelled ISO-2022-JP is kept as UTF-8", "[charset]") {
+  CHECK(to_utf8("\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", "ISO-2022-JP") == "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc");
+  // Real ISO-2022-JP (ESC $ B ... ESC ( B) is still converted.
+  CHECK(to_utf8("\x1b$B%(%i!<\x1b(B", "ISO-2022-JP") == "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc");
+}

@@ -131,6 +131,9 @@ TEST_CASE("hostile input decodes without crashing", "[decode]") {
   std::string nested = "Content-Type: multipart/mixed; boundary=\"a\"\n\n";
   for (int i = 0; i < 50; ++i) nested += "--a\nContent-Type: multipart/mixed; boundary=\"a\"\n\n";
   CHECK_NOTHROW(decode(nested));
+  // Found by the fuzzer: a notice that ends at its "copy of the message" marker.
+  CHECK(decode("From: MAILER-DAEMON@mx.example.org\nSubject: failure notice\n\nHi.\n"
+               "--- Below this line is a copy of the message.\n").kind == message_kind::none);
 }
 
 TEST_CASE("a 10 MB bounce decodes (time linear in size is measured by the benchmark)", "[decode]") {
@@ -142,4 +145,19 @@ TEST_CASE("a 10 MB bounce decodes (time linear in size is measured by the benchm
   const report r = decode(big);
   REQUIRE(r.recipients.size() == 2);
   CHECK(r.recipients[0].status == "5.1.1");
+}
+
+TEST_CASE("a status code the remote paired with its reply code wins over the Status field", "[parser]") {
+  std::string m = dsn;
+  const std::string from = "Status: 5.0.0\nDiagnostic-Code: smtp; 550 5.1.1 <one@example.net>... User unknown\n";
+  const std::size_t at = m.find(from);
+  REQUIRE(at != std::string::npos);
+  m.replace(at, from.size(), "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.7.1 Client address listed at bl.example\n");
+  const report r = decode(m);
+  REQUIRE(r.recipients.size() == 2);
+  CHECK(r.recipients[0].status == "5.7.1");
+  // A code of another class than the reply's is no pair: the Status field stands.
+  std::string n = dsn;
+  n.replace(n.find(from), from.size(), "Status: 4.4.7\nDiagnostic-Code: smtp; 554 4.4.7 Message expired\n");
+  CHECK(decode(n).recipients[0].status == "4.4.7");
 }
