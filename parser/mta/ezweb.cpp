@@ -56,8 +56,11 @@ bool decode_ezweb(const mail& m, report& out) {
   // EZweb's known sentences and the remote's quoted answer ("<<< 550 ...") make the diagnostic;
   // the other English lines only when there is neither.
   std::string diagnostic, other_lines, command;
+  bool continues_known = false;  // the previous line was a known sentence, which may wrap
   for (std::string_view line : split_lines(notice)) {
     const std::string_view t = trim(line);
+    const bool continued = continues_known;
+    continues_known = false;
     if (t.empty() || is_8bit(t)) continue;
     std::string_view address_part;
     if (t.size() > 1 && t[0] == '<' && t[1] != '<' && t.find('>') != std::string_view::npos)
@@ -78,9 +81,10 @@ bool decode_ezweb(const mail& m, report& out) {
       continue;
     }
     if (istarts_with(t, "This message is") || istarts_with(t, "The following recipients did not receive")) continue;
-    const bool known = !reason_of_phrase(t).empty() || icontains(t, "Each of the following recipients was rejected") ||
-                       istarts_with(t, "<<< ");
+    const bool sentence = !reason_of_phrase(t).empty() || icontains(t, "Each of the following recipients was rejected");
+    const bool known = sentence || continued || istarts_with(t, "<<< ");
     (known ? diagnostic : other_lines) += std::string(t) + ' ';
+    continues_known = sentence && t.back() != '.';
   }
   if (out.recipients.empty()) return false;
   diagnostic = fold_space(diagnostic.empty() ? other_lines : diagnostic);

@@ -30,7 +30,7 @@ TEST_CASE("EZweb: a known sentence and a bare <address> line") {
 }
 
 TEST_CASE("EZweb: a remote's answer after RCPT") {
-  const report r = decode(ezweb("Each of the following recipients was rejected by a remote mail server.\n\n"
+  const report r = decode(ezweb("Each of the following recipients was rejected by a remote\nmail server.\n\n"
                                 "    Recipient: <someone@example.net>\n"
                                 "    >>> RCPT TO:<someone@example.net>\n"
                                 "    <<< 550 <someone@example.net>: User unknown\n\n"));
@@ -39,4 +39,6 @@ TEST_CASE("EZweb: a remote's answer after RCPT") {
   CHECK(r.recipients[0].command == "RCPT");
   CHECK(r.recipients[0].reply_code == "550");
   CHECK(r.recipients[0].reason_hint == "userunknown");
+  CHECK(r.recipients[0].diagnostic ==
+        "Each of the following recipients was rejected by a remote mail server. <<< 550 <someone@example.net>: User unknown");
 }
