@@ -66,7 +66,7 @@ bool decode_arf(const mail& m, report& out) {
   if (is_arf && m.feedback_report) {
     const std::vector<header_field> fields = parse_headers(m.feedback_report->body);
     std::vector<std::string> recipients;
-    std::string feedback_type, source_ip;
+    std::string feedback_type, source_ip, auth_results;
     for (const auto& f : fields) {
       // Removal-Recipient (opt-out reports) names who asked to be removed, which Sisimai does
       // not count as the reported recipient: the original's To decides then.
@@ -75,6 +75,9 @@ bool decode_arf(const mail& m, report& out) {
         if (!a.empty()) recipients.push_back(a);
       } else if (iequals(f.name, "Feedback-Type")) {
         feedback_type = to_lower(trim(f.value));
+      } else if (iequals(f.name, "Authentication-Results")) {
+        // RFC 6591: what the reporter's checks found; it explains an auth-failure report.
+        if (auth_results.empty()) auth_results = fold_space(f.value);
       } else if (iequals(f.name, "Source-IP")) {
         source_ip = std::string(trim(f.value));
       } else if (iequals(f.name, "Reporting-MTA")) {
@@ -87,8 +90,10 @@ bool decode_arf(const mail& m, report& out) {
       const std::string to = find_address(header_or_empty(m.original_headers, "To"));
       recipients.push_back(to.empty() ? std::string(undisclosed_recipient) : to);
     }
-    const std::string diagnostic = report_sentence(m.body_text);
+    std::string diagnostic = report_sentence(m.body_text);
     if (source_ip.empty()) source_ip = ip_in_sentence(diagnostic);
+    if (feedback_type == "auth-failure" && !auth_results.empty())
+      diagnostic += (diagnostic.empty() ? "" : " ") + auth_results;
     for (const auto& address : recipients) {
       recipient_report& r = add_recipient(out, address);
       r.reason_hint = "feedback";

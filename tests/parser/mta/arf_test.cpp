@@ -66,3 +66,14 @@ TEST_CASE("ARF: an undisclosed original recipient becomes the pseudo address") {
   CHECK(r.recipients[0].diagnostic.rfind("This is an email abuse report", 0) == 0);
   CHECK(r.recipients[0].rhost == "192.0.2.7");
 }
+
+TEST_CASE("ARF: an auth-failure report's Authentication-Results joins the diagnostic") {
+  std::string text = arf("Original-Rcpt-To: <user@example.org>\nAuthentication-Results: example.net; dmarc=fail header.from=example.com\n",
+                         "<user@example.org>");
+  const std::size_t type = text.find("Feedback-Type: abuse");
+  text.replace(type, 20, "Feedback-Type: auth-failure");
+  const report r = decode(text);
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].feedback_type == "auth-failure");
+  CHECK(r.recipients[0].diagnostic.find("dmarc=fail header.from=example.com") != std::string::npos);
+}
