@@ -176,3 +176,26 @@ TEST_CASE("thousands of rules compile into one matcher", "[classifier]") {
   const verdict v = classify(rules, "5.7.1", "550", "550 5.7.1 code-2999-blocked by policy");
   CHECK(v.rule == "gen.2999");
 }
+
+TEST_CASE("a local program's failure (X-UNIX) is a mailer error unless second-pass words say more", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.status = "5.1.1";
+  in.diagnostic = "procmail: Couldn't create \"/var/spool/mail/someone\": No such user";
+  in.diagnostic_type = "X-UNIX";
+  CHECK(rules.classify(in).reason == "mailererror");
+  in.status = "5.2.0";
+  in.diagnostic = "/home/someone/Maildir/tmp/1.example.test: Disk quota exceeded";
+  CHECK(rules.classify(in).reason == "mailboxfull");
+  in.diagnostic_type = "SMTP";
+  in.status = "5.1.1";
+  in.diagnostic = "550 5.1.1 <someone@example.com>: No such user";
+  CHECK(rules.classify(in).reason == "userunknown");
+}
+
+TEST_CASE("a bounce with no code that says it was temporary gets a 4.0.9xx pseudo status", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify(rules, "", "", "all hosts have been failing for a long time and were last tried after this message arrived").status ==
+        "4.0.947");
+  CHECK(classify(rules, "", "", "Envelope expired").status == "5.0.947");
+}
