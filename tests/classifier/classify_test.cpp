@@ -199,3 +199,37 @@ TEST_CASE("a bounce with no code that says it was temporary gets a 4.0.9xx pseud
         "4.0.947");
   CHECK(classify(rules, "", "", "Envelope expired").status == "5.0.947");
 }
+
+TEST_CASE("unknown-user words with no command: face value without a status, a filter's with one", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.diagnostic = "550 Unknown user someone@example.com";
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.status = "5.0.0";
+  CHECK(rules.classify(in).reason == "filtered");
+  CHECK_FALSE(rules.classify(in).hard);
+  in.command = "RCPT";
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.command = "";
+  in.status = "5.1.10";
+  in.diagnostic = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup";
+  CHECK(rules.classify(in).reason == "userunknown");
+}
+
+TEST_CASE("provider codes and hosts that state their own reason", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.status = "5.0.0";
+  in.rhost = "mx.ezweb.ne.jp";
+  in.diagnostic = "550 <someone@ezweb.ne.jp>: User unknown";
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.diagnostic = "550 : User unknown";
+  CHECK(rules.classify(in).reason == "filtered");
+  in.rhost = "";
+  in.status = "5.2.0";
+  in.diagnostic = "550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]";
+  CHECK(rules.classify(in).reason == "spamdetected");
+  in.status = "5.5.0";
+  in.diagnostic = "550 5.5.0 The recipient account is blocked. LPN007_426";
+  CHECK(rules.classify(in).reason == "suspend");
+}
