@@ -233,3 +233,22 @@ TEST_CASE("provider codes and hosts that state their own reason", "[classifier]"
   in.diagnostic = "550 5.5.0 The recipient account is blocked. LPN007_426";
   CHECK(rules.classify(in).reason == "suspend");
 }
+
+TEST_CASE("sender words, directory words and line length decide before block and protocol words", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.status = "5.7.1";
+  in.reply_code = "550";
+  in.command = "MAIL";
+  in.diagnostic = "550 5.7.1 Access denied";
+  CHECK(rules.classify(in).reason == "rejected");
+  in.command = "";
+  in.status = "";
+  in.reply_code = "";
+  in.diagnostic = "User not listed in public Name & Address Book";
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.reply_code = "500";
+  in.command = "DATA";
+  in.diagnostic = "500 Line limit exceeded";
+  CHECK(rules.classify(in).reason == "mesgtoobig");
+}
