@@ -252,3 +252,14 @@ TEST_CASE("sender words, directory words and line length decide before block and
   in.diagnostic = "500 Line limit exceeded";
   CHECK(rules.classify(in).reason == "mesgtoobig");
 }
+
+TEST_CASE("narrower words: no MX, listed IPs, improper sequences, multiple From addresses", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify(rules, "", "", "No mx record found for domain=example.net").reason == "notaccept");
+  CHECK(classify(rules, "5.1.1", "553", "553 http://www.spamhaus.org/query/bl?ip=192.0.2.1").reason == "blocked");
+  CHECK(classify(rules, "", "503", "503 Improper sequence of commands").reason == "syntaxerror");
+  CHECK(classify(rules, "", "", "Unable to deliver message after multiple retries, giving up.").reason != "notcompliantrfc");
+  CHECK(classify(rules, "5.7.1", "550", "550 5.7.1 Messages with multiple addresses in From: header are not accepted").reason ==
+        "notcompliantrfc");
+  CHECK(classify(rules, "", "550", "550 Insecure Mail Relay").reason == "norelaying");
+}
