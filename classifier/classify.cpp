@@ -43,6 +43,7 @@ struct rule {
   std::vector<std::string> hint;     // decoder hints
   std::vector<std::string> action;   // DSN actions
   std::vector<std::string> unless;   // reasons whose words, when present, rule this rule out
+  std::vector<std::string> type;     // diagnostic types, upper case ("X-UNIX")
   std::string like;                  // id of a rule whose words this rule shares
   bool has_text = false;
   std::string category;              // override
@@ -109,9 +110,12 @@ struct rule_set::impl {
   std::vector<std::size_t> textless_rules;  // rules with no phrase or regex, in order
   std::vector<std::vector<std::size_t>> followers;  // rule -> the rules that share its words
   std::size_t user_rules = 0;               // rules [0, user_rules) came from the user
+  std::vector<std::string> temporary_words;  // lower case; see reasons.toml
+  std::vector<std::string> retry_reasons;    // reasons of the second pass (retry_order)
   std::unique_ptr<RE2::Set> set;
 
   verdict make(const rule& r, const input& in) const;
+  bool says_temporary(std::string_view text) const;
 };
 
 namespace {
@@ -181,12 +185,16 @@ std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_sour
     if (const toml::array* o = t["retry_order"].as_array())
       for (const auto& el : *o)
         if (auto s = el.value<std::string>()) retry_order.push_back(*s);
+    if (const toml::array* o = t["temporary_words"].as_array())
+      for (const auto& el : *o)
+        if (auto s = el.value<std::string>()) p->temporary_words.push_back(to_lower(*s));
   }
   // Shipped rule files come in tiers, as Sisimai decides in stages: tier 1 follows `order`
   // (a reason's words or its own status code), tier 2 follows `retry_order` (what is left when
   // the first pass found nothing), and status.toml's fallbacks close the list. A rule names its
   // tier (default 1); within a tier, files follow the tier's order, unlisted files after.
   std::vector<const rule_source*> files;
+  p->retry_reasons = retry_order;
   for (const rule_source* src : shipped)
     if (src->name != "reasons.toml" && src->name != "status.toml") files.push_back(src);
   auto in_order = [&](const std::vector<std::string>& names) {
@@ -250,12 +258,15 @@ std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_sour
       r.hint = strings_of(view["hint"], label, "hint", err);
       r.action = strings_of(view["action"], label, "action", err);
       r.unless = strings_of(view["unless"], label, "unless", err);
+      r.type = strings_of(view["type"], label, "type", err);
       r.like = (*rt)["like"].value_or(std::string());
       if (err) return *err;
       for (const auto& u : r.unless)
         if (!p->reasons.count(u)) return rule_error{label, line, "rule " + r.id + ": unknown reason \"" + u + "\" in unless"};
       for (auto& h : r.rhost) h = to_lower(h);
       for (auto& c : r.command)
+        for (char& ch : c) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
+      for (auto& c : r.type)
         for (char& ch : c) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
       if (auto c = (*rt)["category"].value<std::string>()) r.category = *c;
       if (auto h = (*rt)["hard"].value<bool>()) r.hard = *h;
@@ -311,6 +322,14 @@ rule_set& rule_set::operator=(rule_set&&) noexcept = default;
 rule_set::~rule_set() = default;
 std::size_t rule_set::size() const noexcept { return impl_->rules.size(); }
 
+// Whether a diagnostic with no code at all still says the failure was temporary (reasons.toml's
+// temporary_words): a bounce that states no status gets a 4.0.9xx pseudo status then.
+bool rule_set::impl::says_temporary(std::string_view text) const {
+  const std::string lowered = to_lower(text.substr(0, std::min(text.size(), max_diagnostic_bytes)));
+  return std::any_of(temporary_words.begin(), temporary_words.end(),
+                     [&](const std::string& w) { return lowered.find(w) != std::string::npos; });
+}
+
 verdict rule_set::impl::make(const rule& r, const input& in) const {
   verdict v;
   v.reason = r.reason;
@@ -321,6 +340,7 @@ verdict rule_set::impl::make(const rule& r, const input& in) const {
   // Permanence: the status class, else the reply code's; a 4xx is never a hard bounce.
   char cls = !in.status.empty() ? in.status[0] : (!in.reply_code.empty() ? in.reply_code[0] : '5');
   if (in.action == "delayed" && in.status.empty()) cls = '4';
+  if (in.status.empty() && in.reply_code.empty() && says_temporary(in.diagnostic)) cls = '4';
   if (v.status.empty() && !info.code.empty()) v.status = std::string(1, cls == '4' ? '4' : '5') + ".0." + info.code;
   bool hard = info.hard == hardness::always || (info.hard == hardness::permanent && cls == '5');
   if (r.hard) hard = *r.hard;
@@ -352,6 +372,13 @@ verdict rule_set::classify(const input& in) const {
   std::string command(in.command);
   for (char& c : command) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
   const bool hint_known = !in.hint.empty() && impl_->reasons.count(std::string(in.hint)) > 0;
+  std::string type(in.diagnostic_type);
+  for (char& c : type) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+  // A diagnostic of type X-UNIX is a local program's exit, not a remote's SMTP reply: as in
+  // Sisimai, neither the first pass's reasons nor a status code decide it; only the words of the
+  // second pass's reasons do (whichever pass their rule sits in), then the rules that name the
+  // type (a mailer error).
+  const bool local_program = type.rfind("X-UNIX", 0) == 0;
   for (std::size_t index : candidates) {
     // A reason the format itself states wins over every shipped rule; the user's rules still
     // come first, so a user can overrule a decoder too.
@@ -359,6 +386,11 @@ verdict rule_set::classify(const input& in) const {
     const rule& r = impl_->rules[index];
     if (!r.hint.empty() && !equal_any(r.hint, in.hint)) continue;
     if (!r.action.empty() && !equal_any(r.action, in.action)) continue;
+    if (!r.type.empty() && !equal_any(r.type, type)) continue;
+    if (local_program && index >= impl_->user_rules && r.type.empty() &&
+        (!r.has_text || std::find(impl_->retry_reasons.begin(), impl_->retry_reasons.end(), r.reason) ==
+                            impl_->retry_reasons.end()))
+      continue;
     if (std::any_of(r.unless.begin(), r.unless.end(),
                     [&](const std::string& u) { return std::find(said.begin(), said.end(), u) != said.end(); }))
       continue;

@@ -93,6 +93,23 @@ std::string_view paragraph_naming(std::string_view text, std::string_view addres
   return text.substr(start, std::min<std::size_t>(end - start, 4096));
 }
 
+// The command named by the first paragraph naming address that names one: the address often
+// stands alone in a list first and again in the session transcript below it.
+std::string command_near(std::string_view text, std::string_view address) {
+  constexpr int max_paragraphs = 8;
+  std::size_t from = 0;
+  for (int n = 0; n < max_paragraphs && !address.empty() && from < text.size(); ++n) {
+    const std::string_view rest = text.substr(from);
+    const std::string_view paragraph = paragraph_naming(rest, address);
+    if (paragraph.empty()) break;
+    std::string command = find_command(paragraph);
+    if (!command.empty()) return command;
+    from = static_cast<std::size_t>(paragraph.data() - text.data()) + paragraph.size();
+    if (from < text.size()) ++from;
+  }
+  return {};
+}
+
 void finish(mail& m, report& out) {
   if (m.original_headers.empty()) {
     const std::size_t at = original_start(m.body_text);
@@ -131,8 +148,7 @@ void finish(mail& m, report& out) {
     refine_status(r);
     if (r.reply_code.empty()) r.reply_code = find_reply_code(r.diagnostic);
     if (r.command.empty()) r.command = find_command(r.diagnostic);
-    if (r.command.empty() && out.kind == message_kind::dsn)
-      r.command = find_command(paragraph_naming(cut_original(m.body_text), r.recipient));
+    if (r.command.empty() && out.kind == message_kind::dsn) r.command = command_near(cut_original(m.body_text), r.recipient);
     if (r.rhost.empty() && !r.remote_mta.empty()) r.rhost = host_of(r.remote_mta);
     if (r.action.empty() && out.kind == message_kind::dsn) r.action = default_action(r);
     if (r.diagnostic_type.empty() && !r.diagnostic.empty() && out.kind == message_kind::dsn &&

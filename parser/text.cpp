@@ -259,6 +259,27 @@ std::string find_command(std::string_view text) {
     }
   }
   if (!found.empty()) return found;
+  // X3's and similar notices name the command as "SMTP:RCPT host ...".
+  for (std::string_view cmd : commands) {
+    const std::string tagged = "SMTP:" + std::string(cmd);
+    if (cmd != "CONN" && ifind(text, tagged) != std::string_view::npos) return std::string(cmd);
+  }
+  // A session transcript (">>> RCPT TO:<...>" then "<<< 550 ..."): the command sent last
+  // before the first 4xx or 5xx answer is the one refused.
+  std::string last_sent;
+  for (std::size_t line = 0; line < text.size();) {
+    std::size_t eol = text.find('\n', line);
+    if (eol == std::string_view::npos) eol = text.size();
+    const std::string_view l = trim(text.substr(line, eol - line));
+    if (l.size() > 4 && l.substr(0, 4) == ">>> ") {
+      last_sent.clear();
+      for (std::string_view cmd : commands)
+        if (istarts_with(l.substr(4), cmd)) last_sent = std::string(cmd);
+    } else if (l.size() > 5 && l.substr(0, 4) == "<<< " && (l[4] == '4' || l[4] == '5') && !last_sent.empty()) {
+      return last_sent;
+    }
+    line = eol + 1;
+  }
   if (ifind(text, "RCPT TO") != std::string_view::npos) return "RCPT";
   if (ifind(text, "MAIL FROM") != std::string_view::npos) return "MAIL";
   return {};

@@ -176,3 +176,90 @@ TEST_CASE("thousands of rules compile into one matcher", "[classifier]") {
   const verdict v = classify(rules, "5.7.1", "550", "550 5.7.1 code-2999-blocked by policy");
   CHECK(v.rule == "gen.2999");
 }
+
+TEST_CASE("a local program's failure (X-UNIX) is a mailer error unless second-pass words say more", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.status = "5.1.1";
+  in.diagnostic = "procmail: Couldn't create \"/var/spool/mail/someone\": No such user";
+  in.diagnostic_type = "X-UNIX";
+  CHECK(rules.classify(in).reason == "mailererror");
+  in.status = "5.2.0";
+  in.diagnostic = "/home/someone/Maildir/tmp/1.example.test: Disk quota exceeded";
+  CHECK(rules.classify(in).reason == "mailboxfull");
+  in.diagnostic_type = "SMTP";
+  in.status = "5.1.1";
+  in.diagnostic = "550 5.1.1 <someone@example.com>: No such user";
+  CHECK(rules.classify(in).reason == "userunknown");
+}
+
+TEST_CASE("a bounce with no code that says it was temporary gets a 4.0.9xx pseudo status", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify(rules, "", "", "all hosts have been failing for a long time and were last tried after this message arrived").status ==
+        "4.0.947");
+  CHECK(classify(rules, "", "", "Envelope expired").status == "5.0.947");
+}
+
+TEST_CASE("unknown-user words with no command: face value without a status, a filter's with one", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.diagnostic = "550 Unknown user someone@example.com";
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.status = "5.0.0";
+  CHECK(rules.classify(in).reason == "filtered");
+  CHECK_FALSE(rules.classify(in).hard);
+  in.command = "RCPT";
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.command = "";
+  in.status = "5.1.10";
+  in.diagnostic = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup";
+  CHECK(rules.classify(in).reason == "userunknown");
+}
+
+TEST_CASE("provider codes and hosts that state their own reason", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.status = "5.0.0";
+  in.rhost = "mx.ezweb.ne.jp";
+  in.diagnostic = "550 <someone@ezweb.ne.jp>: User unknown";
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.diagnostic = "550 : User unknown";
+  CHECK(rules.classify(in).reason == "filtered");
+  in.rhost = "";
+  in.status = "5.2.0";
+  in.diagnostic = "550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]";
+  CHECK(rules.classify(in).reason == "spamdetected");
+  in.status = "5.5.0";
+  in.diagnostic = "550 5.5.0 The recipient account is blocked. LPN007_426";
+  CHECK(rules.classify(in).reason == "suspend");
+}
+
+TEST_CASE("sender words, directory words and line length decide before block and protocol words", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.status = "5.7.1";
+  in.reply_code = "550";
+  in.command = "MAIL";
+  in.diagnostic = "550 5.7.1 Access denied";
+  CHECK(rules.classify(in).reason == "rejected");
+  in.command = "";
+  in.status = "";
+  in.reply_code = "";
+  in.diagnostic = "User not listed in public Name & Address Book";
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.reply_code = "500";
+  in.command = "DATA";
+  in.diagnostic = "500 Line limit exceeded";
+  CHECK(rules.classify(in).reason == "mesgtoobig");
+}
+
+TEST_CASE("narrower words: no MX, listed IPs, improper sequences, multiple From addresses", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify(rules, "", "", "No mx record found for domain=example.net").reason == "notaccept");
+  CHECK(classify(rules, "5.1.1", "553", "553 http://www.spamhaus.org/query/bl?ip=192.0.2.1").reason == "blocked");
+  CHECK(classify(rules, "", "503", "503 Improper sequence of commands").reason == "syntaxerror");
+  CHECK(classify(rules, "", "", "Unable to deliver message after multiple retries, giving up.").reason != "notcompliantrfc");
+  CHECK(classify(rules, "5.7.1", "550", "550 5.7.1 Messages with multiple addresses in From: header are not accepted").reason ==
+        "notcompliantrfc");
+  CHECK(classify(rules, "", "550", "550 Insecure Mail Relay").reason == "norelaying");
+}

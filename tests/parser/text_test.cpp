@@ -46,6 +46,9 @@ TEST_CASE("the last SMTP command is read from the diagnostic", "[text]") {
   CHECK(find_command("after end of data: host x") == "DATA");
   CHECK(find_command("in reply to MAIL FROM command") == "MAIL");
   CHECK(find_command("nothing") == "");
+  CHECK(find_command("SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@example.com>... No such user here") == "RCPT");
+  CHECK(find_command(">>> MAIL FROM:<a@example.com>\n<<< 250 ok\n>>> RCPT TO:<b@example.net>\n<<< 550 no\n") == "RCPT");
+  CHECK(find_command(">>> RCPT TO:<b@example.net>\n<<< 250 ok\n>>> DATA\n<<< 554 refused\n") == "DATA");
 }
 
 TEST_CASE("host names come out of Remote-MTA forms", "[text]") {
