@@ -112,8 +112,9 @@ std::string command_near(std::string_view text, std::string_view address) {
 
 void finish(mail& m, report& out) {
   if (m.original_headers.empty()) {
-    const std::size_t at = original_start(m.body_text);
-    if (at != std::string::npos) {
+    // The notice ends where the quoted original starts (found once in load_mail).
+    const std::size_t at = m.notice_size;
+    if (at < m.body_text.size()) {
       const std::size_t eol = m.body_text.find('\n', at);
       if (eol != std::string::npos) read_inline_original(std::string_view(m.body_text).substr(eol + 1), m);
     }
@@ -148,7 +149,7 @@ void finish(mail& m, report& out) {
     refine_status(r);
     if (r.reply_code.empty()) r.reply_code = find_reply_code(r.diagnostic);
     if (r.command.empty()) r.command = find_command(r.diagnostic);
-    if (r.command.empty() && out.kind == message_kind::dsn) r.command = command_near(cut_original(m.body_text), r.recipient);
+    if (r.command.empty() && out.kind == message_kind::dsn) r.command = command_near(m.notice(), r.recipient);
     if (r.rhost.empty() && !r.remote_mta.empty()) r.rhost = host_of(r.remote_mta);
     if (r.action.empty() && out.kind == message_kind::dsn) r.action = default_action(r);
     if (r.diagnostic_type.empty() && !r.diagnostic.empty() && out.kind == message_kind::dsn &&

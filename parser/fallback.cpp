@@ -9,7 +9,7 @@ namespace bounced::parser {
 
 bool decode_fallback(const mail& m, report& out) {
   if (!looks_like_bounce(m)) return false;
-  std::string_view notice = cut_original(m.body_text);
+  std::string_view notice = m.notice();
   const std::string sender = m.from();
   const std::string bounce_to = find_address(m.header("To"));
   const std::string original_from = find_address(header_or_empty_original(m, "From"));

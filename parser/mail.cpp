@@ -2,6 +2,7 @@
 #include "parser/mail.hpp"
 
 #include "parser/header.hpp"
+#include "parser/scan.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::parser {
@@ -72,6 +73,7 @@ mail load_mail(std::string_view raw) {
   } else {
     locate(m.root, m, false);
   }
+  m.notice_size = cut_original(m.body_text).size();
   return m;
 }
 

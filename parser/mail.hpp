@@ -15,6 +15,7 @@ struct mail {
   std::string text;  // the whole message, LF line ends
   mime_part root;
   std::string body_text;  // the human-readable text: text/* parts outside the original, joined
+  std::size_t notice_size = 0;  // body_text up to where a quoted original starts (cut_original)
   const mime_part* delivery_status = nullptr;  // message/delivery-status or global-delivery-status
   const mime_part* feedback_report = nullptr;  // message/feedback-report
   const mime_part* original = nullptr;         // message/rfc822 or text/rfc822-headers part
@@ -22,6 +23,8 @@ struct mail {
   std::string original_body;                   // body of the returned original, if any
 
   const std::vector<header_field>& headers() const noexcept { return root.headers; }
+  // The notice itself: body_text before the quoted original, found once when the mail is loaded.
+  std::string_view notice() const noexcept { return std::string_view(body_text).substr(0, notice_size); }
   std::string header(std::string_view name) const;
   std::string from() const;     // address in From:
   std::string subject() const;  // the Subject, decoded

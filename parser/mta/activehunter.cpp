@@ -15,7 +15,7 @@ namespace bounced::parser::mta {
 // Decodes Active!hunter's failure notice.
 bool decode_activehunter(const mail& m, report& out) {
   if (!find_header(m.headers(), "X-AHMAILID") && !istarts_with(trim(m.subject()), "FAILURE NOTICE :")) return false;
-  const std::string_view notice = cut_original(m.body_text);
+  const std::string_view notice = m.notice();
   const std::vector<std::string> addresses = addresses_after(notice, "----- The following addresses had");
   if (addresses.empty()) return false;
   const std::string transcript = paragraph_after(notice, "----- Transcript of session follows");

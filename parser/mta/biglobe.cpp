@@ -25,7 +25,7 @@ std::string_view reason_of_phrase(std::string_view diagnostic) {
 bool decode_biglobe(const mail& m, report& out) {
   const std::string from = m.from();
   if (!iends_with(from, "@biglobe.ne.jp")) return false;
-  const std::string_view notice = cut_original(m.body_text);
+  const std::string_view notice = m.notice();
   const std::vector<std::string> addresses = addresses_after(notice, "----- The following addresses had delivery problems");
   if (addresses.empty()) return false;
   const std::string reason = paragraph_after(notice, "----- Non-delivered information");

@@ -28,7 +28,7 @@ std::string_view reason_of_phrase(std::string_view diagnostic) {
 // Decodes Domino's "was not delivered to: ... because: ..." notice.
 bool decode_domino(const mail& m, report& out) {
   if (!istarts_with(trim(m.subject()), "DELIVERY FAILURE:")) return false;
-  const std::string_view notice = cut_original(m.body_text);
+  const std::string_view notice = m.notice();
   enum class state { before, addresses, reason } at = state::before;
   std::vector<std::size_t> block;  // recipients of the current "was not delivered to:" block
   for (std::string_view line : split_lines(notice)) {

@@ -34,7 +34,7 @@ std::string address_line(std::string_view line) {
 
 // Reads the recipients and their reasons out of the notice.
 bool read_failed_list(const mail& m, report& out) {
-  const std::string_view notice = cut_original(m.body_text);
+  const std::string_view notice = m.notice();
   bool in_list = false;
   recipient_report* current = nullptr;
   for (std::string_view line : split_lines(notice)) {

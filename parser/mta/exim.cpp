@@ -41,7 +41,7 @@ std::string_view indent(std::string_view line) {
 
 bool decode_exim(const mail& m, report& out) {
   if (!is_exim(m)) return false;
-  std::string_view notice = cut_original(m.body_text);
+  std::string_view notice = m.notice();
   const bool delayed = icontains(notice, "have not yet been delivered") || icontains(m.subject(), "delayed");
   std::vector<std::string_view> lines = split_lines(notice);
   recipient_report* current = nullptr;

@@ -50,7 +50,7 @@ std::string_view reason_of_phrase(std::string_view diagnostic) {
 // Decodes EZweb's returned-mail notice.
 bool decode_ezweb(const mail& m, report& out) {
   if (!is_ezweb(m)) return false;
-  std::string_view notice = cut_original(m.body_text);
+  std::string_view notice = m.notice();
   const std::size_t rule = notice.find("\n-----------------------------------");
   if (rule != std::string_view::npos) notice = notice.substr(0, rule);
   // EZweb's known sentences and the remote's quoted answer ("<<< 550 ...") make the diagnostic;

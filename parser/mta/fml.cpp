@@ -31,7 +31,7 @@ bool decode_fml(const mail& m, report& out) {
   const std::string reason(reason_of_subject(m.subject()));
   if (reason.empty()) return false;
   // fml quotes the original after "Original mail as follows:".
-  std::string_view notice = cut_original(m.body_text);
+  std::string_view notice = m.notice();
   const std::size_t quoted = ifind(notice, "Original mail as follows:");
   if (quoted != std::string_view::npos) notice = notice.substr(0, quoted);
   std::string address;

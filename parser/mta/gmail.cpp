@@ -97,7 +97,7 @@ bool decode_google_groups(const mail& m, report& out) {
   if (!icontains(m.subject(), "Delivery Status Notification")) return false;
   const std::string* failed = find_header(m.headers(), "X-Failed-Recipients");
   if (failed == nullptr || find_header(m.headers(), "X-Google-Smtp-Source") == nullptr) return false;
-  const std::string_view notice = cut_original(m.body_text);
+  const std::string_view notice = m.notice();
   // Google Workspace sends its own failures with the same headers: the letter is a Groups one
   // when it points to the Groups help center and has no "Delivery to the following recipient".
   if (!icontains(notice, "groups.google.com") || icontains(notice, "Delivery to the following recipient")) return false;
@@ -122,7 +122,7 @@ bool decode_google_groups(const mail& m, report& out) {
 bool decode_gmail(const mail& m, report& out) {
   if (!icontains(m.header("From"), "<mailer-daemon@googlemail.com>")) return false;
   if (!icontains(m.subject(), "Delivery Status Notification")) return false;
-  const std::string_view notice = cut_original(m.body_text);
+  const std::string_view notice = m.notice();
   const std::size_t begin = ifind(notice, "Delivery to the following recipient");
   if (begin == std::string_view::npos) return false;
   std::vector<std::string> addresses;

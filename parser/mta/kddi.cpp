@@ -15,7 +15,7 @@ bool decode_kddi(const mail& m, report& out) {
   const bool kddi = iends_with(from, ".dion.ne.jp") || iends_with(from, "@dion.ne.jp") ||
                     icontains(m.header("Received"), ".auone-net.jp");
   if (!kddi) return false;
-  const std::string_view notice = cut_original(m.body_text);
+  const std::string_view notice = m.notice();
   recipient_report* current = nullptr;
   for (std::string_view line : split_lines(notice)) {
     const std::string_view t = trim(line);

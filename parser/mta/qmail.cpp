@@ -49,7 +49,7 @@ bool decode_qmail(const mail& m, report& out) {
   const bool invoked = icontains(m.header("Received"), "invoked for bounce") ||
                        (icontains(m.text, "(qmail ") && icontains(m.text, "invoked for bounce"));
   if (!greeting && !invoked) return false;
-  read_address_blocks(cut_original(body), out);
+  read_address_blocks(m.notice(), out);
   for (auto& r : out.recipients) {
     // "remote host 192.0.2.32 said: 550 ..." / "Connected to 192.0.2.1 but ..."
     for (std::string_view lead : {"remote host ", "Connected to ", "connect to "}) {

@@ -12,7 +12,7 @@ bool decode_x2(const mail& m, report& out) {
   const std::string_view body = m.body_text;
   if (!icontains(body, "Unable to deliver message to the following address(es)")) return false;
   if (!looks_like_bounce(m)) return false;
-  return read_address_blocks(cut_original(body), out) > 0;
+  return read_address_blocks(m.notice(), out) > 0;
 }
 
 }  // namespace bounced::parser::mta

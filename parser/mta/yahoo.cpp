@@ -13,7 +13,7 @@ bool decode_yahoo(const mail& m, report& out) {
   const std::string_view body = m.body_text;
   if (!icontains(body, "Sorry, we were unable to deliver your message to the following address")) return false;
   if (!icontains(m.header("From"), "yahoo") && !icontains(m.subject(), "failure notice")) return false;
-  if (read_address_blocks(cut_original(body), out) == 0) return false;
+  if (read_address_blocks(m.notice(), out) == 0) return false;
   for (auto& r : out.recipients) {
     // Yahoo names the command it was at in brackets: "[RCPT_TO]", "[MAIL_FROM]".
     if (icontains(r.diagnostic, "[RCPT_TO]")) r.command = "RCPT";
