@@ -4,7 +4,9 @@
 
 #include <mimetic/mimetic.h>
 
-#include <iterator>
+#include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "parser/charset.hpp"
 #include "parser/header.hpp"
@@ -16,20 +18,75 @@ bool mime_part::is(std::string_view t, std::string_view s) const noexcept { retu
 
 namespace {
 
-std::string transfer_decode(const std::string& body, std::string_view encoding) {
+// RFC 2045 6.8: base64, skipping every character outside the alphabet (line breaks, junk).
+std::string decode_base64(std::string_view in) {
+  static const auto table = [] {
+    std::array<signed char, 256> t{};
+    t.fill(-1);
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
+    return t;
+  }();
   std::string out;
-  if (iequals(encoding, "base64")) {
-    out.reserve(body.size() * 3 / 4 + 4);
-    mimetic::Base64::Decoder decoder;
-    mimetic::decode(body.begin(), body.end(), decoder, std::back_inserter(out));
-    return out;
+  out.reserve(in.size() / 4 * 3 + 3);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    const int v = table[static_cast<unsigned char>(c)];
+    if (v < 0) {
+      if (c == '=') break;  // padding ends the data
+      continue;
+    }
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
   }
-  if (iequals(encoding, "quoted-printable")) {
-    out.reserve(body.size());
-    mimetic::QP::Decoder decoder;
-    mimetic::decode(body.begin(), body.end(), decoder, std::back_inserter(out));
-    return out;
+  return out;
+}
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// RFC 2045 6.7: quoted-printable; "=" at the end of a line is a soft break, "=XX" a byte, and a
+// malformed "=" stays as it is.
+std::string decode_quoted_printable(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const void* eq = std::memchr(in.data() + i, '=', in.size() - i);
+    const std::size_t at = eq ? static_cast<std::size_t>(static_cast<const char*>(eq) - in.data()) : in.size();
+    out.append(in.data() + i, at - i);
+    if (at == in.size()) break;
+    i = at + 1;
+    std::size_t j = i;
+    while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
+    if (j < in.size() && (in[j] == '\n' || in[j] == '\r')) {  // soft line break
+      i = j + 1;
+      if (in[j] == '\r' && i < in.size() && in[i] == '\n') ++i;
+      continue;
+    }
+    if (j == in.size()) break;
+    if (i + 1 < in.size() && hex_digit(in[i]) >= 0 && hex_digit(in[i + 1]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit(in[i]) * 16 + hex_digit(in[i + 1])));
+      i += 2;
+    } else {
+      out.push_back('=');
+    }
   }
+  return out;
+}
+
+std::string transfer_decode(const std::string& body, std::string_view encoding) {
+  if (iequals(encoding, "base64")) return decode_base64(body);
+  if (iequals(encoding, "quoted-printable")) return decode_quoted_printable(body);
   return body;
 }
 
@@ -69,12 +126,10 @@ struct converter {
     // in mimetic's preamble: read it as the part's body then.
     const std::string& raw_body =
         (out.type == "multipart" && entity.body().empty()) ? entity.body().preamble() : entity.body();
-    std::string decoded = transfer_decode(raw_body, trim(encoding));
-    if (out.type == "text" || out.type == "message" || out.type == "multipart") {
-      out.body = to_utf8(normalize_newlines(decoded), charset);
-    } else {
-      out.body = std::move(decoded);
-    }
+    // Only text ever says anything about a delivery: images, archives and other attachments are
+    // neither decoded nor kept, which spares the time and memory they would take.
+    if (out.type != "text" && out.type != "message" && out.type != "multipart" && out.subtype != "json") return;
+    out.body = to_utf8(normalize_newlines(transfer_decode(raw_body, trim(encoding))), charset);
   }
 };
 

@@ -109,6 +109,27 @@ TEST_CASE("base64 and quoted-printable report parts are decoded", "[decode]") {
   CHECK(r.recipients[0].status == "5.2.2");
 }
 
+TEST_CASE("quoted-printable text decodes soft breaks and escapes", "[decode]") {
+  const std::string msg =
+      "From: MAILER-DAEMON@mx.example.org\n"
+      "Subject: Undeliverable\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n"
+      "\n"
+      "--b\n"
+      "Content-Type: message/delivery-status\n"
+      "Content-Transfer-Encoding: quoted-printable\n"
+      "\n"
+      "Final-Recipient: rfc822; qp@example.net\n"
+      "Action: failed\n"
+      "Status: 5.1.1\n"
+      "Diagnostic-Code: smtp; 550 5.1.1 the mail=\n"
+      "box is unknown =3D gone, caf=C3=A9 =ZZ\n"
+      "--b--\n";
+  const report r = decode(msg);
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].diagnostic == "550 5.1.1 the mailbox is unknown = gone, café =ZZ");
+}
+
 TEST_CASE("Auto-Submitted alone does not make a bounce a vacation reply", "[decode]") {
   std::string exim_dsn = dsn;
   exim_dsn.insert(0, "Auto-Submitted: auto-replied\n");
