@@ -1,7 +1,10 @@
 // See scan.hpp.
 #include "parser/scan.hpp"
 
+#include <algorithm>
 #include <array>
+#include <functional>
+#include <vector>
 
 #include "parser/header.hpp"
 #include "parser/text.hpp"
@@ -50,10 +53,24 @@ std::size_t original_start(std::string_view text) {
       "\nReturn-Path: <",
       "Included is a copy of the message header",
   };
+  // One lower-cased copy, then a Boyer-Moore-Horspool pass per marker, each only as far as the
+  // earliest marker found so far: the passes skip most of the text, so the whole search costs
+  // about one read of it.
+  using searcher = std::boyer_moore_horspool_searcher<std::string::const_iterator>;
+  static const std::vector<std::pair<std::string, searcher>> searchers = [] {
+    std::vector<std::pair<std::string, searcher>> out;
+    out.reserve(markers.size());
+    for (std::string_view marker : markers) out.emplace_back(to_lower(marker), searcher(std::string::const_iterator(), std::string::const_iterator()));
+    for (auto& [lowered, search] : out) search = searcher(lowered.cbegin(), lowered.cend());
+    return out;
+  }();
+  const std::string lowered = to_lower(text);
   std::size_t best = std::string_view::npos;
-  for (std::string_view marker : markers) {
-    const std::size_t at = ifind(text, marker);
-    if (at < best) best = at;
+  for (const auto& [marker, search] : searchers) {
+    const std::size_t limit = best == std::string_view::npos ? lowered.size() : std::min(lowered.size(), best + marker.size());
+    const auto end = lowered.cbegin() + static_cast<std::ptrdiff_t>(limit);
+    const auto found = std::search(lowered.cbegin(), end, search);
+    if (found != end) best = static_cast<std::size_t>(found - lowered.cbegin());
   }
   return best;
 }
