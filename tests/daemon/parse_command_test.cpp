@@ -67,3 +67,13 @@ TEST_CASE("usage errors and bad rule files exit 2", "[parse]") {
   CHECK(run_parse({"--rules", "/nonexistent.toml", samples}, out, err) == 2);
   CHECK(err.str().find("/nonexistent.toml") != std::string::npos);
 }
+
+TEST_CASE("decoding on several threads prints the same records in the same order", "[parse]") {
+  std::ostringstream one, many, err;
+  REQUIRE(run_parse({"--jobs", "1", "--all", samples, samples}, one, err) == 0);
+  REQUIRE(run_parse({"--jobs=4", "--all", samples, samples}, many, err) == 0);
+  CHECK(lines_of(one.str()).size() >= 12);
+  CHECK(one.str() == many.str());
+  CHECK(run_parse({"--jobs", "0", samples}, one, err) == 2);
+  CHECK(run_parse({"--jobs", "x", samples}, one, err) == 2);
+}
