@@ -14,7 +14,7 @@ namespace {
 constexpr const char* usage =
     "usage: bounced COMMAND [ARGS...]\n"
     "commands:\n"
-    "  parse [--format jsonl|json] [--rules FILE] [--all] PATH...   decode bounces and print records\n"
+    "  parse [--format jsonl|json] [--rules FILE] [--all] [--jobs N] PATH...   decode bounces, print records\n"
     "  --version                                                   print the version\n";
 
 }  // namespace
