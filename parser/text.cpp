@@ -237,7 +237,34 @@ std::string find_reply_code(std::string_view text) {
   return {};
 }
 
+// qmail states the failed step in a sentence of its own rather than naming the command:
+// "<host> does not like recipient.", "Connected to <host> but sender was rejected.",
+// "<host> failed after I sent the message.", "... but my name was rejected.".
+static std::string qmail_stage(std::string_view text) {
+  struct stage {
+    std::string_view words;
+    std::string_view command;
+  };
+  static constexpr std::array<stage, 4> stages = {{
+      {"does not like recipient", "RCPT"},
+      {"but sender was rejected", "MAIL"},
+      {"failed after i sent the message", "DATA"},
+      {"but my name was rejected", "EHLO"},
+  }};
+  std::size_t best = std::string_view::npos;
+  std::string_view found;
+  for (const stage& s : stages) {
+    const std::size_t at = ifind(text, s.words);
+    if (at < best) {
+      best = at;
+      found = s.command;
+    }
+  }
+  return std::string(found);
+}
+
 std::string find_command(std::string_view text) {
+  if (std::string stated = qmail_stage(text); !stated.empty()) return stated;
   static constexpr std::array<std::string_view, 8> commands = {"RCPT", "MAIL", "DATA", "HELO", "EHLO", "STARTTLS", "AUTH", "CONN"};
   static constexpr std::array<std::string_view, 6> leads = {"after ", "in reply to ", "response to ", "reply to ", "during ", "for "};
   std::size_t best = std::string_view::npos;

@@ -49,6 +49,11 @@ TEST_CASE("the last SMTP command is read from the diagnostic", "[text]") {
   CHECK(find_command("SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@example.com>... No such user here") == "RCPT");
   CHECK(find_command(">>> MAIL FROM:<a@example.com>\n<<< 250 ok\n>>> RCPT TO:<b@example.net>\n<<< 550 no\n") == "RCPT");
   CHECK(find_command(">>> RCPT TO:<b@example.net>\n<<< 250 ok\n>>> DATA\n<<< 554 refused\n") == "DATA");
+  // qmail names the failed step in a sentence of its own.
+  CHECK(find_command("192.0.2.1 does not like recipient. Remote host said: 550 5.1.1 no") == "RCPT");
+  CHECK(find_command("Connected to 192.0.2.1 but sender was rejected. Remote host said: 421 later") == "MAIL");
+  CHECK(find_command("192.0.2.1 failed after I sent the message. Remote host said: 550 for a legitimate mail") ==
+        "DATA");
 }
 
 TEST_CASE("host names come out of Remote-MTA forms", "[text]") {
