@@ -263,3 +263,44 @@ TEST_CASE("narrower words: no MX, listed IPs, improper sequences, multiple From 
         "notcompliantrfc");
   CHECK(classify(rules, "", "550", "550 Insecure Mail Relay").reason == "norelaying");
 }
+
+namespace {
+
+verdict classify_from(const rule_set& rules, std::string_view status, std::string_view reply, std::string_view text,
+                      std::string_view command, std::string_view rhost) {
+  input in;
+  in.status = status;
+  in.reply_code = reply;
+  in.diagnostic = text;
+  in.command = command;
+  in.rhost = rhost;
+  return rules.classify(in);
+}
+
+}  // namespace
+
+TEST_CASE("provider tables: Yahoo, Zoho, Mimecast, Spectrum, GoDaddy, NTT docomo, La Poste", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view tss04 = "421 4.7.0 [TSS04] Messages from 192.0.2.9 temporarily deferred due to unexpected "
+                                 "volume or user complaints";
+  CHECK(classify_from(rules, "4.7.0", "421", tss04, "MAIL", "mta5.am0.yahoodns.net").reason == "rejected");
+  CHECK(classify_from(rules, "5.7.7", "554", "554 5.7.7 Email policy violation detected", "DATA", "mx.zoho.com").reason ==
+        "securityerror");
+  CHECK(classify_from(rules, "5.0.0", "554", "554 email rejected due to security policies - MCSpamSignature.x", "DATA",
+                      "service1.mimecast.com")
+            .reason == "virusdetected");
+  const verdict spectrum =
+      classify_from(rules, "5.1.0", "550", "550 5.1.0 sender rejected. AUP#In-1310", "", "mx.example.net");
+  CHECK(spectrum.reason == "toomanyconn");
+  const verdict godaddy = classify_from(rules, "5.1.1", "550", "550 5.1.1 <a@example.com> - 192.0.2.9 has sent to too "
+                                        "many recipients this hour. IB607", "RCPT", "smtp.secureserver.net");
+  CHECK(godaddy.reason == "speeding");
+  CHECK_FALSE(godaddy.hard);
+  const std::string_view unknown = "550 Unknown user a@docomo.example.ne.jp";
+  CHECK(classify_from(rules, "5.0.0", "550", unknown, "DATA", "mfsmax.docomo.ne.jp").reason == "rejected");
+  CHECK(classify_from(rules, "5.0.0", "550", unknown, "RCPT", "mfsmax.docomo.ne.jp").reason == "userunknown");
+  CHECK(classify_from(rules, "5.0.0", "552", "552 Too many recipients", "RCPT", "mfsmax.docomo.ne.jp").reason ==
+        "toomanyconn");
+  CHECK(classify_from(rules, "5.5.0", "550", "550 5.5.0 Service refused, please try later. LPN001_108", "", "")
+            .reason == "undefined");
+}
