@@ -304,3 +304,11 @@ TEST_CASE("provider tables: Yahoo, Zoho, Mimecast, Spectrum, GoDaddy, NTT docomo
   CHECK(classify_from(rules, "5.5.0", "550", "550 5.5.0 Service refused, please try later. LPN001_108", "", "")
             .reason == "undefined");
 }
+
+TEST_CASE("access denied: a security refusal with 5.7.x, a block only when said with the greeting", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify_at(rules, "5.7.1", "550 5.7.1 <a@example.net>... Access denied", "EHLO").reason == "securityerror");
+  CHECK(classify_at(rules, "", "SMTP error from remote mail server after initial connection: 550 access denied", "")
+            .reason == "blocked");
+  CHECK(classify_at(rules, "5.7.1", "550 5.7.1 access denied", "MAIL").reason == "rejected");
+}
