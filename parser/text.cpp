@@ -239,17 +239,19 @@ std::string find_reply_code(std::string_view text) {
 
 // qmail states the failed step in a sentence of its own rather than naming the command:
 // "<host> does not like recipient.", "Connected to <host> but sender was rejected.",
-// "<host> failed after I sent the message.", "... but my name was rejected.".
-static std::string qmail_stage(std::string_view text) {
+// "<host> failed after I sent the message.", "... but my name was rejected."; Postfix says a
+// server that refused the session at its greeting "refused to talk to me" (the HELO stage).
+static std::string stated_stage(std::string_view text) {
   struct stage {
     std::string_view words;
     std::string_view command;
   };
-  static constexpr std::array<stage, 4> stages = {{
+  static constexpr std::array<stage, 5> stages = {{
       {"does not like recipient", "RCPT"},
       {"but sender was rejected", "MAIL"},
       {"failed after i sent the message", "DATA"},
       {"but my name was rejected", "EHLO"},
+      {"refused to talk to me", "HELO"},
   }};
   std::size_t best = std::string_view::npos;
   std::string_view found;
@@ -264,7 +266,8 @@ static std::string qmail_stage(std::string_view text) {
 }
 
 std::string find_command(std::string_view text) {
-  if (std::string stated = qmail_stage(text); !stated.empty()) return stated;
+  // The sentences wrap in a notice's text ("refused to\n    talk to me"): fold the space first.
+  if (std::string stated = stated_stage(fold_space(text)); !stated.empty()) return stated;
   static constexpr std::array<std::string_view, 8> commands = {"RCPT", "MAIL", "DATA", "HELO", "EHLO", "STARTTLS", "AUTH", "CONN"};
   static constexpr std::array<std::string_view, 6> leads = {"after ", "in reply to ", "response to ", "reply to ", "during ", "for "};
   std::size_t best = std::string_view::npos;

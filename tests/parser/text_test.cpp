@@ -54,6 +54,7 @@ TEST_CASE("the last SMTP command is read from the diagnostic", "[text]") {
   CHECK(find_command("Connected to 192.0.2.1 but sender was rejected. Remote host said: 421 later") == "MAIL");
   CHECK(find_command("192.0.2.1 failed after I sent the message. Remote host said: 550 for a legitimate mail") ==
         "DATA");
+  CHECK(find_command("host mx.example.net[192.0.2.1] refused to talk to me: 421 service not available") == "HELO");
 }
 
 TEST_CASE("host names come out of Remote-MTA forms", "[text]") {
