@@ -219,6 +219,22 @@ std::string find_status_code(std::string_view text) {
   return {};
 }
 
+// A reply code a notice labels as such, in the forms where a colon or comma touches it
+// ("ERROR_CODE :550,", "ResponseCode 421,"): Zoho writes them so.
+std::string find_labelled_reply_code(std::string_view text) {
+  constexpr std::string_view label = "code";
+  for (std::size_t at = ifind(text, label); at != std::string_view::npos; at = ifind(text, label, at + 1)) {
+    std::size_t i = at + label.size();
+    while (i < text.size() && (text[i] == ' ' || text[i] == ':')) ++i;
+    if (i == at + label.size() || i + 3 > text.size()) continue;
+    if (text[i] != '4' && text[i] != '5') continue;
+    if (!is_digit(text[i + 1]) || !is_digit(text[i + 2]) || text[i + 1] > '5') continue;
+    if (i + 3 < text.size() && (is_word_char(text[i + 3]) || text[i + 3] == '.')) continue;
+    return std::string(text.substr(i, 3));
+  }
+  return {};
+}
+
 std::string find_reply_code(std::string_view text) {
   for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
     const char c = text[i];

@@ -39,6 +39,10 @@ TEST_CASE("reply codes stand as words", "[text]") {
   CHECK(find_reply_code("552-5.2.2 full") == "552");
   CHECK(find_reply_code("id 12550 x") == "");
   CHECK(find_reply_code("5.5.0") == "");
+  CHECK(find_reply_code("ERROR_CODE :550, x") == "");
+  CHECK(find_labelled_reply_code("Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken") == "550");
+  CHECK(find_labelled_reply_code("[Status: Error, ResponseCode 421, , Host not reachable.]") == "421");
+  CHECK(find_labelled_reply_code("error code 5501") == "");
 }
 
 TEST_CASE("the last SMTP command is read from the diagnostic", "[text]") {
