@@ -312,3 +312,11 @@ TEST_CASE("access denied: a security refusal with 5.7.x, a block only when said 
             .reason == "blocked");
   CHECK(classify_at(rules, "5.7.1", "550 5.7.1 access denied", "MAIL").reason == "rejected");
 }
+
+TEST_CASE("unknown-user words in reply to MAIL are about the sender", "[classifier]") {
+  const rule_set rules = compile();
+  const verdict v = classify_at(rules, "5.1.0", "553 5.1.0 sender.example.org does not exist", "MAIL");
+  CHECK(v.reason == "rejected");
+  CHECK_FALSE(v.hard);
+  CHECK(classify_at(rules, "5.1.0", "553 5.1.0 <a@example.org> does not exist", "RCPT").reason == "userunknown");
+}
