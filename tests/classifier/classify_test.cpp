@@ -118,7 +118,8 @@ TEST_CASE("rule files: like, unless and tier are checked", "[classifier]") {
 
 TEST_CASE("a bounce with no status gets the reason's pseudo status", "[classifier]") {
   const rule_set rules = compile();
-  CHECK(classify(rules, "", "550", "no such user here").status == "5.0.911");
+  CHECK(classify(rules, "", "550", "no such user here", "userunknown").status == "5.0.911");
+  CHECK(classify(rules, "", "550", "no such user here").status == "5.0.910");  // no command: a filter's
   CHECK(classify(rules, "", "450", "mailbox is full").status == "4.0.922");
 }
 
@@ -200,11 +201,18 @@ TEST_CASE("a bounce with no code that says it was temporary gets a 4.0.9xx pseud
   CHECK(classify(rules, "", "", "Envelope expired").status == "5.0.947");
 }
 
-TEST_CASE("unknown-user words with no command: face value without a status, a filter's with one", "[classifier]") {
+TEST_CASE("unknown-user words with no command are a filter's unless the format says otherwise", "[classifier]") {
   const rule_set rules = compile();
   input in;
   in.diagnostic = "550 Unknown user someone@example.com";
+  CHECK(rules.classify(in).reason == "filtered");
+  CHECK(rules.classify(in).status == "5.0.910");
+  in.hint = "userunknown";  // a format that states the reason itself
   CHECK(rules.classify(in).reason == "userunknown");
+  in.hint = "";
+  in.diagnostic = "someone@example.com on 4/29/01 The recipient name is not recognized";  // Exchange 2003
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.diagnostic = "550 Unknown user someone@example.com";
   in.status = "5.0.0";
   CHECK(rules.classify(in).reason == "filtered");
   CHECK_FALSE(rules.classify(in).hard);
