@@ -328,3 +328,11 @@ TEST_CASE("unknown-user words in reply to MAIL are about the sender", "[classifi
   CHECK_FALSE(v.hard);
   CHECK(classify_at(rules, "5.1.0", "553 5.1.0 <a@example.org> does not exist", "RCPT").reason == "userunknown");
 }
+
+TEST_CASE("a provider's words count only at that provider's hosts", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view text = "Name service error for name=example.org type=MX: Malformed or unexpected name server reply";
+  CHECK(classify_from(rules, "5.4.4", "", text, "", "omr-a1.mx.aol.com").reason == "notaccept");
+  // Elsewhere AOL's words are no evidence against the network words of the same text.
+  CHECK(classify_from(rules, "5.4.4", "", text, "", "mx.example.net").reason == "networkerror");
+}
