@@ -336,3 +336,10 @@ TEST_CASE("a provider's words count only at that provider's hosts", "[classifier
   // Elsewhere AOL's words are no evidence against the network words of the same text.
   CHECK(classify_from(rules, "5.4.4", "", text, "", "mx.example.net").reason == "networkerror");
 }
+
+TEST_CASE("a bare domain that does not exist is an unknown host, an address that does not is an unknown user",
+          "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify_at(rules, "", "553 mx.example.net does not exist", "DATA").reason == "hostunknown");
+  CHECK(classify_at(rules, "", "550 a@example.net does not exist", "RCPT").reason == "userunknown");
+}
