@@ -343,3 +343,13 @@ TEST_CASE("a bare domain that does not exist is an unknown host, an address that
   CHECK(classify_at(rules, "", "553 mx.example.net does not exist", "DATA").reason == "hostunknown");
   CHECK(classify_at(rules, "", "550 a@example.net does not exist", "RCPT").reason == "userunknown");
 }
+
+TEST_CASE("a failure retried until the message expired is expired", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view trailer = " I'm not going to try again; this message has been in the queue too long.";
+  CHECK(classify(rules, "", "", std::string("unable to connect to remote server [192.0.2.1:25].") + std::string(trailer))
+            .reason == "expired");
+  CHECK(classify(rules, "4.1.9", "", std::string("Resources temporarily unavailable [#4.1.9].") + std::string(trailer))
+            .reason == "expired");
+  CHECK(classify(rules, "", "", "unable to connect to remote server [192.0.2.1:25]").reason == "networkerror");
+}
