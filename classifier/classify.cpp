@@ -356,19 +356,21 @@ verdict rule_set::classify(const input& in) const {
   if (!text.empty()) impl_->set->Match(text, &hits);
   std::vector<std::size_t> candidates;
   candidates.reserve(hits.size() + impl_->textless_rules.size());
+  const std::string host = to_lower(in.rhost);
   std::vector<std::string_view> said;  // reasons whose words the text holds
   for (int h : hits) {
     const std::size_t index = impl_->entry_rule[static_cast<std::size_t>(h)];
     candidates.push_back(index);
     // Only the shipped words count as evidence for `unless`: a user's rule that did not decide
-    // says nothing about what the text means.
-    if (index >= impl_->user_rules) said.push_back(impl_->rules[index].reason);
+    // says nothing about what the text means, nor do a provider's words (rules bound to remote
+    // hosts) from any other host.
+    const rule& hit = impl_->rules[index];
+    if (index >= impl_->user_rules && (hit.rhost.empty() || suffix_any(hit.rhost, host))) said.push_back(hit.reason);
     for (std::size_t f : impl_->followers[index]) candidates.push_back(f);
   }
   candidates.insert(candidates.end(), impl_->textless_rules.begin(), impl_->textless_rules.end());
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  const std::string host = to_lower(in.rhost);
   std::string command(in.command);
   for (char& c : command) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
   const bool hint_known = !in.hint.empty() && impl_->reasons.count(std::string(in.hint)) > 0;

@@ -148,6 +148,7 @@ void finish(mail& m, report& out) {
     r.diagnostic = repair_utf8(fold_space(r.diagnostic));
     refine_status(r);
     if (r.reply_code.empty()) r.reply_code = find_reply_code(r.diagnostic);
+    if (r.reply_code.empty()) r.reply_code = find_labelled_reply_code(r.diagnostic);
     if (r.command.empty()) r.command = find_command(r.diagnostic);
     if (r.command.empty() && out.kind == message_kind::dsn) r.command = command_near(m.notice(), r.recipient);
     if (r.rhost.empty() && !r.remote_mta.empty()) r.rhost = host_of(r.remote_mta);

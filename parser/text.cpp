@@ -223,6 +223,22 @@ std::string find_status_code(std::string_view text) {
   return {};
 }
 
+// A reply code a notice labels as such, in the forms where a colon or comma touches it
+// ("ERROR_CODE :550,", "ResponseCode 421,"): Zoho writes them so.
+std::string find_labelled_reply_code(std::string_view text) {
+  constexpr std::string_view label = "code";
+  for (std::size_t at = ifind(text, label); at != std::string_view::npos; at = ifind(text, label, at + 1)) {
+    std::size_t i = at + label.size();
+    while (i < text.size() && (text[i] == ' ' || text[i] == ':')) ++i;
+    if (i == at + label.size() || i + 3 > text.size()) continue;
+    if (text[i] != '4' && text[i] != '5') continue;
+    if (!is_digit(text[i + 1]) || !is_digit(text[i + 2]) || text[i + 1] > '5') continue;
+    if (i + 3 < text.size() && (is_word_char(text[i + 3]) || text[i + 3] == '.')) continue;
+    return std::string(text.substr(i, 3));
+  }
+  return {};
+}
+
 std::string find_reply_code(std::string_view text) {
   for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
     const char c = text[i];
@@ -241,7 +257,37 @@ std::string find_reply_code(std::string_view text) {
   return {};
 }
 
+// qmail states the failed step in a sentence of its own rather than naming the command:
+// "<host> does not like recipient.", "Connected to <host> but sender was rejected.",
+// "<host> failed after I sent the message.", "... but my name was rejected."; Postfix says a
+// server that refused the session at its greeting "refused to talk to me" (the HELO stage).
+static std::string stated_stage(std::string_view text) {
+  struct stage {
+    std::string_view words;
+    std::string_view command;
+  };
+  static constexpr std::array<stage, 5> stages = {{
+      {"does not like recipient", "RCPT"},
+      {"but sender was rejected", "MAIL"},
+      {"failed after i sent the message", "DATA"},
+      {"but my name was rejected", "EHLO"},
+      {"refused to talk to me", "HELO"},
+  }};
+  std::size_t best = std::string_view::npos;
+  std::string_view found;
+  for (const stage& s : stages) {
+    const std::size_t at = ifind(text, s.words);
+    if (at < best) {
+      best = at;
+      found = s.command;
+    }
+  }
+  return std::string(found);
+}
+
 std::string find_command(std::string_view text) {
+  // The sentences wrap in a notice's text ("refused to\n    talk to me"): fold the space first.
+  if (std::string stated = stated_stage(fold_space(text)); !stated.empty()) return stated;
   static constexpr std::array<std::string_view, 8> commands = {"RCPT", "MAIL", "DATA", "HELO", "EHLO", "STARTTLS", "AUTH", "CONN"};
   static constexpr std::array<std::string_view, 6> leads = {"after ", "in reply to ", "response to ", "reply to ", "during ", "for "};
   std::size_t best = std::string_view::npos;

@@ -39,6 +39,9 @@ std::string clean_address(std::string_view text);
 std::string find_status_code(std::string_view text);
 // The first three-digit SMTP reply code (2xx, 4xx, 5xx) standing as a word in text; "" if none.
 std::string find_reply_code(std::string_view text);
+// A reply code that a notice labels as one where punctuation touches it ("ERROR_CODE :550,",
+// "ResponseCode 421,"), which find_reply_code does not take; "" when there is none.
+std::string find_labelled_reply_code(std::string_view text);
 // The SMTP command a diagnostic names ("after RCPT TO", "in reply to DATA command", "SMTP:RCPT",
 // the last ">>> " line of a transcript before a "<<< 5xx" answer); "" if none.
 std::string find_command(std::string_view text);

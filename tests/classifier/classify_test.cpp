@@ -118,7 +118,8 @@ TEST_CASE("rule files: like, unless and tier are checked", "[classifier]") {
 
 TEST_CASE("a bounce with no status gets the reason's pseudo status", "[classifier]") {
   const rule_set rules = compile();
-  CHECK(classify(rules, "", "550", "no such user here").status == "5.0.911");
+  CHECK(classify(rules, "", "550", "no such user here", "userunknown").status == "5.0.911");
+  CHECK(classify(rules, "", "550", "no such user here").status == "5.0.910");  // no command: a filter's
   CHECK(classify(rules, "", "450", "mailbox is full").status == "4.0.922");
 }
 
@@ -200,11 +201,18 @@ TEST_CASE("a bounce with no code that says it was temporary gets a 4.0.9xx pseud
   CHECK(classify(rules, "", "", "Envelope expired").status == "5.0.947");
 }
 
-TEST_CASE("unknown-user words with no command: face value without a status, a filter's with one", "[classifier]") {
+TEST_CASE("unknown-user words with no command are a filter's unless the format says otherwise", "[classifier]") {
   const rule_set rules = compile();
   input in;
   in.diagnostic = "550 Unknown user someone@example.com";
+  CHECK(rules.classify(in).reason == "filtered");
+  CHECK(rules.classify(in).status == "5.0.910");
+  in.hint = "userunknown";  // a format that states the reason itself
   CHECK(rules.classify(in).reason == "userunknown");
+  in.hint = "";
+  in.diagnostic = "someone@example.com on 4/29/01 The recipient name is not recognized";  // Exchange 2003
+  CHECK(rules.classify(in).reason == "userunknown");
+  in.diagnostic = "550 Unknown user someone@example.com";
   in.status = "5.0.0";
   CHECK(rules.classify(in).reason == "filtered");
   CHECK_FALSE(rules.classify(in).hard);
@@ -262,4 +270,86 @@ TEST_CASE("narrower words: no MX, listed IPs, improper sequences, multiple From 
   CHECK(classify(rules, "5.7.1", "550", "550 5.7.1 Messages with multiple addresses in From: header are not accepted").reason ==
         "notcompliantrfc");
   CHECK(classify(rules, "", "550", "550 Insecure Mail Relay").reason == "norelaying");
+}
+
+namespace {
+
+verdict classify_from(const rule_set& rules, std::string_view status, std::string_view reply, std::string_view text,
+                      std::string_view command, std::string_view rhost) {
+  input in;
+  in.status = status;
+  in.reply_code = reply;
+  in.diagnostic = text;
+  in.command = command;
+  in.rhost = rhost;
+  return rules.classify(in);
+}
+
+}  // namespace
+
+TEST_CASE("provider tables: Yahoo, Zoho, Mimecast, Spectrum, GoDaddy, NTT docomo, La Poste", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view tss04 = "421 4.7.0 [TSS04] Messages from 192.0.2.9 temporarily deferred due to unexpected "
+                                 "volume or user complaints";
+  CHECK(classify_from(rules, "4.7.0", "421", tss04, "MAIL", "mta5.am0.yahoodns.net").reason == "rejected");
+  CHECK(classify_from(rules, "5.7.7", "554", "554 5.7.7 Email policy violation detected", "DATA", "mx.zoho.com").reason ==
+        "securityerror");
+  CHECK(classify_from(rules, "5.0.0", "554", "554 email rejected due to security policies - MCSpamSignature.x", "DATA",
+                      "service1.mimecast.com")
+            .reason == "virusdetected");
+  const verdict spectrum =
+      classify_from(rules, "5.1.0", "550", "550 5.1.0 sender rejected. AUP#In-1310", "", "mx.example.net");
+  CHECK(spectrum.reason == "toomanyconn");
+  const verdict godaddy = classify_from(rules, "5.1.1", "550", "550 5.1.1 <a@example.com> - 192.0.2.9 has sent to too "
+                                        "many recipients this hour. IB607", "RCPT", "smtp.secureserver.net");
+  CHECK(godaddy.reason == "speeding");
+  CHECK_FALSE(godaddy.hard);
+  const std::string_view unknown = "550 Unknown user a@docomo.example.ne.jp";
+  CHECK(classify_from(rules, "5.0.0", "550", unknown, "DATA", "mfsmax.docomo.ne.jp").reason == "rejected");
+  CHECK(classify_from(rules, "5.0.0", "550", unknown, "RCPT", "mfsmax.docomo.ne.jp").reason == "userunknown");
+  CHECK(classify_from(rules, "5.0.0", "552", "552 Too many recipients", "RCPT", "mfsmax.docomo.ne.jp").reason ==
+        "toomanyconn");
+  CHECK(classify_from(rules, "5.5.0", "550", "550 5.5.0 Service refused, please try later. LPN001_108", "", "")
+            .reason == "undefined");
+}
+
+TEST_CASE("access denied: a security refusal with 5.7.x, a block only when said with the greeting", "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify_at(rules, "5.7.1", "550 5.7.1 <a@example.net>... Access denied", "EHLO").reason == "securityerror");
+  CHECK(classify_at(rules, "", "SMTP error from remote mail server after initial connection: 550 access denied", "")
+            .reason == "blocked");
+  CHECK(classify_at(rules, "5.7.1", "550 5.7.1 access denied", "MAIL").reason == "rejected");
+}
+
+TEST_CASE("unknown-user words in reply to MAIL are about the sender", "[classifier]") {
+  const rule_set rules = compile();
+  const verdict v = classify_at(rules, "5.1.0", "553 5.1.0 sender.example.org does not exist", "MAIL");
+  CHECK(v.reason == "rejected");
+  CHECK_FALSE(v.hard);
+  CHECK(classify_at(rules, "5.1.0", "553 5.1.0 <a@example.org> does not exist", "RCPT").reason == "userunknown");
+}
+
+TEST_CASE("a provider's words count only at that provider's hosts", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view text = "Name service error for name=example.org type=MX: Malformed or unexpected name server reply";
+  CHECK(classify_from(rules, "5.4.4", "", text, "", "omr-a1.mx.aol.com").reason == "notaccept");
+  // Elsewhere AOL's words are no evidence against the network words of the same text.
+  CHECK(classify_from(rules, "5.4.4", "", text, "", "mx.example.net").reason == "networkerror");
+}
+
+TEST_CASE("a bare domain that does not exist is an unknown host, an address that does not is an unknown user",
+          "[classifier]") {
+  const rule_set rules = compile();
+  CHECK(classify_at(rules, "", "553 mx.example.net does not exist", "DATA").reason == "hostunknown");
+  CHECK(classify_at(rules, "", "550 a@example.net does not exist", "RCPT").reason == "userunknown");
+}
+
+TEST_CASE("a failure retried until the message expired is expired", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view trailer = " I'm not going to try again; this message has been in the queue too long.";
+  CHECK(classify(rules, "", "", std::string("unable to connect to remote server [192.0.2.1:25].") + std::string(trailer))
+            .reason == "expired");
+  CHECK(classify(rules, "4.1.9", "", std::string("Resources temporarily unavailable [#4.1.9].") + std::string(trailer))
+            .reason == "expired");
+  CHECK(classify(rules, "", "", "unable to connect to remote server [192.0.2.1:25]").reason == "networkerror");
 }

@@ -39,6 +39,10 @@ TEST_CASE("reply codes stand as words", "[text]") {
   CHECK(find_reply_code("552-5.2.2 full") == "552");
   CHECK(find_reply_code("id 12550 x") == "");
   CHECK(find_reply_code("5.5.0") == "");
+  CHECK(find_reply_code("ERROR_CODE :550, x") == "");
+  CHECK(find_labelled_reply_code("Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken") == "550");
+  CHECK(find_labelled_reply_code("[Status: Error, ResponseCode 421, , Host not reachable.]") == "421");
+  CHECK(find_labelled_reply_code("error code 5501") == "");
 }
 
 TEST_CASE("the last SMTP command is read from the diagnostic", "[text]") {
@@ -49,6 +53,12 @@ TEST_CASE("the last SMTP command is read from the diagnostic", "[text]") {
   CHECK(find_command("SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@example.com>... No such user here") == "RCPT");
   CHECK(find_command(">>> MAIL FROM:<a@example.com>\n<<< 250 ok\n>>> RCPT TO:<b@example.net>\n<<< 550 no\n") == "RCPT");
   CHECK(find_command(">>> RCPT TO:<b@example.net>\n<<< 250 ok\n>>> DATA\n<<< 554 refused\n") == "DATA");
+  // qmail names the failed step in a sentence of its own.
+  CHECK(find_command("192.0.2.1 does not like recipient. Remote host said: 550 5.1.1 no") == "RCPT");
+  CHECK(find_command("Connected to 192.0.2.1 but sender was rejected. Remote host said: 421 later") == "MAIL");
+  CHECK(find_command("192.0.2.1 failed after I sent the message. Remote host said: 550 for a legitimate mail") ==
+        "DATA");
+  CHECK(find_command("host mx.example.net[192.0.2.1] refused to talk to me: 421 service not available") == "HELO");
 }
 
 TEST_CASE("host names come out of Remote-MTA forms", "[text]") {
