@@ -26,6 +26,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"FML", mta::decode_fml},
       {"ApacheJames", mta::decode_apachejames},
       {"V5sendmail", mta::decode_v5sendmail},
+      {"Zoho", mta::decode_zoho},
       {"Verizon", mta::decode_verizon},
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
