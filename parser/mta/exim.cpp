@@ -37,6 +37,18 @@ std::string_view indent(std::string_view line) {
   return line.substr(0, n);
 }
 
+// A refusal at MAIL FROM is about the sender, not the recipient: Exim's own words give no
+// reason for it, so (as Sisimai does) the record is "on hold" until the classifier reads the
+// remote's words: without a stated status it gets the x.0.901 pseudo status, its class from the
+// reply code, and the failure is final for this message even inside a delay warning.
+void refused_sender(recipient_report& r) {
+  if (!r.status.empty() || find_command(r.diagnostic) != "MAIL") return;
+  if (!find_status_code(r.diagnostic).empty()) return;
+  const std::string reply = find_reply_code(r.diagnostic);
+  r.status = (!reply.empty() && reply[0] == '4') ? "4.0.901" : "5.0.901";
+  r.action = "failed";
+}
+
 }  // namespace
 
 bool decode_exim(const mail& m, report& out) {
@@ -153,6 +165,7 @@ bool decode_exim(const mail& m, report& out) {
       r.diagnostic_type = d.diagnostic_type;
       if (r.diagnostic.empty()) r.diagnostic = d.diagnostic;
     }
+    refused_sender(r);
     if (r.action.empty() && (delayed || (r.status.empty() && retry_time_ran_out(r.diagnostic)))) r.action = "delayed";
     if (r.reason_hint.empty() && r.status.empty() && find_reply_code(r.diagnostic).empty() &&
         icontains(r.diagnostic, "have been failing for a long time"))

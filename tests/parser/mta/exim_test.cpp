@@ -88,3 +88,27 @@ TEST_CASE("Exim: a failed pipe delivery is a mailer error, its text the diagnost
   CHECK(r.recipients[0].reason_hint == "mailererror");
   CHECK(r.recipients[0].diagnostic.rfind("pipe to |/usr/local/bin/handler", 0) == 0);
 }
+
+TEST_CASE("Exim: a refusal at MAIL FROM is on hold, its class from the reply code") {
+  const report r = decode(
+      "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\n"
+      "To: sender@example.com\n"
+      "Subject: Warning: message 1abcde-000000-00 delayed 24 hours\n"
+      "Date: Mon, 2 Feb 2026 10:00:00 +0000\n"
+      "\n"
+      "This message was created automatically by mail delivery software.\n"
+      "A message that you sent has not yet been delivered to one or more of its\n"
+      "recipients after more than 24 hours on the queue on mx.example.com.\n"
+      "\n"
+      "The address to which the message has not yet been delivered is:\n"
+      "\n"
+      "  someone@example.net\n"
+      "    host mx.example.net [192.0.2.2]\n"
+      "    Delay reason: SMTP error from remote mail server after MAIL FROM:<sender@example.com> SIZE=100:\n"
+      "    450 sending host not verified\n"
+      "\n"
+      "No action is required on your part.\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].status == "4.0.901");
+  CHECK(r.recipients[0].action == "failed");
+}
