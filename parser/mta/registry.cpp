@@ -31,6 +31,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
       {"qmail", mta::decode_qmail},
+      {"MailRu", mta::decode_mailru},
       {"Exim", mta::decode_exim},
   };
   return table;

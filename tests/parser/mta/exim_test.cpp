@@ -112,3 +112,27 @@ TEST_CASE("Exim: a refusal at MAIL FROM is on hold, its class from the reply cod
   CHECK(r.recipients[0].status == "4.0.901");
   CHECK(r.recipients[0].action == "failed");
 }
+
+TEST_CASE("Mail.Ru: Exim's layout; a retry time that ran out is a permanent expiry") {
+  const report r = decode(
+      "From: mailer-daemon@corp.mail.ru\n"
+      "To: sender@example.com\n"
+      "Subject: Mail failure.\n"
+      "Date: Mon, 2 Feb 2026 10:00:00 +0000\n"
+      "\n"
+      "This message was created automatically by mail delivery software.\n"
+      "\n"
+      "A message that you sent could not be delivered to one or more of its\n"
+      "recipients. This is a permanent error. The following address(es) failed:\n"
+      "\n"
+      "  someone@example.net\n"
+      "    retry timeout exceeded\n"
+      "\n"
+      "------ This is a copy of the message, including all the headers. ------\n"
+      "\n"
+      "Subject: hi\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.decoded_by == "MailRu");
+  CHECK(r.recipients[0].status == "5.0.947");
+  CHECK(r.recipients[0].reason_hint == "expired");
+}
