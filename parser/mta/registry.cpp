@@ -33,6 +33,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"qmail", mta::decode_qmail},
       {"MailRu", mta::decode_mailru},
       {"Exim", mta::decode_exim},
+      {"Sendmail", mta::decode_sendmail},
   };
   return table;
 }
