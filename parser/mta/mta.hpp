@@ -32,6 +32,7 @@ bool decode_v5sendmail(const mail& m, report& out);
 bool decode_zoho(const mail& m, report& out);
 bool decode_mailru(const mail& m, report& out);
 bool decode_sendmail(const mail& m, report& out);
+bool decode_facebook(const mail& m, report& out);
 // qmail's layout: "<address>:" on its own line, then the error up to the next empty line.
 // Adds a recipient per block; returns how many were added.
 std::size_t read_address_blocks(std::string_view notice, report& out);

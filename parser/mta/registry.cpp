@@ -27,6 +27,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"ApacheJames", mta::decode_apachejames},
       {"V5sendmail", mta::decode_v5sendmail},
       {"Zoho", mta::decode_zoho},
+      {"Facebook", mta::decode_facebook},
       {"Verizon", mta::decode_verizon},
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
