@@ -5,7 +5,6 @@
 // (http://postmaster.facebook.com/response_codes) explain; that code names the reason.
 // Trusts: the sender's address as fingerprint. Limits: fields belong to the Final-Recipient
 // they follow or precede within its block.
-#include "parser/header.hpp"
 #include "parser/mta/mta.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
@@ -54,39 +53,10 @@ std::string response_code(std::string_view text) {
 
 // Decodes Facebook's bounce from its delivery-status part, whatever the order of its fields.
 bool decode_facebook(const mail& m, report& out) {
-  if (!iequals(m.from(), "mailer-daemon@mx.facebook.com") || m.delivery_status == nullptr) return false;
-  recipient_report pending;
-  bool named = false;
-  const auto flush = [&] {
-    if (!named) return;
-    recipient_report& r = add_recipient(out, pending.recipient);
-    r = pending;
-    r.reason_hint = std::string(reason_of_code(response_code(r.diagnostic)));
-    pending = recipient_report{};
-    named = false;
-  };
-  for (const header_field& f : parse_headers(m.delivery_status->body)) {
-    if (iequals(f.name, "Final-Recipient")) {
-      flush();
-      pending.recipient = find_address(f.value);
-      named = !pending.recipient.empty();
-    } else if (iequals(f.name, "Diagnostic-Code")) {
-      const std::size_t semi = f.value.find(';');
-      pending.diagnostic_type = semi == std::string::npos ? "" : std::string(trim(std::string_view(f.value).substr(0, semi)));
-      pending.diagnostic = fold_space(semi == std::string::npos ? std::string_view(f.value) : std::string_view(f.value).substr(semi + 1));
-      for (char& c : pending.diagnostic_type) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-    } else if (iequals(f.name, "Status")) {
-      pending.status = find_status_code(f.value);
-    } else if (iequals(f.name, "Action")) {
-      pending.action = to_lower(trim(f.value));
-    } else if (iequals(f.name, "Last-Attempt-Date")) {
-      pending.last_attempt_date = std::string(trim(f.value));
-    } else if (iequals(f.name, "Reporting-MTA")) {
-      out.reporting_mta = std::string(trim(f.value));
-    }
-  }
-  flush();
-  return !out.recipients.empty();
+  if (!iequals(m.from(), "mailer-daemon@mx.facebook.com")) return false;
+  if (!read_one_block_dsn(m, out)) return false;
+  for (recipient_report& r : out.recipients) r.reason_hint = std::string(reason_of_code(response_code(r.diagnostic)));
+  return true;
 }
 
 }  // namespace bounced::parser::mta

@@ -28,6 +28,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"V5sendmail", mta::decode_v5sendmail},
       {"Zoho", mta::decode_zoho},
       {"Facebook", mta::decode_facebook},
+      {"MessageLabs", mta::decode_messagelabs},
       {"Verizon", mta::decode_verizon},
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
