@@ -29,6 +29,8 @@ std::span<const decoder> mta_decoders() noexcept {
       {"Zoho", mta::decode_zoho},
       {"Facebook", mta::decode_facebook},
       {"MessageLabs", mta::decode_messagelabs},
+      {"Office365", mta::decode_office365},
+      {"Outlook", mta::decode_outlook},
       {"Verizon", mta::decode_verizon},
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
