@@ -36,6 +36,7 @@ bool decode_facebook(const mail& m, report& out);
 bool decode_messagelabs(const mail& m, report& out);
 bool decode_office365(const mail& m, report& out);
 bool decode_outlook(const mail& m, report& out);
+bool decode_gsuite(const mail& m, report& out);
 // A delivery-status part whose fields surround each Final-Recipient in one block: every field
 // belongs to the record of the Final-Recipient it precedes or follows. Returns true when any.
 bool read_one_block_dsn(const mail& m, report& out);

@@ -13,6 +13,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"AmazonSES", mta::decode_amazonses_json},
       {"GoogleGroups", mta::decode_google_groups},
       {"Gmail", mta::decode_gmail},
+      {"GSuite", mta::decode_gsuite},
       {"GMX", mta::decode_gmx},
       {"EinsUndEins", mta::decode_einsundeins},
       {"DragonFly", mta::decode_dragonfly},
