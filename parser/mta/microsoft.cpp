@@ -6,11 +6,12 @@
 // (https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/),
 // and its "unknown recipient or mailbox unavailable -> <remote reply naming the address>" is the
 // answer to RCPT; Outlook.com's two fixed sentences name the reason.
-// Trusts: two of the header fingerprints (one could be forwarded or forged). Limits: a notice
-// without delivery-status fields (in a part or in its text) is left to the other decoders.
+// Trusts: two of the header fingerprints (one could be forwarded or forged). Limits: an
+// Outlook.com notice without delivery-status fields is left to the other decoders.
 #include <charconv>
 
 #include "parser/mta/mta.hpp"
+#include "parser/scan.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::parser::mta {
@@ -107,12 +108,57 @@ bool refused_recipient(std::string_view diagnostic) {
   return at != std::string_view::npos && diagnostic.find('@', at) != std::string_view::npos;
 }
 
+// Office 365's text alone (no delivery-status fields): "Delivery has failed to these recipients
+// or groups:" lists "address<mailto:address>" lines; "Diagnostic information for administrators:"
+// repeats each address followed by "Remote Server returned '550 5.1.1 ...'", up to "Original
+// message headers:".
+bool read_office365_text(std::string_view notice, report& out) {
+  const std::size_t list = ifind(notice, "Delivery has failed to these recipients or groups:");
+  const std::size_t admin = ifind(notice, "Diagnostic information for administrators:");
+  if (list == std::string_view::npos || admin == std::string_view::npos || admin < list) return false;
+  for (std::string_view raw : split_lines(notice.substr(list, admin - list))) {
+    const std::string_view line = trim(raw);
+    const std::size_t mailto = ifind(line, "<mailto:");
+    if (mailto == std::string_view::npos) continue;
+    const std::string address = clean_address(line.substr(0, mailto));
+    if (looks_like_address(address)) add_recipient(out, address).action = "failed";
+  }
+  std::string_view section = notice.substr(admin);
+  const std::size_t end = ifind(section, "Original message headers:");
+  if (end != std::string_view::npos) section = section.substr(0, end);
+  recipient_report* current = nullptr;
+  for (std::string_view raw : split_lines(section)) {
+    const std::string_view line = trim(raw);
+    if (looks_like_address(clean_address(line))) {
+      current = nullptr;
+      for (recipient_report& r : out.recipients)
+        if (iequals(r.recipient, clean_address(line))) current = &r;
+      continue;
+    }
+    if (current == nullptr || line.empty() || current->diagnostic.size() > 2000) continue;
+    if (!current->diagnostic.empty()) current->diagnostic += ' ';
+    current->diagnostic += std::string(line);
+    // "Remote Server returned '550 5.1.1 ...'": the quoted answer opens with the reply code.
+    const std::size_t quote = line.find('\'');
+    if (current->reply_code.empty() && quote != std::string_view::npos) {
+      current->reply_code = find_reply_code(line.substr(quote + 1, 4));
+      if (current->status.empty()) current->status = find_status_code(line.substr(quote + 1));
+    }
+  }
+  for (recipient_report& r : out.recipients)
+    if (!r.diagnostic.empty()) r.diagnostic_type = "SMTP";
+  return !out.recipients.empty();
+}
+
 }  // namespace
 
-// Decodes Office 365's notices that carry a delivery-status part.
+// Decodes Office 365's notices: the delivery-status fields when there are any, else its text.
 bool decode_office365(const mail& m, report& out) {
   if (!is_office365(m)) return false;
-  if (!decode_rfc3464(m, out) || out.recipients.empty()) return false;
+  if (!decode_rfc3464(m, out) || out.recipients.empty()) {
+    out.recipients.clear();
+    if (!read_office365_text(m.notice(), out)) return false;
+  }
   for (recipient_report& r : out.recipients) {
     if (r.command.empty() && refused_recipient(r.diagnostic)) r.command = "RCPT";
     if (r.reason_hint.empty()) r.reason_hint = std::string(reason_of_status(r.status));

@@ -46,3 +46,19 @@ TEST_CASE("Outlook.com: its fixed sentence for a missing mailbox") {
   REQUIRE(r.recipients.size() == 1);
   CHECK(r.recipients[0].reason_hint == "userunknown");
 }
+
+TEST_CASE("Office 365: without delivery-status fields, the text's administrators' section") {
+  const report r = decode(
+      "From: postmaster@example.onmicrosoft.com\nTo: sender@example.com\nSubject: Undeliverable: hi\n"
+      "Date: Mon, 2 Feb 2026 10:00:00 +0000\nX-MS-Exchange-Message-Is-Ndr:\n"
+      "Received: from XX1PR01MB0001.example.prod.outlook.com (192.0.2.1) by XX1PR01MB0002.example.prod.outlook.com\n\n"
+      "Delivery has failed to these recipients or groups:\n\n"
+      "someone@example.net<mailto:someone@example.net>\nThe email address you entered couldn't be found.\n\n"
+      "Diagnostic information for administrators:\n\nGenerating server: XX1PR01MB0002.example.prod.outlook.com\n\n"
+      "someone@example.net\nRemote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n\n"
+      "Original message headers:\n\nFrom: <sender@example.com>\n");
+  CHECK(r.decoded_by == "Office365");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].reply_code == "550");
+  CHECK(r.recipients[0].status == "5.1.1");
+}
