@@ -166,6 +166,10 @@ bool decode_exim(const mail& m, report& out) {
       if (r.diagnostic.empty()) r.diagnostic = d.diagnostic;
     }
     refused_sender(r);
+    // "save to /path" and "pipe to |command": a local delivery to a file or a program failed,
+    // so the diagnostic is no remote's SMTP reply (RFC 3464 2.3.6's X-UNIX type).
+    if (r.diagnostic_type.empty() && (istarts_with(r.diagnostic, "save to /") || istarts_with(r.diagnostic, "pipe to |")))
+      r.diagnostic_type = "X-UNIX";
     if (r.action.empty() && (delayed || (r.status.empty() && retry_time_ran_out(r.diagnostic)))) r.action = "delayed";
     if (r.reason_hint.empty() && r.status.empty() && find_reply_code(r.diagnostic).empty() &&
         icontains(r.diagnostic, "have been failing for a long time"))
