@@ -125,7 +125,12 @@ bool decode_exim(const mail& m, report& out) {
       if (address.empty()) return false;
       found.emplace_back();
       found.back().recipient = address;
-      found.back().diagnostic = fold_space(list_text.empty() ? utf8_prefix(notice, 1000) : std::string_view(list_text));
+      std::string_view block = list_text;
+      // "  kijitora" alone: the list's address line names the local part only, not the error.
+      const std::size_t eol = block.find('\n');
+      if (eol != std::string_view::npos && iequals(block.substr(0, eol), address.substr(0, address.find('@'))))
+        block.remove_prefix(eol + 1);
+      found.back().diagnostic = fold_space(block.empty() ? utf8_prefix(notice, 1000) : block);
     } else {
       out.recipients = std::move(dsn.recipients);
       out.reporting_mta = dsn.reporting_mta;

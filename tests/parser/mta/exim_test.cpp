@@ -160,3 +160,27 @@ TEST_CASE("Exim: a failed save to a file is a local delivery, type X-UNIX") {
   REQUIRE(r.recipients.size() == 1);
   CHECK(r.recipients[0].diagnostic_type == "X-UNIX");
 }
+
+TEST_CASE("Exim: a list line naming only the local part is not part of the diagnostic") {
+  const report r = decode(
+      "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\n"
+      "To: sender@example.com\n"
+      "Subject: Mail delivery failed: returning message to sender\n"
+      "X-Failed-Recipients: someone@example.net\n"
+      "Date: Mon, 2 Feb 2026 10:00:00 +0000\n"
+      "\n"
+      "This message was created automatically by mail delivery software.\n"
+      "\n"
+      "A message that you sent could not be delivered to one or more of its\n"
+      "recipients. This is a permanent error. The following address(es) failed:\n"
+      "\n"
+      "  someone\n"
+      "    SMTP error from remote mail server after RCPT TO:<someone@example.net>:\n"
+      "    host mx.example.net [192.0.2.2]: 550 5.1.1 unknown user\n"
+      "\n"
+      "------ This is a copy of the message, including all the headers. ------\n"
+      "\n"
+      "Subject: hi\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].diagnostic.rfind("SMTP error from remote mail server", 0) == 0);
+}
