@@ -37,6 +37,18 @@ std::string_view indent(std::string_view line) {
   return line.substr(0, n);
 }
 
+// A refusal at MAIL FROM is about the sender, not the recipient: Exim's own words give no
+// reason for it, so (as Sisimai does) the record is "on hold" until the classifier reads the
+// remote's words: without a stated status it gets the x.0.901 pseudo status, its class from the
+// reply code, and the failure is final for this message even inside a delay warning.
+void refused_sender(recipient_report& r) {
+  if (!r.status.empty() || find_command(r.diagnostic) != "MAIL") return;
+  if (!find_status_code(r.diagnostic).empty()) return;
+  const std::string reply = find_reply_code(r.diagnostic);
+  r.status = (!reply.empty() && reply[0] == '4') ? "4.0.901" : "5.0.901";
+  r.action = "failed";
+}
+
 }  // namespace
 
 bool decode_exim(const mail& m, report& out) {
@@ -113,7 +125,12 @@ bool decode_exim(const mail& m, report& out) {
       if (address.empty()) return false;
       found.emplace_back();
       found.back().recipient = address;
-      found.back().diagnostic = fold_space(list_text.empty() ? utf8_prefix(notice, 1000) : std::string_view(list_text));
+      std::string_view block = list_text;
+      // "  kijitora" alone: the list's address line names the local part only, not the error.
+      const std::size_t eol = block.find('\n');
+      if (eol != std::string_view::npos && iequals(block.substr(0, eol), address.substr(0, address.find('@'))))
+        block.remove_prefix(eol + 1);
+      found.back().diagnostic = fold_space(block.empty() ? utf8_prefix(notice, 1000) : block);
     } else {
       out.recipients = std::move(dsn.recipients);
       out.reporting_mta = dsn.reporting_mta;
@@ -153,6 +170,11 @@ bool decode_exim(const mail& m, report& out) {
       r.diagnostic_type = d.diagnostic_type;
       if (r.diagnostic.empty()) r.diagnostic = d.diagnostic;
     }
+    refused_sender(r);
+    // "save to /path" and "pipe to |command": a local delivery to a file or a program failed,
+    // so the diagnostic is no remote's SMTP reply (RFC 3464 2.3.6's X-UNIX type).
+    if (r.diagnostic_type.empty() && (istarts_with(r.diagnostic, "save to /") || istarts_with(r.diagnostic, "pipe to |")))
+      r.diagnostic_type = "X-UNIX";
     if (r.action.empty() && (delayed || (r.status.empty() && retry_time_ran_out(r.diagnostic)))) r.action = "delayed";
     if (r.reason_hint.empty() && r.status.empty() && find_reply_code(r.diagnostic).empty() &&
         icontains(r.diagnostic, "have been failing for a long time"))

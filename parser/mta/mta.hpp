@@ -29,6 +29,17 @@ bool decode_verizon(const mail& m, report& out);
 bool decode_postfix_smtpd(const mail& m, report& out);
 bool decode_mfilter(const mail& m, report& out);
 bool decode_v5sendmail(const mail& m, report& out);
+bool decode_zoho(const mail& m, report& out);
+bool decode_mailru(const mail& m, report& out);
+bool decode_sendmail(const mail& m, report& out);
+bool decode_facebook(const mail& m, report& out);
+bool decode_messagelabs(const mail& m, report& out);
+bool decode_office365(const mail& m, report& out);
+bool decode_outlook(const mail& m, report& out);
+bool decode_gsuite(const mail& m, report& out);
+// A delivery-status part whose fields surround each Final-Recipient in one block: every field
+// belongs to the record of the Final-Recipient it precedes or follows. Returns true when any.
+bool read_one_block_dsn(const mail& m, report& out);
 // qmail's layout: "<address>:" on its own line, then the error up to the next empty line.
 // Adds a recipient per block; returns how many were added.
 std::size_t read_address_blocks(std::string_view notice, report& out);

@@ -13,6 +13,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"AmazonSES", mta::decode_amazonses_json},
       {"GoogleGroups", mta::decode_google_groups},
       {"Gmail", mta::decode_gmail},
+      {"GSuite", mta::decode_gsuite},
       {"GMX", mta::decode_gmx},
       {"EinsUndEins", mta::decode_einsundeins},
       {"DragonFly", mta::decode_dragonfly},
@@ -26,11 +27,18 @@ std::span<const decoder> mta_decoders() noexcept {
       {"FML", mta::decode_fml},
       {"ApacheJames", mta::decode_apachejames},
       {"V5sendmail", mta::decode_v5sendmail},
+      {"Zoho", mta::decode_zoho},
+      {"Facebook", mta::decode_facebook},
+      {"MessageLabs", mta::decode_messagelabs},
+      {"Office365", mta::decode_office365},
+      {"Outlook", mta::decode_outlook},
       {"Verizon", mta::decode_verizon},
       {"Yahoo", mta::decode_yahoo},
       {"X2", mta::decode_x2},
       {"qmail", mta::decode_qmail},
+      {"MailRu", mta::decode_mailru},
       {"Exim", mta::decode_exim},
+      {"Sendmail", mta::decode_sendmail},
   };
   return table;
 }
