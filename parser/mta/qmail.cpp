@@ -51,10 +51,14 @@ bool decode_qmail(const mail& m, report& out) {
   if (!greeting && !invoked) return false;
   read_address_blocks(m.notice(), out);
   for (auto& r : out.recipients) {
-    // "remote host 192.0.2.32 said: 550 ..." / "Connected to 192.0.2.1 but ..."
-    for (std::string_view lead : {"remote host ", "Connected to ", "connect to "}) {
-      const std::size_t at = ifind(r.diagnostic, lead);
-      if (at != std::string::npos && r.rhost.empty()) r.rhost = host_of(std::string_view(r.diagnostic).substr(at + lead.size()));
+    // "remote host 192.0.2.32 said: 550 ..." / "Connected to 192.0.2.1 but ..." / "Giving up on
+    // 192.0.2.25." ("Remote host said:" names no host: the word after the lead must not be "said").
+    for (std::string_view lead : {"remote host ", "Connected to ", "connect to ", "Giving up on "}) {
+      for (std::size_t at = ifind(r.diagnostic, lead); at != std::string::npos && r.rhost.empty();
+           at = ifind(r.diagnostic, lead, at + 1)) {
+        const std::string host = host_of(std::string_view(r.diagnostic).substr(at + lead.size()));
+        if (!host.empty() && host != "said" && host.find('.') != std::string::npos) r.rhost = host;
+      }
     }
     // "(#5.1.1)" at the end is qmail's own status.
     const std::size_t hash = r.diagnostic.rfind("(#");
