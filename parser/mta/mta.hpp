@@ -11,6 +11,7 @@ bool decode_gmail(const mail& m, report& out);
 bool decode_einsundeins(const mail& m, report& out);
 bool decode_gmx(const mail& m, report& out);
 bool decode_dragonfly(const mail& m, report& out);
+bool decode_opensmtpd(const mail& m, report& out);
 bool decode_domino(const mail& m, report& out);
 bool decode_ezweb(const mail& m, report& out);
 bool decode_imailserver(const mail& m, report& out);

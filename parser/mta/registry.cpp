@@ -16,6 +16,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"GMX", mta::decode_gmx},
       {"EinsUndEins", mta::decode_einsundeins},
       {"DragonFly", mta::decode_dragonfly},
+      {"OpenSMTPD", mta::decode_opensmtpd},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},
