@@ -1,6 +1,7 @@
 // RFC 3464 delivery status notifications (and RFC 6533 global ones): the per-message field group
 // (Reporting-MTA, Arrival-Date, Original-Envelope-Id) and one group per recipient (Final-Recipient,
-// Original-Recipient, Action, Status, Remote-MTA, Diagnostic-Code, Last-Attempt-Date).
+// Original-Recipient, Action, Status, Remote-MTA, Diagnostic-Code, Last-Attempt-Date, and
+// PowerMTA's X-PowerMTA-BounceCategory, its own verdict, kept as the recipient's reason hint).
 // Real MTAs bend the format: groups not separated by blank lines, fields folded oddly, the
 // report sent as text/plain. The parser accepts those where the meaning is unambiguous.
 // Field values are kept as written: RFC 3464 fields are structured, not RFC 2047 text, and an
@@ -9,6 +10,8 @@
 // so the raw body is searched for the fields), and a report with a per-message group but no
 // recipient group (the returned original's To is then the recipient). A bounce returned inside
 // another notice is read from the returned message's own report.
+#include <utility>
+
 #include "parser/decoder.hpp"
 #include "parser/header.hpp"
 #include "parser/scan.hpp"
@@ -79,6 +82,23 @@ void split_typed(std::string_view value, std::string& type, std::string& text) {
   } else {
     text = fold_space(value);
   }
+}
+
+// PowerMTA's own verdict on a recipient (X-PowerMTA-BounceCategory, written beside the DSN
+// fields) in this project's reason words; "" for a category that names no single reason
+// ("other", "content-related", ...). The categories and their meaning as Sisimai reads them.
+std::string_view reason_of_powermta_category(std::string_view category) {
+  static constexpr std::pair<std::string_view, std::string_view> table[] = {
+      {"bad-domain", "hostunknown"},          {"bad-mailbox", "userunknown"},
+      {"inactive-mailbox", "suspend"},        {"message-expired", "expired"},
+      {"no-answer-from-host", "networkerror"}, {"policy-related", "policyviolation"},
+      {"quota-issues", "mailboxfull"},        {"routing-errors", "systemerror"},
+      {"spam-related", "spamdetected"},
+  };
+  category = trim(category);
+  for (const auto& [name, reason] : table)
+    if (iequals(category, name)) return reason;
+  return {};
 }
 
 }  // namespace
@@ -158,6 +178,8 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
       }
     } else if (iequals(name, "Diagnostic-Code")) {
       if (have_current) split_typed(f.value, current.diagnostic_type, current.diagnostic);
+    } else if (iequals(name, "X-PowerMTA-BounceCategory")) {
+      if (have_current) current.reason_hint = std::string(reason_of_powermta_category(f.value));
     } else if (iequals(name, "Last-Attempt-Date")) {
       if (have_current) current.last_attempt_date = f.value;
     } else if (iequals(name, "Reporting-MTA")) {

@@ -142,3 +142,18 @@ TEST_CASE("without a Diagnostic-Code, Sendmail's transcript gives the diagnostic
   CHECK(r.recipients[0].recipient == "gone@example.net");
   CHECK(r.recipients[0].diagnostic == "mail.local: unknown user: gone");
 }
+
+TEST_CASE("PowerMTA's bounce category is the recipient's reason hint", "[rfc3464]") {
+  const report r = decode(report_with("b1", "b1",
+                                      "Reporting-MTA: dns; pmta.example.org\n\n"
+                                      "Final-Recipient: rfc822; gone@example.net\n"
+                                      "Action: failed\nStatus: 5.2.1\n"
+                                      "Diagnostic-Code: smtp;550 5.2.1 <gone@example.net>... User Unknown\n"
+                                      "X-PowerMTA-BounceCategory: bad-mailbox\n\n"
+                                      "Final-Recipient: rfc822; other@example.net\n"
+                                      "Action: failed\nStatus: 5.0.0\n"
+                                      "X-PowerMTA-BounceCategory: other\n"));
+  REQUIRE(r.recipients.size() == 2);
+  CHECK(r.recipients[0].reason_hint == "userunknown");
+  CHECK(r.recipients[1].reason_hint.empty());
+}
