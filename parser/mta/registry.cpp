@@ -17,6 +17,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"EinsUndEins", mta::decode_einsundeins},
       {"DragonFly", mta::decode_dragonfly},
       {"OpenSMTPD", mta::decode_opensmtpd},
+      {"InterScanMSS", mta::decode_trendmicro},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},
