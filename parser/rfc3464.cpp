@@ -30,7 +30,8 @@ recipient_report& add_recipient(report& out, std::string_view address) {
 namespace {
 
 // The field groups of a DSN, unfolded, values as written (no RFC 2047 decoding). A line that is
-// no field ends the current one, as an empty line does.
+// no field ends the current one, as an empty line does; an empty line after a field adds an
+// entry without a name, the end of a group.
 std::vector<header_field> dsn_fields(std::string_view text) {
   std::vector<header_field> fields;
   std::string name, value;
@@ -48,6 +49,9 @@ std::vector<header_field> dsn_fields(std::string_view text) {
       continue;
     }
     flush();
+    // An empty line ends a field group: kept as a nameless separator entry.
+    if (line.empty() && !fields.empty() && !fields.back().name.empty() && fields.size() < max_header_fields)
+      fields.push_back({});
     if (line.empty() || !looks_like_field(line)) continue;
     const std::size_t colon = line.find(':');
     name = std::string(line.substr(0, colon));
@@ -113,6 +117,10 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
   recipient_report current;
   bool have_current = false;
   std::string original_pending;
+  // True once an empty line ended the group of the current recipient: a field it already has
+  // then starts the next group (RFC 3464 puts no order on a group's fields, and some MTAs write
+  // Action before Final-Recipient).
+  bool group_ended = false;
   auto flush = [&] {
     if (!have_current) return;
     std::string address = current.recipient;
@@ -133,9 +141,26 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
     }
     current = recipient_report{};
     have_current = false;
+    group_ended = false;
+  };
+  // The group a per-recipient field belongs to: the current one, unless the field is already set
+  // there and that group has ended; a field before any Final-Recipient opens a group of its own.
+  auto group_for = [&](bool already_set) -> recipient_report& {
+    if (have_current && group_ended && already_set) flush();
+    if (!have_current) {
+      current = recipient_report{};
+      current.original_recipient = original_pending;
+      original_pending.clear();
+      have_current = true;
+    }
+    return current;
   };
   for (const auto& f : fields) {
     const std::string_view name = f.name;
+    if (name.empty()) {
+      if (have_current && !current.recipient.empty()) group_ended = true;
+      continue;
+    }
     if (iequals(name, "Final-Recipient") || iequals(name, "X-Actual-Recipient")) {
       std::string address = find_address(f.value);
       if (address.empty()) {
@@ -157,6 +182,7 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
       current.recipient = address;
     } else if (iequals(name, "Original-Recipient")) {
       std::string address = find_address(f.value);
+      if (have_current && group_ended) flush();  // the next recipient's group begins with it
       if (have_current && current.original_recipient.empty()) current.original_recipient = address;
       else if (!have_current) {
         have_current = true;
@@ -168,16 +194,18 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
         current.original_recipient = address;
       }
     } else if (iequals(name, "Action")) {
-      if (have_current) current.action = to_lower(trim(f.value).substr(0, trim(f.value).find(' ')));
+      recipient_report& r = group_for(!current.action.empty());
+      r.action = to_lower(trim(f.value).substr(0, trim(f.value).find(' ')));
     } else if (iequals(name, "Status")) {
-      if (have_current) current.status = find_status_code(f.value);
+      recipient_report& r = group_for(!current.status.empty());
+      r.status = find_status_code(f.value);
     } else if (iequals(name, "Remote-MTA")) {
-      if (have_current) {
-        current.remote_mta = f.value;
-        current.rhost = host_of(f.value);
-      }
+      recipient_report& r = group_for(!current.remote_mta.empty());
+      r.remote_mta = f.value;
+      r.rhost = host_of(f.value);
     } else if (iequals(name, "Diagnostic-Code")) {
-      if (have_current) split_typed(f.value, current.diagnostic_type, current.diagnostic);
+      recipient_report& r = group_for(!current.diagnostic.empty());
+      split_typed(f.value, r.diagnostic_type, r.diagnostic);
     } else if (iequals(name, "X-PowerMTA-BounceCategory")) {
       if (have_current) current.reason_hint = std::string(reason_of_powermta_category(f.value));
     } else if (iequals(name, "Last-Attempt-Date")) {

@@ -157,3 +157,22 @@ TEST_CASE("PowerMTA's bounce category is the recipient's reason hint", "[rfc3464
   CHECK(r.recipients[0].reason_hint == "userunknown");
   CHECK(r.recipients[1].reason_hint.empty());
 }
+
+TEST_CASE("fields written before Final-Recipient belong to its group", "[rfc3464]") {
+  const report r = decode(report_with("b1", "b1",
+                                      "Reporting-MTA: dns; mx.example.org\n\n"
+                                      "Action: failed\n"
+                                      "Final-Recipient: rfc822; one@example.net\n"
+                                      "Diagnostic-Code: smtp; 450 4.0.0 Temporary failure\n"
+                                      "Status: 4.0.0\n\n"
+                                      "Action: delayed\n"
+                                      "Status: 4.4.1\n"
+                                      "Final-Recipient: rfc822; two@example.net\n"));
+  REQUIRE(r.recipients.size() == 2);
+  CHECK(r.recipients[0].recipient == "one@example.net");
+  CHECK(r.recipients[0].action == "failed");
+  CHECK(r.recipients[0].status == "4.0.0");
+  CHECK(r.recipients[1].recipient == "two@example.net");
+  CHECK(r.recipients[1].action == "delayed");
+  CHECK(r.recipients[1].status == "4.4.1");
+}
