@@ -18,6 +18,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"DragonFly", mta::decode_dragonfly},
       {"OpenSMTPD", mta::decode_opensmtpd},
       {"InterScanMSS", mta::decode_trendmicro},
+      {"ReceivingSES", mta::decode_receivingses},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},
