@@ -314,11 +314,34 @@ void diagnostic_from_transcript(const mail& m, report& out) {
   }
 }
 
+// The reply code of the diagnostic's "ddd x.y.z" pair whose status is the recipient's Status, or
+// else the first pair of the Status's class when the diagnostic's first reply code is of another
+// class; "" when neither. SES writes its own verdict first and the remote's last answer after it
+// ("554 4.4.7 Message expired ...<421 4.4.2 Connection timed out>"): a 5xx cannot go with a 4.x.x.
+std::string reply_paired_with(std::string_view diagnostic, std::string_view status) {
+  if (status.size() < 5) return {};
+  std::string same_class;
+  for (std::size_t at = 0; at + 9 <= diagnostic.size(); ++at) {
+    const char c = diagnostic[at];
+    if (c != status.front() || (at > 0 && diagnostic[at - 1] >= '0' && diagnostic[at - 1] <= '9')) continue;
+    const std::string_view code = diagnostic.substr(at, 3);
+    if (find_reply_code(code) != code || (diagnostic[at + 3] != ' ' && diagnostic[at + 3] != '-')) continue;
+    const std::string pair = find_status_code(diagnostic.substr(at + 4, std::min<std::size_t>(12, diagnostic.size() - at - 4)));
+    if (pair.empty() || diagnostic.substr(at + 4, pair.size()) != pair || pair.front() != c) continue;
+    if (pair == status) return std::string(code);
+    if (same_class.empty()) same_class = std::string(code);
+  }
+  const std::string first = find_reply_code(diagnostic);
+  return !first.empty() && first.front() != status.front() ? same_class : std::string();
+}
+
 }  // namespace
 
 bool decode_rfc3464(const mail& m, report& out) {
   if (!read_report(m, out)) return false;
   diagnostic_from_transcript(m, out);
+  for (auto& r : out.recipients)
+    if (r.reply_code.empty()) r.reply_code = reply_paired_with(r.diagnostic, r.status);
   return true;
 }
 

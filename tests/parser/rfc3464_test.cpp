@@ -176,3 +176,14 @@ TEST_CASE("fields written before Final-Recipient belong to its group", "[rfc3464
   CHECK(r.recipients[1].action == "delayed");
   CHECK(r.recipients[1].status == "4.4.1");
 }
+
+TEST_CASE("the reply code is the one paired with a code of the Status's class", "[rfc3464]") {
+  const report r = decode(report_with("b1", "b1",
+                                      "Reporting-MTA: dns; out.example.org\n\n"
+                                      "Final-Recipient: rfc822; slow@example.net\n"
+                                      "Action: failed\nStatus: 4.4.7\n"
+                                      "Diagnostic-Code: smtp; 554 4.4.7 Message expired: unable to deliver in 840 "
+                                      "minutes.<421 4.4.2 Connection timed out>\n"));
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].reply_code == "421");
+}
