@@ -19,6 +19,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"OpenSMTPD", mta::decode_opensmtpd},
       {"InterScanMSS", mta::decode_trendmicro},
       {"ReceivingSES", mta::decode_receivingses},
+      {"X6", mta::decode_x6},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},

@@ -1,4 +1,4 @@
-// Small plain-text formats (Active!hunter, BIGLOBE, KDDI, MailMarshal, fml, Apache James),
+// Small plain-text formats (Active!hunter, BIGLOBE, KDDI, MailMarshal, fml, Apache James, X6),
 // each written here after the layout its decoder reads.
 #include <catch2/catch.hpp>
 
@@ -85,4 +85,25 @@ TEST_CASE("Apache James: the RCPT TO of the message details") {
   CHECK(r.decoded_by == "ApacheJames");
   CHECK(r.recipients[0].recipient == "someone@example.net");
   CHECK(r.recipients[0].reply_code == "550");
+}
+
+TEST_CASE("X6: recipients and command from the error line", "[mta][x6]") {
+  const report r = decode(
+      "From: mailer-daemon\n"
+      "To: sender@example.com\n"
+      "Subject: There was an error sending your mail\n"
+      "\n"
+      "We had trouble delivering your message. Full details follow:\n"
+      "\n"
+      "1 error(s):\n"
+      "\n"
+      "The following recipients returned permanent errors: a@example.net, b@example.net. Reason: SMTP Server "
+      "<192.0.2.1> refused to accept your message (RCPT), with the following error message: [550 5.1.1 No such "
+      "user]\n");
+  CHECK(r.decoded_by == "X6");
+  REQUIRE(r.recipients.size() == 2);
+  CHECK(r.recipients[1].recipient == "b@example.net");
+  CHECK(r.recipients[0].command == "RCPT");
+  CHECK(r.recipients[0].status == "5.1.1");
+  CHECK(r.recipients[0].action == "failed");
 }
