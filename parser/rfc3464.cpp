@@ -289,29 +289,49 @@ bool read_report(const mail& m, report& out) {
 }
 
 // Sendmail leaves Diagnostic-Code out when the failure was local ("mail.local: unknown user",
-// a program that failed); its human text then holds the error as the first line of the
-// "Transcript of session follows" section. Used only for a single recipient without a
-// diagnostic: with several, the transcript's lines could be about any of them. Not for a
-// temporary status: the transcript then tells of one deferred attempt, not of why it ended.
+// a program that failed) or when it gave up on a deferred message; its human text then holds
+// the error in the "Transcript of session follows" section. Used only for a single recipient
+// without a diagnostic: with several, the transcript's lines could be about any of them. For a
+// permanent status the first line is the error. For a temporary one the section is Sendmail's
+// own account of why it gave up ("<address>... Deferred: Connection refused by mx.example.net."
+// then "Message could not be delivered for 8 hours"): its lines are joined, the address prefix
+// cut; a section quoting an SMTP exchange (<<< / >>>) tells of one attempt only and is left.
 void diagnostic_from_transcript(const mail& m, report& out) {
   if (out.recipients.size() != 1 || !out.recipients.front().diagnostic.empty()) return;
-  if (istarts_with(out.recipients.front().status, "4")) return;
+  const bool temporary = istarts_with(out.recipients.front().status, "4");
   std::string_view text = m.body_text;
   if (text.empty()) text = lost_multipart_body(m);
   const std::size_t at = ifind(text, "----- Transcript of session follows -----");
   if (at == std::string_view::npos) return;
   const std::size_t eol = text.find('\n', at);
   if (eol == std::string_view::npos) return;
+  std::string joined;
   for (std::string_view line : split_lines(text.substr(eol + 1, 4096))) {
     line = trim(line);
-    if (line.empty()) continue;
+    if (line.empty()) {
+      if (joined.empty()) continue;
+      break;
+    }
     // The next section, or the report's fields right after (no MIME boundary between them).
     if (istarts_with(line, "-----") || istarts_with(line, "Reporting-MTA:") || istarts_with(line, "Final-Recipient:") ||
         istarts_with(line, "Original-Recipient:") || istarts_with(line, "Received-From-MTA:"))
+      break;
+    if (!temporary) {
+      out.recipients.front().diagnostic = std::string(line);
       return;
-    out.recipients.front().diagnostic = std::string(line);
-    return;
+    }
+    if (line.find("<<<") != std::string_view::npos || line.find(">>>") != std::string_view::npos) return;
+    // "<address>... Deferred: ..." -> "Deferred: ..." when it names the recipient; a line about
+    // another name ("user... Deferred: ...", a local alias) is not this recipient's account.
+    const std::size_t dots = line.find("... ");
+    if (dots != std::string_view::npos && line.substr(0, dots).find(' ') == std::string_view::npos) {
+      if (!iequals(find_address(line.substr(0, dots)), out.recipients.front().recipient)) continue;
+      line = line.substr(dots + 4);
+    }
+    if (!joined.empty()) joined += ' ';
+    joined += line;
   }
+  if (temporary && !joined.empty()) out.recipients.front().diagnostic = joined;
 }
 
 // The reply code of the diagnostic's "ddd x.y.z" pair whose status is the recipient's Status, or

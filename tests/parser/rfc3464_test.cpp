@@ -187,3 +187,34 @@ TEST_CASE("the reply code is the one paired with a code of the Status's class", 
   REQUIRE(r.recipients.size() == 1);
   CHECK(r.recipients[0].reply_code == "421");
 }
+
+TEST_CASE("a deferred message Sendmail gave up on: its account of why, about the recipient", "[rfc3464]") {
+  auto notice = [](std::string_view first_line) {
+    return std::string(
+               "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+               "To: <sender@example.com>\n"
+               "Subject: Returned mail: see transcript for details\n"
+               "MIME-Version: 1.0\n"
+               "Content-Type: multipart/report; report-type=delivery-status; boundary=\"never.used\"\n"
+               "\n"
+               "   ----- Transcript of session follows -----\n") +
+           std::string(first_line) +
+           "\n"
+           "Message could not be delivered for 5 days\n"
+           "Message will be deleted from queue\n"
+           "\n"
+           "Reporting-MTA: dns; mx.example.net\n"
+           "\n"
+           "Final-Recipient: RFC822; slow@example.org\n"
+           "Action: failed\n"
+           "Status: 4.4.7\n";
+  };
+  const report own = decode(notice("<slow@example.org>... Deferred: Connection refused by mx.example.org."));
+  REQUIRE(own.recipients.size() == 1);
+  CHECK(own.recipients[0].diagnostic ==
+        "Deferred: Connection refused by mx.example.org. Message could not be delivered for 5 days Message will be "
+        "deleted from queue");
+  const report other = decode(notice("slow... Deferred: Connection refused by [127.0.0.1]"));
+  REQUIRE(other.recipients.size() == 1);
+  CHECK(other.recipients[0].diagnostic == "Message could not be delivered for 5 days Message will be deleted from queue");
+}
