@@ -20,6 +20,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"InterScanMSS", mta::decode_trendmicro},
       {"ReceivingSES", mta::decode_receivingses},
       {"X6", mta::decode_x6},
+      {"Exchange2003", mta::decode_exchange2003},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},
