@@ -21,6 +21,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"ReceivingSES", mta::decode_receivingses},
       {"X6", mta::decode_x6},
       {"Exchange2003", mta::decode_exchange2003},
+      {"McAfee", mta::decode_mcafee},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},
