@@ -17,6 +17,8 @@ bool decode_receivingses(const mail& m, report& out);
 bool decode_x6(const mail& m, report& out);
 bool decode_exchange2003(const mail& m, report& out);
 bool decode_mcafee(const mail& m, report& out);
+bool decode_x1(const mail& m, report& out);
+bool decode_mailfoundry(const mail& m, report& out);
 bool decode_domino(const mail& m, report& out);
 bool decode_ezweb(const mail& m, report& out);
 bool decode_imailserver(const mail& m, report& out);

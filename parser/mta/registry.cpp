@@ -22,6 +22,8 @@ std::span<const decoder> mta_decoders() noexcept {
       {"X6", mta::decode_x6},
       {"Exchange2003", mta::decode_exchange2003},
       {"McAfee", mta::decode_mcafee},
+      {"X1", mta::decode_x1},
+      {"MailFoundry", mta::decode_mailfoundry},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},

@@ -1,5 +1,5 @@
-// Small plain-text formats (Active!hunter, BIGLOBE, KDDI, MailMarshal, fml, Apache James, X6),
-// each written here after the layout its decoder reads.
+// Small plain-text formats (Active!hunter, BIGLOBE, KDDI, MailMarshal, fml, Apache James, X6, X1,
+// MailFoundry), each written here after the layout its decoder reads.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -105,5 +105,42 @@ TEST_CASE("X6: recipients and command from the error line", "[mta][x6]") {
   CHECK(r.recipients[1].recipient == "b@example.net");
   CHECK(r.recipients[0].command == "RCPT");
   CHECK(r.recipients[0].status == "5.1.1");
+  CHECK(r.recipients[0].action == "failed");
+}
+
+TEST_CASE("X1: one line per recipient, the error in brackets", "[mta][x1]") {
+  const report r = decode(
+      "From: \"Mail Deliver System\" <MAILER-DAEMON@mx.example.net>\n"
+      "To: sender@example.com\n"
+      "Subject: Returned Mail: User unknown\n"
+      "\n"
+      "The original message was received at Thu, 29 Apr 2010 23:34:45 +0900 (JST)\n"
+      "from sender@example.com\n"
+      "\n"
+      "---The following addresses had delivery errors---\n"
+      "\n"
+      "gone@example.net [User unknown]\n");
+  CHECK(r.decoded_by == "X1");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "gone@example.net");
+  CHECK(r.recipients[0].diagnostic == "User unknown");
+}
+
+TEST_CASE("MailFoundry: the reason paragraph with the remote's answer", "[mta][mailfoundry]") {
+  const report r = decode(
+      "From: MAILER-DAEMON@example.net\n"
+      "To: sender@example.com\n"
+      "Subject: Message delivery has failed\n"
+      "\n"
+      "Unable to deliver message to: <full@example.net>\n"
+      "Delivery failed for the following reason:\n"
+      "mx.example.net[192.0.2.1] responded with failure: 552 mailbox full@example.net is over quota\n"
+      "\n"
+      "This has been a permanent failure.  No further delivery attempts will be made.\n");
+  CHECK(r.decoded_by == "MailFoundry");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "full@example.net");
+  CHECK(r.recipients[0].reply_code == "552");
+  CHECK(r.recipients[0].rhost == "mx.example.net");
   CHECK(r.recipients[0].action == "failed");
 }
