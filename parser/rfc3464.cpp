@@ -288,6 +288,31 @@ bool read_report(const mail& m, report& out) {
   return recipient_from_original(m, out);
 }
 
+// A Diagnostic-Code that is only a number: a local program's exit status ("X-Unix; 255").
+bool is_exit_code(std::string_view diagnostic) {
+  diagnostic = trim(diagnostic);
+  if (diagnostic.empty() || diagnostic.size() > 3) return false;
+  for (char c : diagnostic)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// The last line of a transcript section that is a reply of its own ("554 5.3.0 unknown mailer
+// error 255"), not a quoted answer ("<<< ..."); "" when none. The section ends at an empty line.
+std::string last_reply_line(std::string_view section) {
+  std::string last;
+  for (std::string_view line : split_lines(section)) {
+    line = trim(line);
+    if (line.empty()) {
+      if (last.empty()) continue;
+      break;
+    }
+    if (line.size() > 4 && find_reply_code(line.substr(0, 3)) == line.substr(0, 3) && line[3] == ' ')
+      last = std::string(line);
+  }
+  return last;
+}
+
 // Sendmail leaves Diagnostic-Code out when the failure was local ("mail.local: unknown user",
 // a program that failed) or when it gave up on a deferred message; its human text then holds
 // the error in the "Transcript of session follows" section. Used only for a single recipient
@@ -296,8 +321,12 @@ bool read_report(const mail& m, report& out) {
 // own account of why it gave up ("<address>... Deferred: Connection refused by mx.example.net."
 // then "Message could not be delivered for 8 hours"): its lines are joined, the address prefix
 // cut; a section quoting an SMTP exchange (<<< / >>>) tells of one attempt only and is left.
+// A Diagnostic-Code that is only a local program's exit status yields, for a permanent status, to
+// the section's last reply line, Sendmail's own verdict on it ("554 5.3.0 unknown mailer error").
 void diagnostic_from_transcript(const mail& m, report& out) {
-  if (out.recipients.size() != 1 || !out.recipients.front().diagnostic.empty()) return;
+  if (out.recipients.size() != 1) return;
+  const bool exit_code = is_exit_code(out.recipients.front().diagnostic);
+  if (!out.recipients.front().diagnostic.empty() && !exit_code) return;
   const bool temporary = istarts_with(out.recipients.front().status, "4");
   std::string_view text = m.body_text;
   if (text.empty()) text = lost_multipart_body(m);
@@ -305,6 +334,12 @@ void diagnostic_from_transcript(const mail& m, report& out) {
   if (at == std::string_view::npos) return;
   const std::size_t eol = text.find('\n', at);
   if (eol == std::string_view::npos) return;
+  if (exit_code) {
+    if (temporary) return;  // a deferral's transcript tells of this attempt, not of the program
+    const std::string reply = last_reply_line(text.substr(eol + 1, 4096));
+    if (!reply.empty()) out.recipients.front().diagnostic = reply;
+    return;
+  }
   std::string joined;
   for (std::string_view line : split_lines(text.substr(eol + 1, 4096))) {
     line = trim(line);

@@ -218,3 +218,28 @@ TEST_CASE("a deferred message Sendmail gave up on: its account of why, about the
   REQUIRE(other.recipients.size() == 1);
   CHECK(other.recipients[0].diagnostic == "Message could not be delivered for 5 days Message will be deleted from queue");
 }
+
+TEST_CASE("a local program's exit status yields to Sendmail's verdict in the transcript", "[rfc3464]") {
+  const report r = decode(
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+      "To: <sender@example.com>\n"
+      "Subject: Returned mail: see transcript for details\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"never.used\"\n"
+      "\n"
+      "   ----- Transcript of session follows -----\n"
+      "script failed: cannot connect to the database\n"
+      "554 5.3.0 unknown mailer error 255\n"
+      "\n"
+      "Reporting-MTA: dns; mx.example.net\n"
+      "\n"
+      "Final-Recipient: RFC822; robot@example.net\n"
+      "X-Actual-Recipient: X-Unix; |/usr/local/bin/robot\n"
+      "Action: failed\n"
+      "Status: 5.0.0\n"
+      "Diagnostic-Code: X-Unix; 255\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].diagnostic == "554 5.3.0 unknown mailer error 255");
+  CHECK(r.recipients[0].status == "5.3.0");
+  CHECK(r.recipients[0].reply_code == "554");
+}
