@@ -320,7 +320,7 @@ std::string last_reply_line(std::string_view section) {
 // permanent status the first line is the error. For a temporary one the section is Sendmail's
 // own account of why it gave up ("<address>... Deferred: Connection refused by mx.example.net."
 // then "Message could not be delivered for 8 hours"): its lines are joined, the address prefix
-// cut; a section quoting an SMTP exchange (<<< / >>>) tells of one attempt only and is left.
+// cut; a section quoting an SMTP exchange (<<< / >>>) gives the remote's last answer instead.
 // A Diagnostic-Code that is only a local program's exit status yields, for a permanent status, to
 // the section's last reply line, Sendmail's own verdict on it ("554 5.3.0 unknown mailer error").
 void diagnostic_from_transcript(const mail& m, report& out) {
@@ -340,7 +340,8 @@ void diagnostic_from_transcript(const mail& m, report& out) {
     if (!reply.empty()) out.recipients.front().diagnostic = reply;
     return;
   }
-  std::string joined;
+  std::string joined, last_answer;
+  bool exchange = false;
   for (std::string_view line : split_lines(text.substr(eol + 1, 4096))) {
     line = trim(line);
     if (line.empty()) {
@@ -355,7 +356,8 @@ void diagnostic_from_transcript(const mail& m, report& out) {
       out.recipients.front().diagnostic = std::string(line);
       return;
     }
-    if (line.find("<<<") != std::string_view::npos || line.find(">>>") != std::string_view::npos) return;
+    if (istarts_with(line, "<<< ")) last_answer = std::string(trim(line.substr(4)));
+    if (line.find("<<<") != std::string_view::npos || line.find(">>>") != std::string_view::npos) exchange = true;
     // "<address>... Deferred: ..." -> "Deferred: ..." when it names the recipient; a line about
     // another name ("user... Deferred: ...", a local alias) is not this recipient's account.
     const std::size_t dots = line.find("... ");
@@ -365,6 +367,10 @@ void diagnostic_from_transcript(const mail& m, report& out) {
     }
     if (!joined.empty()) joined += ' ';
     joined += line;
+  }
+  if (exchange) {
+    if (!last_answer.empty()) out.recipients.front().diagnostic = last_answer;
+    return;
   }
   if (temporary && !joined.empty()) out.recipients.front().diagnostic = joined;
 }

@@ -243,3 +243,27 @@ TEST_CASE("a local program's exit status yields to Sendmail's verdict in the tra
   CHECK(r.recipients[0].status == "5.3.0");
   CHECK(r.recipients[0].reply_code == "554");
 }
+
+TEST_CASE("a deferred message's transcript quoting an SMTP exchange gives the last answer", "[rfc3464]") {
+  const report r = decode(
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+      "To: <sender@example.com>\n"
+      "Subject: Warning: could not send message for past 4 hours\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"never.used\"\n"
+      "\n"
+      "   ----- Transcript of session follows -----\n"
+      "... while talking to mx.example.org.:\n"
+      "<<< 421 4.7.0 Try again later\n"
+      "<slow@example.org>... Deferred: 421 4.7.0 Try again later\n"
+      "Warning: message still undelivered after 4 hours\n"
+      "\n"
+      "Reporting-MTA: dns; mx.example.net\n"
+      "\n"
+      "Final-Recipient: RFC822; slow@example.org\n"
+      "Action: delayed\n"
+      "Status: 4.7.0\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].diagnostic == "421 4.7.0 Try again later");
+  CHECK(r.recipients[0].reply_code == "421");
+}
