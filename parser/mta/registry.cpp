@@ -24,6 +24,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"McAfee", mta::decode_mcafee},
       {"X1", mta::decode_x1},
       {"MailFoundry", mta::decode_mailfoundry},
+      {"GSuite", mta::decode_gsuite},
       {"Domino", mta::decode_domino},
       {"EZweb", mta::decode_ezweb},
       {"IMailServer", mta::decode_imailserver},
