@@ -14,6 +14,7 @@
 
 #include "parser/decoder.hpp"
 #include "parser/header.hpp"
+#include "parser/mta/mta.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
 
@@ -401,8 +402,11 @@ std::string reply_paired_with(std::string_view diagnostic, std::string_view stat
 bool decode_rfc3464(const mail& m, report& out) {
   if (!read_report(m, out)) return false;
   diagnostic_from_transcript(m, out);
-  for (auto& r : out.recipients)
+  for (auto& r : out.recipients) {
     if (r.reply_code.empty()) r.reply_code = reply_paired_with(r.diagnostic, r.status);
+    // A local delivery agent's own line names its cause.
+    if (r.reason_hint.empty()) r.reason_hint = std::string(mta::local_agent_reason(r.diagnostic));
+  }
   return true;
 }
 

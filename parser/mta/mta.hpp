@@ -41,5 +41,8 @@ bool decode_v5sendmail(const mail& m, report& out);
 // qmail's layout: "<address>:" on its own line, then the error up to the next empty line.
 // Adds a recipient per block; returns how many were added.
 std::size_t read_address_blocks(std::string_view notice, report& out);
+// The cause a local delivery agent's own line names ("mail.local: unknown user: bob" ->
+// "userunknown"); "" when the diagnostic is no such line or the sentence is not known.
+std::string_view local_agent_reason(std::string_view diagnostic);
 
 }  // namespace bounced::parser::mta

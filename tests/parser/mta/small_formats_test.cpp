@@ -1,10 +1,11 @@
-// Small plain-text formats (Active!hunter, BIGLOBE, KDDI, MailMarshal, fml, Apache James, X6, X1,
-// MailFoundry), each written here after the layout its decoder reads.
+// Small plain-text formats (Active!hunter, BIGLOBE, KDDI, MailMarshal, fml, Apache James, X6,
+// X1, MailFoundry) and local delivery agents' lines, each written here after its layout.
 #include <catch2/catch.hpp>
 
 #include <string>
 
 #include "parser/decode.hpp"
+#include "parser/mta/mta.hpp"
 
 using namespace bounced::parser;
 
@@ -143,4 +144,14 @@ TEST_CASE("MailFoundry: the reason paragraph with the remote's answer", "[mta][m
   CHECK(r.recipients[0].reply_code == "552");
   CHECK(r.recipients[0].rhost == "mx.example.net");
   CHECK(r.recipients[0].action == "failed");
+}
+
+TEST_CASE("local delivery agents' own lines name their cause", "[mta][local_agent]") {
+  using bounced::parser::mta::local_agent_reason;
+  CHECK(local_agent_reason("mail.local: unknown user: bob") == "userunknown");
+  CHECK(local_agent_reason("maildrop: maildir over quota.") == "mailboxfull");
+  CHECK(local_agent_reason("vdelivermail: account is locked email bounced bob@example.net") == "suspend");
+  CHECK(local_agent_reason("procmail: Couldn't create \"/var/mail/bob\"").empty());
+  // Quoted inside a remote's reply, the words are not the agent's own line.
+  CHECK(local_agent_reason("550 5.1.1 mail.local: unknown user: bob").empty());
 }
