@@ -1,6 +1,7 @@
 // RFC 3464 delivery status notifications (and RFC 6533 global ones): the per-message field group
 // (Reporting-MTA, Arrival-Date, Original-Envelope-Id) and one group per recipient (Final-Recipient,
-// Original-Recipient, Action, Status, Remote-MTA, Diagnostic-Code, Last-Attempt-Date).
+// Original-Recipient, Action, Status, Remote-MTA, Diagnostic-Code, Last-Attempt-Date, and
+// PowerMTA's X-PowerMTA-BounceCategory, its own verdict, kept as the recipient's reason hint).
 // Real MTAs bend the format: groups not separated by blank lines, fields folded oddly, the
 // report sent as text/plain. The parser accepts those where the meaning is unambiguous.
 // Field values are kept as written: RFC 3464 fields are structured, not RFC 2047 text, and an
@@ -9,8 +10,11 @@
 // so the raw body is searched for the fields), and a report with a per-message group but no
 // recipient group (the returned original's To is then the recipient). A bounce returned inside
 // another notice is read from the returned message's own report.
+#include <utility>
+
 #include "parser/decoder.hpp"
 #include "parser/header.hpp"
+#include "parser/mta/mta.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
 
@@ -27,7 +31,8 @@ recipient_report& add_recipient(report& out, std::string_view address) {
 namespace {
 
 // The field groups of a DSN, unfolded, values as written (no RFC 2047 decoding). A line that is
-// no field ends the current one, as an empty line does.
+// no field ends the current one, as an empty line does; an empty line after a field adds an
+// entry without a name, the end of a group.
 std::vector<header_field> dsn_fields(std::string_view text) {
   std::vector<header_field> fields;
   std::string name, value;
@@ -45,6 +50,9 @@ std::vector<header_field> dsn_fields(std::string_view text) {
       continue;
     }
     flush();
+    // An empty line ends a field group: kept as a nameless separator entry.
+    if (line.empty() && !fields.empty() && !fields.back().name.empty() && fields.size() < max_header_fields)
+      fields.push_back({});
     if (line.empty() || !looks_like_field(line)) continue;
     const std::size_t colon = line.find(':');
     name = std::string(line.substr(0, colon));
@@ -81,6 +89,23 @@ void split_typed(std::string_view value, std::string& type, std::string& text) {
   }
 }
 
+// PowerMTA's own verdict on a recipient (X-PowerMTA-BounceCategory, written beside the DSN
+// fields) in this project's reason words; "" for a category that names no single reason
+// ("other", "content-related", ...). The categories and their meaning as Sisimai reads them.
+std::string_view reason_of_powermta_category(std::string_view category) {
+  static constexpr std::pair<std::string_view, std::string_view> table[] = {
+      {"bad-domain", "hostunknown"},          {"bad-mailbox", "userunknown"},
+      {"inactive-mailbox", "suspend"},        {"message-expired", "expired"},
+      {"no-answer-from-host", "networkerror"}, {"policy-related", "policyviolation"},
+      {"quota-issues", "mailboxfull"},        {"routing-errors", "systemerror"},
+      {"spam-related", "spamdetected"},
+  };
+  category = trim(category);
+  for (const auto& [name, reason] : table)
+    if (iequals(category, name)) return reason;
+  return {};
+}
+
 }  // namespace
 
 std::size_t parse_dsn_fields(std::string_view text, report& out) {
@@ -93,6 +118,10 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
   recipient_report current;
   bool have_current = false;
   std::string original_pending;
+  // True once an empty line ended the group of the current recipient: a field it already has
+  // then starts the next group (RFC 3464 puts no order on a group's fields, and some MTAs write
+  // Action before Final-Recipient).
+  bool group_ended = false;
   auto flush = [&] {
     if (!have_current) return;
     std::string address = current.recipient;
@@ -113,9 +142,26 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
     }
     current = recipient_report{};
     have_current = false;
+    group_ended = false;
+  };
+  // The group a per-recipient field belongs to: the current one, unless the field is already set
+  // there and that group has ended; a field before any Final-Recipient opens a group of its own.
+  auto group_for = [&](bool already_set) -> recipient_report& {
+    if (have_current && group_ended && already_set) flush();
+    if (!have_current) {
+      current = recipient_report{};
+      current.original_recipient = original_pending;
+      original_pending.clear();
+      have_current = true;
+    }
+    return current;
   };
   for (const auto& f : fields) {
     const std::string_view name = f.name;
+    if (name.empty()) {
+      if (have_current && !current.recipient.empty()) group_ended = true;
+      continue;
+    }
     if (iequals(name, "Final-Recipient") || iequals(name, "X-Actual-Recipient")) {
       std::string address = find_address(f.value);
       if (address.empty()) {
@@ -137,6 +183,7 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
       current.recipient = address;
     } else if (iequals(name, "Original-Recipient")) {
       std::string address = find_address(f.value);
+      if (have_current && group_ended) flush();  // the next recipient's group begins with it
       if (have_current && current.original_recipient.empty()) current.original_recipient = address;
       else if (!have_current) {
         have_current = true;
@@ -148,16 +195,20 @@ std::size_t parse_dsn_fields(std::string_view text, report& out) {
         current.original_recipient = address;
       }
     } else if (iequals(name, "Action")) {
-      if (have_current) current.action = to_lower(trim(f.value).substr(0, trim(f.value).find(' ')));
+      recipient_report& r = group_for(!current.action.empty());
+      r.action = to_lower(trim(f.value).substr(0, trim(f.value).find(' ')));
     } else if (iequals(name, "Status")) {
-      if (have_current) current.status = find_status_code(f.value);
+      recipient_report& r = group_for(!current.status.empty());
+      r.status = find_status_code(f.value);
     } else if (iequals(name, "Remote-MTA")) {
-      if (have_current) {
-        current.remote_mta = f.value;
-        current.rhost = host_of(f.value);
-      }
+      recipient_report& r = group_for(!current.remote_mta.empty());
+      r.remote_mta = f.value;
+      r.rhost = host_of(f.value);
     } else if (iequals(name, "Diagnostic-Code")) {
-      if (have_current) split_typed(f.value, current.diagnostic_type, current.diagnostic);
+      recipient_report& r = group_for(!current.diagnostic.empty());
+      split_typed(f.value, r.diagnostic_type, r.diagnostic);
+    } else if (iequals(name, "X-PowerMTA-BounceCategory")) {
+      if (have_current) current.reason_hint = std::string(reason_of_powermta_category(f.value));
     } else if (iequals(name, "Last-Attempt-Date")) {
       if (have_current) current.last_attempt_date = f.value;
     } else if (iequals(name, "Reporting-MTA")) {
@@ -238,30 +289,112 @@ bool read_report(const mail& m, report& out) {
   return recipient_from_original(m, out);
 }
 
+// A Diagnostic-Code that is only a number: a local program's exit status ("X-Unix; 255").
+bool is_exit_code(std::string_view diagnostic) {
+  diagnostic = trim(diagnostic);
+  if (diagnostic.empty() || diagnostic.size() > 3) return false;
+  for (char c : diagnostic)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// The last line of a transcript section that is a reply of its own ("554 5.3.0 unknown mailer
+// error 255"), not a quoted answer ("<<< ..."); "" when none. The section ends at an empty line.
+std::string last_reply_line(std::string_view section) {
+  std::string last;
+  for (std::string_view line : split_lines(section)) {
+    line = trim(line);
+    if (line.empty()) {
+      if (last.empty()) continue;
+      break;
+    }
+    if (line.size() > 4 && find_reply_code(line.substr(0, 3)) == line.substr(0, 3) && line[3] == ' ')
+      last = std::string(line);
+  }
+  return last;
+}
+
 // Sendmail leaves Diagnostic-Code out when the failure was local ("mail.local: unknown user",
-// a program that failed); its human text then holds the error as the first line of the
-// "Transcript of session follows" section. Used only for a single recipient without a
-// diagnostic: with several, the transcript's lines could be about any of them. Not for a
-// temporary status: the transcript then tells of one deferred attempt, not of why it ended.
+// a program that failed) or when it gave up on a deferred message; its human text then holds
+// the error in the "Transcript of session follows" section. Used only for a single recipient
+// without a diagnostic: with several, the transcript's lines could be about any of them. For a
+// permanent status the first line is the error. For a temporary one the section is Sendmail's
+// own account of why it gave up ("<address>... Deferred: Connection refused by mx.example.net."
+// then "Message could not be delivered for 8 hours"): its lines are joined, the address prefix
+// cut; a section quoting an SMTP exchange (<<< / >>>) gives the remote's last answer instead.
+// A Diagnostic-Code that is only a local program's exit status yields, for a permanent status, to
+// the section's last reply line, Sendmail's own verdict on it ("554 5.3.0 unknown mailer error").
 void diagnostic_from_transcript(const mail& m, report& out) {
-  if (out.recipients.size() != 1 || !out.recipients.front().diagnostic.empty()) return;
-  if (istarts_with(out.recipients.front().status, "4")) return;
+  if (out.recipients.size() != 1) return;
+  const bool exit_code = is_exit_code(out.recipients.front().diagnostic);
+  if (!out.recipients.front().diagnostic.empty() && !exit_code) return;
+  const bool temporary = istarts_with(out.recipients.front().status, "4");
   std::string_view text = m.body_text;
   if (text.empty()) text = lost_multipart_body(m);
   const std::size_t at = ifind(text, "----- Transcript of session follows -----");
   if (at == std::string_view::npos) return;
   const std::size_t eol = text.find('\n', at);
   if (eol == std::string_view::npos) return;
+  if (exit_code) {
+    if (temporary) return;  // a deferral's transcript tells of this attempt, not of the program
+    const std::string reply = last_reply_line(text.substr(eol + 1, 4096));
+    if (!reply.empty()) out.recipients.front().diagnostic = reply;
+    return;
+  }
+  std::string joined, last_answer;
+  bool exchange = false;
   for (std::string_view line : split_lines(text.substr(eol + 1, 4096))) {
     line = trim(line);
-    if (line.empty()) continue;
+    if (line.empty()) {
+      if (joined.empty()) continue;
+      break;
+    }
     // The next section, or the report's fields right after (no MIME boundary between them).
     if (istarts_with(line, "-----") || istarts_with(line, "Reporting-MTA:") || istarts_with(line, "Final-Recipient:") ||
         istarts_with(line, "Original-Recipient:") || istarts_with(line, "Received-From-MTA:"))
+      break;
+    if (!temporary) {
+      out.recipients.front().diagnostic = std::string(line);
       return;
-    out.recipients.front().diagnostic = std::string(line);
+    }
+    if (istarts_with(line, "<<< ")) last_answer = std::string(trim(line.substr(4)));
+    if (line.find("<<<") != std::string_view::npos || line.find(">>>") != std::string_view::npos) exchange = true;
+    // "<address>... Deferred: ..." -> "Deferred: ..." when it names the recipient; a line about
+    // another name ("user... Deferred: ...", a local alias) is not this recipient's account.
+    const std::size_t dots = line.find("... ");
+    if (dots != std::string_view::npos && line.substr(0, dots).find(' ') == std::string_view::npos) {
+      if (!iequals(find_address(line.substr(0, dots)), out.recipients.front().recipient)) continue;
+      line = line.substr(dots + 4);
+    }
+    if (!joined.empty()) joined += ' ';
+    joined += line;
+  }
+  if (exchange) {
+    if (!last_answer.empty()) out.recipients.front().diagnostic = last_answer;
     return;
   }
+  if (temporary && !joined.empty()) out.recipients.front().diagnostic = joined;
+}
+
+// The reply code of the diagnostic's "ddd x.y.z" pair whose status is the recipient's Status, or
+// else the first pair of the Status's class when the diagnostic's first reply code is of another
+// class; "" when neither. SES writes its own verdict first and the remote's last answer after it
+// ("554 4.4.7 Message expired ...<421 4.4.2 Connection timed out>"): a 5xx cannot go with a 4.x.x.
+std::string reply_paired_with(std::string_view diagnostic, std::string_view status) {
+  if (status.size() < 5) return {};
+  std::string same_class;
+  for (std::size_t at = 0; at + 9 <= diagnostic.size(); ++at) {
+    const char c = diagnostic[at];
+    if (c != status.front() || (at > 0 && diagnostic[at - 1] >= '0' && diagnostic[at - 1] <= '9')) continue;
+    const std::string_view code = diagnostic.substr(at, 3);
+    if (find_reply_code(code) != code || (diagnostic[at + 3] != ' ' && diagnostic[at + 3] != '-')) continue;
+    const std::string pair = find_status_code(diagnostic.substr(at + 4, std::min<std::size_t>(12, diagnostic.size() - at - 4)));
+    if (pair.empty() || diagnostic.substr(at + 4, pair.size()) != pair || pair.front() != c) continue;
+    if (pair == status) return std::string(code);
+    if (same_class.empty()) same_class = std::string(code);
+  }
+  const std::string first = find_reply_code(diagnostic);
+  return !first.empty() && first.front() != status.front() ? same_class : std::string();
 }
 
 }  // namespace
@@ -269,6 +402,11 @@ void diagnostic_from_transcript(const mail& m, report& out) {
 bool decode_rfc3464(const mail& m, report& out) {
   if (!read_report(m, out)) return false;
   diagnostic_from_transcript(m, out);
+  for (auto& r : out.recipients) {
+    if (r.reply_code.empty()) r.reply_code = reply_paired_with(r.diagnostic, r.status);
+    // A local delivery agent's own line names its cause.
+    if (r.reason_hint.empty()) r.reason_hint = std::string(mta::local_agent_reason(r.diagnostic));
+  }
   return true;
 }
 

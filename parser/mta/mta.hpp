@@ -11,6 +11,15 @@ bool decode_gmail(const mail& m, report& out);
 bool decode_einsundeins(const mail& m, report& out);
 bool decode_gmx(const mail& m, report& out);
 bool decode_dragonfly(const mail& m, report& out);
+bool decode_opensmtpd(const mail& m, report& out);
+bool decode_trendmicro(const mail& m, report& out);
+bool decode_receivingses(const mail& m, report& out);
+bool decode_x6(const mail& m, report& out);
+bool decode_exchange2003(const mail& m, report& out);
+bool decode_mcafee(const mail& m, report& out);
+bool decode_x1(const mail& m, report& out);
+bool decode_mailfoundry(const mail& m, report& out);
+bool decode_gsuite(const mail& m, report& out);
 bool decode_domino(const mail& m, report& out);
 bool decode_ezweb(const mail& m, report& out);
 bool decode_imailserver(const mail& m, report& out);
@@ -36,12 +45,14 @@ bool decode_facebook(const mail& m, report& out);
 bool decode_messagelabs(const mail& m, report& out);
 bool decode_office365(const mail& m, report& out);
 bool decode_outlook(const mail& m, report& out);
-bool decode_gsuite(const mail& m, report& out);
 // A delivery-status part whose fields surround each Final-Recipient in one block: every field
 // belongs to the record of the Final-Recipient it precedes or follows. Returns true when any.
 bool read_one_block_dsn(const mail& m, report& out);
 // qmail's layout: "<address>:" on its own line, then the error up to the next empty line.
 // Adds a recipient per block; returns how many were added.
 std::size_t read_address_blocks(std::string_view notice, report& out);
+// The cause a local delivery agent's own line names ("mail.local: unknown user: bob" ->
+// "userunknown"); "" when the diagnostic is no such line or the sentence is not known.
+std::string_view local_agent_reason(std::string_view diagnostic);
 
 }  // namespace bounced::parser::mta

@@ -4,7 +4,9 @@
 //    "Original Message:" with the original's To: line naming the recipient;
 //  - the SMS gateway: "Error: Invalid user address" / "Error message below:" / the remote's
 //    reply on the next line, then "Message details:" with "RCPT TO: <address>".
-// The sender's domain must be Verizon's; nothing else is trusted.
+// The sender's domain must be Verizon's; nothing else is trusted. The gateway's own "Error:" line
+// states an unknown recipient ("Invalid user address", "No valid recipients for this MM"): that is
+// the recipient's hint.
 #include "parser/mta/mta.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
@@ -50,6 +52,10 @@ bool decode_verizon(const mail& m, report& out) {
   recipient_report& r = add_recipient(out, address);
   r.diagnostic = diagnostic;
   r.action = "failed";
+  // The gateway's own "Error:" line names an unknown recipient in fixed words.
+  const std::string_view error = value_after(lines, "Error:");
+  if (icontains(error, "Invalid user address") || icontains(error, "No valid recipients for this MM"))
+    r.reason_hint = "userunknown";
   return true;
 }
 

@@ -142,3 +142,128 @@ TEST_CASE("without a Diagnostic-Code, Sendmail's transcript gives the diagnostic
   CHECK(r.recipients[0].recipient == "gone@example.net");
   CHECK(r.recipients[0].diagnostic == "mail.local: unknown user: gone");
 }
+
+TEST_CASE("PowerMTA's bounce category is the recipient's reason hint", "[rfc3464]") {
+  const report r = decode(report_with("b1", "b1",
+                                      "Reporting-MTA: dns; pmta.example.org\n\n"
+                                      "Final-Recipient: rfc822; gone@example.net\n"
+                                      "Action: failed\nStatus: 5.2.1\n"
+                                      "Diagnostic-Code: smtp;550 5.2.1 <gone@example.net>... User Unknown\n"
+                                      "X-PowerMTA-BounceCategory: bad-mailbox\n\n"
+                                      "Final-Recipient: rfc822; other@example.net\n"
+                                      "Action: failed\nStatus: 5.0.0\n"
+                                      "X-PowerMTA-BounceCategory: other\n"));
+  REQUIRE(r.recipients.size() == 2);
+  CHECK(r.recipients[0].reason_hint == "userunknown");
+  CHECK(r.recipients[1].reason_hint.empty());
+}
+
+TEST_CASE("fields written before Final-Recipient belong to its group", "[rfc3464]") {
+  const report r = decode(report_with("b1", "b1",
+                                      "Reporting-MTA: dns; mx.example.org\n\n"
+                                      "Action: failed\n"
+                                      "Final-Recipient: rfc822; one@example.net\n"
+                                      "Diagnostic-Code: smtp; 450 4.0.0 Temporary failure\n"
+                                      "Status: 4.0.0\n\n"
+                                      "Action: delayed\n"
+                                      "Status: 4.4.1\n"
+                                      "Final-Recipient: rfc822; two@example.net\n"));
+  REQUIRE(r.recipients.size() == 2);
+  CHECK(r.recipients[0].recipient == "one@example.net");
+  CHECK(r.recipients[0].action == "failed");
+  CHECK(r.recipients[0].status == "4.0.0");
+  CHECK(r.recipients[1].recipient == "two@example.net");
+  CHECK(r.recipients[1].action == "delayed");
+  CHECK(r.recipients[1].status == "4.4.1");
+}
+
+TEST_CASE("the reply code is the one paired with a code of the Status's class", "[rfc3464]") {
+  const report r = decode(report_with("b1", "b1",
+                                      "Reporting-MTA: dns; out.example.org\n\n"
+                                      "Final-Recipient: rfc822; slow@example.net\n"
+                                      "Action: failed\nStatus: 4.4.7\n"
+                                      "Diagnostic-Code: smtp; 554 4.4.7 Message expired: unable to deliver in 840 "
+                                      "minutes.<421 4.4.2 Connection timed out>\n"));
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].reply_code == "421");
+}
+
+TEST_CASE("a deferred message Sendmail gave up on: its account of why, about the recipient", "[rfc3464]") {
+  auto notice = [](std::string_view first_line) {
+    return std::string(
+               "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+               "To: <sender@example.com>\n"
+               "Subject: Returned mail: see transcript for details\n"
+               "MIME-Version: 1.0\n"
+               "Content-Type: multipart/report; report-type=delivery-status; boundary=\"never.used\"\n"
+               "\n"
+               "   ----- Transcript of session follows -----\n") +
+           std::string(first_line) +
+           "\n"
+           "Message could not be delivered for 5 days\n"
+           "Message will be deleted from queue\n"
+           "\n"
+           "Reporting-MTA: dns; mx.example.net\n"
+           "\n"
+           "Final-Recipient: RFC822; slow@example.org\n"
+           "Action: failed\n"
+           "Status: 4.4.7\n";
+  };
+  const report own = decode(notice("<slow@example.org>... Deferred: Connection refused by mx.example.org."));
+  REQUIRE(own.recipients.size() == 1);
+  CHECK(own.recipients[0].diagnostic ==
+        "Deferred: Connection refused by mx.example.org. Message could not be delivered for 5 days Message will be "
+        "deleted from queue");
+  const report other = decode(notice("slow... Deferred: Connection refused by [127.0.0.1]"));
+  REQUIRE(other.recipients.size() == 1);
+  CHECK(other.recipients[0].diagnostic == "Message could not be delivered for 5 days Message will be deleted from queue");
+}
+
+TEST_CASE("a local program's exit status yields to Sendmail's verdict in the transcript", "[rfc3464]") {
+  const report r = decode(
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+      "To: <sender@example.com>\n"
+      "Subject: Returned mail: see transcript for details\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"never.used\"\n"
+      "\n"
+      "   ----- Transcript of session follows -----\n"
+      "script failed: cannot connect to the database\n"
+      "554 5.3.0 unknown mailer error 255\n"
+      "\n"
+      "Reporting-MTA: dns; mx.example.net\n"
+      "\n"
+      "Final-Recipient: RFC822; robot@example.net\n"
+      "X-Actual-Recipient: X-Unix; |/usr/local/bin/robot\n"
+      "Action: failed\n"
+      "Status: 5.0.0\n"
+      "Diagnostic-Code: X-Unix; 255\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].diagnostic == "554 5.3.0 unknown mailer error 255");
+  CHECK(r.recipients[0].status == "5.3.0");
+  CHECK(r.recipients[0].reply_code == "554");
+}
+
+TEST_CASE("a deferred message's transcript quoting an SMTP exchange gives the last answer", "[rfc3464]") {
+  const report r = decode(
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+      "To: <sender@example.com>\n"
+      "Subject: Warning: could not send message for past 4 hours\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"never.used\"\n"
+      "\n"
+      "   ----- Transcript of session follows -----\n"
+      "... while talking to mx.example.org.:\n"
+      "<<< 421 4.7.0 Try again later\n"
+      "<slow@example.org>... Deferred: 421 4.7.0 Try again later\n"
+      "Warning: message still undelivered after 4 hours\n"
+      "\n"
+      "Reporting-MTA: dns; mx.example.net\n"
+      "\n"
+      "Final-Recipient: RFC822; slow@example.org\n"
+      "Action: delayed\n"
+      "Status: 4.7.0\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].diagnostic == "421 4.7.0 Try again later");
+  CHECK(r.recipients[0].reply_code == "421");
+}

@@ -44,3 +44,20 @@ TEST_CASE("Verizon's SMS gateway names the recipient in RCPT TO", "[mta][verizon
   CHECK(r.recipients[0].recipient == "nobody@vtext.com");
   CHECK(r.recipients[0].reply_code == "550");
 }
+
+TEST_CASE("Verizon's own error line states an unknown recipient", "[mta][verizon]") {
+  const report r = decode(
+      "From: post_master@vtext.com\n"
+      "To: sender@example.com\n"
+      "Subject: Re: hi\n"
+      "\n"
+      "Error: Invalid user address\n"
+      "\n"
+      "Error message below:\n"
+      "550 - Requested action not taken: no such user here\n"
+      "\n"
+      "Message details:\n"
+      "  RCPT TO: nobody@vtext.com\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].reason_hint == "userunknown");
+}
