@@ -20,6 +20,7 @@ bool decode_mcafee(const mail& m, report& out);
 bool decode_x1(const mail& m, report& out);
 bool decode_mailfoundry(const mail& m, report& out);
 bool decode_gsuite(const mail& m, report& out);
+bool decode_dovecot(const mail& m, report& out);
 bool decode_domino(const mail& m, report& out);
 bool decode_ezweb(const mail& m, report& out);
 bool decode_imailserver(const mail& m, report& out);

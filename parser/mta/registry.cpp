@@ -47,6 +47,7 @@ std::span<const decoder> mta_decoders() noexcept {
       {"MailRu", mta::decode_mailru},
       {"Exim", mta::decode_exim},
       {"Sendmail", mta::decode_sendmail},
+      {"dovecot", mta::decode_dovecot},
   };
   return table;
 }
