@@ -4,18 +4,12 @@
 // before the original's header. dma reports one recipient per notice.
 // Trusts: the greeting as fingerprint. Limits: the error is the text between the recipient line
 // and "Message headers follow."; a multi-line SMTP reply is joined, its continuation codes cut.
-// Held back for now: notices that carry a remote's answer are left to the fallback decoder
-// (decode_remote_answers). The shipped classifier reads "Recipient address rejected" as
-// userunknown whatever follows ("...: Spam detected"), so the full answer this decoder reads would
-// turn a dozen soft corpus records hard. Turn it on once the classifier weighs such answers.
 #include "parser/mta/mta.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::parser::mta {
 
 namespace {
-
-inline constexpr bool decode_remote_answers = false;
 
 // dma's own errors, when no remote answered (facts from Sisimai's notes on dma's net.c/dma.c).
 std::string_view reason_of_own_error(std::string_view diagnostic) {
@@ -47,7 +41,6 @@ bool decode_dragonfly(const mail& m, report& out) {
   std::string_view rest = body.substr(eol + 1);
   const std::size_t end = ifind(rest, "Message headers follow");
   if (end != std::string_view::npos) rest = rest.substr(0, end);
-  if (!decode_remote_answers && icontains(rest, " did not like our ")) return false;
 
   recipient_report& r = add_recipient(out, address);
   std::string diagnostic;
