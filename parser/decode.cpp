@@ -147,7 +147,10 @@ void finish(mail& m, report& out) {
     // Decoders cut and join text; whatever they did, what leaves the parser is valid UTF-8.
     r.diagnostic = repair_utf8(fold_space(r.diagnostic));
     refine_status(r);
-    if (r.reply_code.empty()) r.reply_code = find_reply_code(r.diagnostic);
+    // Only a code the SMTP RFCs define, of the status's class, is a reply code (Postfix's "refused
+    // to talk to me: 554 ..." with Status 4.0.0 names none): the same test for a decoder's code.
+    if (!r.reply_code.empty() && find_defined_reply_code(r.reply_code, r.status) != r.reply_code) r.reply_code.clear();
+    if (r.reply_code.empty()) r.reply_code = find_defined_reply_code(r.diagnostic, r.status);
     if (r.reply_code.empty()) r.reply_code = find_labelled_reply_code(r.diagnostic);
     if (r.command.empty()) r.command = find_command(r.diagnostic);
     if (r.command.empty() && out.kind == message_kind::dsn) r.command = command_near(m.notice(), r.recipient);
