@@ -372,3 +372,14 @@ TEST_CASE("a local program's failure: a system error with 5.3.0, else a mailer e
   in.diagnostic = "procmail: Couldn't create \"/var/mail/a\"";
   CHECK(rules.classify(in).reason == "mailererror");
 }
+
+TEST_CASE("a refusal at the greeting that only notes a missing reverse DNS is a block", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view greeting = "SMTP error from remote mail server after initial connection: ";
+  CHECK(classify_at(rules, "5.7.1", std::string(greeting) + "554 5.7.1 Missing reverse DNS for 192.0.2.1", "")
+            .reason == "blocked");
+  CHECK(classify_at(rules, "", std::string(greeting) + "571 No PTR Record found. Reverse DNS required", "").reason ==
+        "requireptr");
+  CHECK(classify_at(rules, "5.7.1", "554 5.7.1 Reverse DNS lookup for host 192.0.2.1 failed permanently.", "MAIL")
+            .reason == "requireptr");
+}
