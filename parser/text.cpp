@@ -257,6 +257,36 @@ std::string find_reply_code(std::string_view text) {
   return {};
 }
 
+// The reply codes the SMTP RFCs define: RFC 5321 4.2.3, RFC 4954 (AUTH: 235, 334, 432, 454,
+// 530, 534, 535, 538), RFC 5248 (422, 430, 523, 524, 525, 533), RFC 1985/2645 (253, 453, 458,
+// 459), RFC 7504 (521, 556).
+static bool defined_reply_code(std::string_view code) noexcept {
+  static constexpr std::array<std::string_view, 44> defined = {
+      "211", "214", "220", "221", "235", "250", "251", "252", "253", "334", "354", "421", "422",
+      "430", "432", "450", "451", "452", "453", "454", "455", "458", "459", "500", "501", "502",
+      "503", "504", "521", "523", "524", "525", "530", "533", "534", "535", "538", "550", "551",
+      "552", "553", "554", "555", "556"};
+  return std::find(defined.begin(), defined.end(), code) != defined.end();
+}
+
+std::string find_defined_reply_code(std::string_view text, std::string_view status) {
+  const char want = !status.empty() && (status[0] == '2' || status[0] == '4' || status[0] == '5') ? status[0] : '\0';
+  // Each step moves past the code found, so the loop ends within the text.
+  std::size_t from = 0;
+  while (from < text.size()) {
+    const std::string_view rest = text.substr(from);
+    std::string code = find_reply_code(rest);
+    if (code.empty()) return {};
+    // find_reply_code returned the first code standing as a word: locate it to go on after it.
+    std::size_t at = rest.find(code);
+    while (at != std::string_view::npos && at > 0 && is_word_char(rest[at - 1])) at = rest.find(code, at + 1);
+    if (at == std::string_view::npos) return {};
+    if (defined_reply_code(code) && (want == '\0' || code[0] == want)) return code;
+    from += at + 3;
+  }
+  return {};
+}
+
 // qmail states the failed step in a sentence of its own rather than naming the command:
 // "<host> does not like recipient.", "Connected to <host> but sender was rejected.",
 // "<host> failed after I sent the message.", "... but my name was rejected."; Postfix says a

@@ -39,6 +39,10 @@ std::string clean_address(std::string_view text);
 std::string find_status_code(std::string_view text);
 // The first three-digit SMTP reply code (2xx, 4xx, 5xx) standing as a word in text; "" if none.
 std::string find_reply_code(std::string_view text);
+// The first reply code in text that RFC 5321 (and its extensions: RFC 4954, 5248, 7504)
+// defines, of the same class as status when status has one ("4.4.7" takes only a 4xx code);
+// "" if none. Codes no RFC assigns (426, 522, 541) are a remote's own numbering, not a reply.
+std::string find_defined_reply_code(std::string_view text, std::string_view status);
 // A reply code that a notice labels as one where punctuation touches it ("ERROR_CODE :550,",
 // "ResponseCode 421,"), which find_reply_code does not take; "" when there is none.
 std::string find_labelled_reply_code(std::string_view text);

@@ -37,6 +37,8 @@ bool decode_x2(const mail& m, report& out);
 bool decode_notes(const mail& m, report& out);
 bool decode_verizon(const mail& m, report& out);
 bool decode_postfix_smtpd(const mail& m, report& out);
+// Postfix's plain-text bounce without delivery-status fields ("This is the Postfix program at host").
+bool decode_postfix_text(const mail& m, report& out);
 bool decode_mfilter(const mail& m, report& out);
 bool decode_v5sendmail(const mail& m, report& out);
 bool decode_zoho(const mail& m, report& out);

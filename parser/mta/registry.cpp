@@ -8,6 +8,7 @@ namespace bounced::parser {
 std::span<const decoder> mta_decoders() noexcept {
   static constexpr decoder table[] = {
       {"Postfix", mta::decode_postfix_smtpd},
+      {"Postfix", mta::decode_postfix_text},
       {"Notes", mta::decode_notes},
       {"mFILTER", mta::decode_mfilter},
       {"AmazonSES", mta::decode_amazonses_json},

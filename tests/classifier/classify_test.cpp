@@ -353,3 +353,33 @@ TEST_CASE("a failure retried until the message expired is expired", "[classifier
             .reason == "expired");
   CHECK(classify(rules, "", "", "unable to connect to remote server [192.0.2.1:25]").reason == "networkerror");
 }
+
+TEST_CASE("a local program's failure: a system error with 5.3.0, else a mailer error", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.diagnostic_type = "X-UNIX";
+  in.status = "5.3.0";
+  in.reply_code = "550";
+  in.diagnostic = "550 5.0.0 <a@example.net>... Insufficient permission";
+  CHECK(rules.classify(in).reason == "systemerror");
+  in.diagnostic = "554 5.3.0 unknown mailer error 255";
+  CHECK(rules.classify(in).reason == "mailererror");
+  in.status = "4.5.0";
+  in.reply_code = "451";
+  in.diagnostic = "451 4.0.0 Operating system error";
+  CHECK(rules.classify(in).reason == "mailererror");
+  in.status = "5.1.1";
+  in.diagnostic = "procmail: Couldn't create \"/var/mail/a\"";
+  CHECK(rules.classify(in).reason == "mailererror");
+}
+
+TEST_CASE("a refusal at the greeting that only notes a missing reverse DNS is a block", "[classifier]") {
+  const rule_set rules = compile();
+  const std::string_view greeting = "SMTP error from remote mail server after initial connection: ";
+  CHECK(classify_at(rules, "5.7.1", std::string(greeting) + "554 5.7.1 Missing reverse DNS for 192.0.2.1", "")
+            .reason == "blocked");
+  CHECK(classify_at(rules, "", std::string(greeting) + "571 No PTR Record found. Reverse DNS required", "").reason ==
+        "requireptr");
+  CHECK(classify_at(rules, "5.7.1", "554 5.7.1 Reverse DNS lookup for host 192.0.2.1 failed permanently.", "MAIL")
+            .reason == "requireptr");
+}

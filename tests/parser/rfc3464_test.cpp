@@ -267,3 +267,36 @@ TEST_CASE("a deferred message's transcript quoting an SMTP exchange gives the la
   CHECK(r.recipients[0].diagnostic == "421 4.7.0 Try again later");
   CHECK(r.recipients[0].reply_code == "421");
 }
+
+// A DSN whose human-readable part quotes a local delivery agent (Dovecot's rejection sentence,
+// mail.local's line): the agent's words are the diagnostic and state the reason.
+TEST_CASE("a local delivery agent's words in a plain DSN state the reason", "[rfc3464]") {
+  const std::string head =
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>\n"
+      "To: sender@example.com\n"
+      "Subject: Returned mail: see transcript for details\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\n"
+      "\n--b1\n\n";
+  const std::string tail =
+      "\n--b1\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; mx.example.org\n\n"
+      "Final-Recipient: rfc822; rcpt@example.net\n"
+      "Action: failed\nStatus: 5.1.1\n"
+      "Diagnostic-Code: smtp; 550 5.1.1 <rcpt@example.net>... User unknown\n"
+      "\n--b1--\n";
+  const report dovecot = decode(head + "Your message to <rcpt@example.net> was automatically rejected:\n"
+                                       "Quota exceeded (mailbox for user is full)\n" + tail);
+  REQUIRE(dovecot.recipients.size() == 1);
+  CHECK(dovecot.recipients[0].reason_hint == "mailboxfull");
+  CHECK(dovecot.recipients[0].diagnostic == "Quota exceeded (mailbox for user is full)");
+  CHECK(dovecot.recipients[0].reply_code.empty());
+  const report local = decode(head + "   ----- Transcript of session follows -----\n"
+                                     "mail.local: unknown user: rcpt\n" + tail);
+  REQUIRE(local.recipients.size() == 1);
+  CHECK(local.recipients[0].reason_hint == "userunknown");
+  const report plain = decode(head + "The message could not be delivered.\n" + tail);
+  REQUIRE(plain.recipients.size() == 1);
+  CHECK(plain.recipients[0].reason_hint.empty());
+  CHECK(plain.recipients[0].reply_code == "550");
+}

@@ -43,6 +43,13 @@ TEST_CASE("reply codes stand as words", "[text]") {
   CHECK(find_labelled_reply_code("Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken") == "550");
   CHECK(find_labelled_reply_code("[Status: Error, ResponseCode 421, , Host not reachable.]") == "421");
   CHECK(find_labelled_reply_code("error code 5501") == "");
+  // Only codes the RFCs define, of the status's class.
+  CHECK(find_defined_reply_code("host mx.example.net refused to talk to me: 554 Blocked", "4.0.0") == "");
+  CHECK(find_defined_reply_code("220-mx.example.net 421 4.2.1 try later", "4.2.1") == "421");
+  CHECK(find_defined_reply_code("554 4.4.7 expired <421 4.4.2 timed out>", "4.4.2") == "421");
+  CHECK(find_defined_reply_code("541 5.4.1 rejected", "5.4.1") == "");
+  CHECK(find_defined_reply_code("426 connection lost", "") == "");
+  CHECK(find_defined_reply_code("550 5.1.1 unknown", "") == "550");
 }
 
 TEST_CASE("the last SMTP command is read from the diagnostic", "[text]") {
