@@ -87,6 +87,16 @@ TEST_CASE("a bad-mailbox status decides unless the words give another cause", "[
         "userunknown");
 }
 
+TEST_CASE("a recipient refusal that states another cause is not an unknown user", "[classifier]") {
+  const rule_set rules = compile();
+  const verdict spam = classify_at(rules, "5.7.1", "554 5.7.1 <a@example.net>: Recipient address rejected: Spam detected", "RCPT");
+  CHECK(spam.reason == "spamdetected");
+  CHECK_FALSE(spam.hard);
+  CHECK(classify_at(rules, "", "550 <a@example.net>: Recipient address rejected: User unknown in local table", "RCPT").reason ==
+        "userunknown");
+  CHECK(classify_at(rules, "", "550 Recipient address rejected", "RCPT").reason == "userunknown");
+}
+
 TEST_CASE("the second pass: network words, expiry, then the status class", "[classifier]") {
   const rule_set rules = compile();
   CHECK(classify_at(rules, "4.4.1", "connect to mx.example.net[192.0.2.1]:25: Connection timed out", "").reason ==
