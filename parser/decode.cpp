@@ -11,6 +11,7 @@
 #include "parser/date.hpp"
 #include "parser/decoder.hpp"
 #include "parser/header.hpp"
+#include "parser/mta/mta.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
 
@@ -113,63 +114,25 @@ std::string command_near(std::string_view text, std::string_view address) {
   return {};
 }
 
-// A local delivery agent's own words in a plain DSN's text: Sendmail's transcript quotes
-// "mail.local: unknown user: x", Dovecot's rejection reads "Your message to <x> was automatically
-// rejected:" and its reason on the next line. Such a line states the reason better than the
-// DSN's fields do (Dovecot's LDA sits behind an MTA whose DSN says 5.1.1 whatever happened).
-struct agent_words {
-  std::string_view agent;   // the line's start ("mail.local: "), or "" for Dovecot's sentence
-  std::string_view words;   // lower case
-  std::string_view reason;
-};
-constexpr std::array<agent_words, 20> local_agent_words = {{
-    {"", "mailbox doesn't exist", "userunknown"},
-    {"", "quota exceeded", "mailboxfull"},
-    {"", "not enough disk space", "mailboxfull"},
-    {"mail.local: ", "unknown user", "userunknown"},
-    {"mail.local: ", "user unknown", "userunknown"},
-    {"mail.local: ", "invalid mailbox path", "userunknown"},
-    {"mail.local: ", "missing home directory", "userunknown"},
-    {"mail.local: ", "quota exceeded", "mailboxfull"},
-    {"mail.local: ", "mailbox full", "mailboxfull"},
-    {"mail.local: ", "file write error", "systemerror"},
-    {"procmail: ", "quota exceeded", "mailboxfull"},
-    {"procmail: ", "no space left", "systemfull"},
-    {"maildrop: ", "invalid user", "userunknown"},
-    {"maildrop: ", "cannot find system user", "userunknown"},
-    {"maildrop: ", "over quota", "mailboxfull"},
-    {"vdelivermail: ", "no mailbox here", "userunknown"},
-    {"vdelivermail: ", "over quota", "mailboxfull"},
-    {"vdeliver: ", "unknown virtual user", "userunknown"},
-    {"vdeliver: ", "does not refer to a virtual user", "userunknown"},
-    {"vdeliver: ", "quota violation", "mailboxfull"},
-}};
-
-// The local agent's line and the reason its words state, from a notice the mailer daemon
-// wrote; {"", ""} when no agent speaks. Bounded by the notice's lines (and 8 per block).
-std::pair<std::string, std::string_view> local_agent_reason(const mail& m) {
+// A local delivery agent's own line in a plain DSN's text (Sendmail's transcript quotes
+// "mail.local: unknown user: x"): it states the reason better than the DSN's fields do. The
+// agents and their sentences are mta::local_agent_reason's; Dovecot's rejection sentence has its
+// own decoder (mta/dovecot.cpp), tried before plain RFC 3464. Returns the line and its reason,
+// {"", ""} when no agent speaks; only notices the mailer daemon wrote count.
+std::pair<std::string, std::string_view> local_agent_line(const mail& m) {
   const std::string from = to_lower(m.header("From"));
   if (from.find("mailer-daemon") == std::string::npos && from.find("postmaster") == std::string::npos &&
       from.find("mail delivery subsystem") == std::string::npos)
     return {};
   const std::vector<std::string_view> lines = split_lines(m.notice());
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const std::string_view line = trim(lines[i]);
-    std::string_view agent;
-    bool dovecot = false;
-    if (istarts_with(line, "your message to ") && iends_with(line, "was automatically rejected:")) {
-      dovecot = true;
-    } else {
-      for (const agent_words& w : local_agent_words)
-        if (!w.agent.empty() && istarts_with(line, w.agent)) agent = w.agent;
-      if (agent.empty()) continue;
-    }
-    // The agent's block runs to the next empty line; Dovecot's reason follows its sentence.
-    for (std::size_t j = dovecot ? i + 1 : i; j < lines.size() && j < i + 8; ++j) {
+    if (mta::local_agent_name(trim(lines[i])).empty()) continue;
+    // The agent's block runs to the next empty line (at most 8 lines).
+    for (std::size_t j = i; j < lines.size() && j < i + 8; ++j) {
       const std::string_view said = trim(lines[j]);
       if (said.empty()) break;
-      for (const agent_words& w : local_agent_words)
-        if (w.agent == agent && icontains(said, w.words)) return {std::string(said), w.reason};
+      const std::string_view reason = mta::local_agent_reason(said, mta::local_agent_name(trim(lines[i])));
+      if (!reason.empty()) return {std::string(said), reason};
     }
     return {};
   }
@@ -210,7 +173,7 @@ void finish(mail& m, report& out) {
 
   // Only a plain DSN defers to a local agent's words: an MTA's own format states its reason.
   const auto [agent_line, agent_reason] =
-      out.decoded_by == "RFC3464" ? local_agent_reason(m) : std::pair<std::string, std::string_view>{};
+      out.decoded_by == "RFC3464" ? local_agent_line(m) : std::pair<std::string, std::string_view>{};
   for (auto& r : out.recipients) {
     if (!agent_reason.empty() && r.reason_hint.empty()) {
       r.diagnostic = agent_line;

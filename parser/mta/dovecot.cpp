@@ -37,13 +37,15 @@ bool decode_dovecot(const mail& m, report& out) {
     if (address.empty()) return false;
     add_recipient(out, address).action = "failed";
   }
-  // Dovecot's own words for a mailbox that has no room: its quota message and its disk-full
-  // error. They state the reason whatever Status the report carries.
+  // Dovecot's own words for a mailbox that has no room (its quota message, its disk-full error)
+  // or does not exist. They state the reason whatever Status the report carries.
   const bool full = icontains(reason, "quota") || icontains(reason, "disk space") || icontains(reason, "mailbox is full");
+  const bool missing = icontains(reason, "mailbox doesn't exist");
   for (auto& r : out.recipients) {
     r.diagnostic = reason;
     r.reply_code.clear();
     if (full) r.reason_hint = "mailboxfull";
+    else if (missing) r.reason_hint = "userunknown";
   }
   return true;
 }

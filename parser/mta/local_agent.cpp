@@ -43,14 +43,37 @@ constexpr agent_words known_words[] = {
     {"vdeliver: ", "invalid or unknown base user or domain", "userunknown"},
     {"vdeliver: ", "invalid or unknown virtual user", "userunknown"},
     {"vdeliver: ", "user name does not refer to a virtual user", "userunknown"},
+    // Shorter forms of the same sentences, as other versions of the agents word them.
+    {"mail.local: ", "unknown user", "userunknown"},
+    {"mail.local: ", "missing home directory", "userunknown"},
+    {"mail.local: ", "quota exceeded", "mailboxfull"},
+    {"mail.local: ", "mailbox full", "mailboxfull"},
+    {"mail.local: ", "file write error", "systemerror"},
+    {"procmail: ", "quota exceeded", "mailboxfull"},
+    {"procmail: ", "no space left", "systemfull"},
+    {"maildrop: ", "invalid user", "userunknown"},
+    {"maildrop: ", "over quota", "mailboxfull"},
+    {"vdelivermail: ", "no mailbox here", "userunknown"},
+    {"vdelivermail: ", "over quota", "mailboxfull"},
+    {"vdeliver: ", "unknown virtual user", "userunknown"},
+    {"vdeliver: ", "does not refer to a virtual user", "userunknown"},
+    {"vdeliver: ", "quota violation", "mailboxfull"},
 };
 
 }  // namespace
 
-std::string_view local_agent_reason(std::string_view diagnostic) {
-  diagnostic = trim(diagnostic);
+std::string_view local_agent_name(std::string_view line) {
   for (const auto& w : known_words)
-    if (istarts_with(diagnostic, w.agent) && icontains(diagnostic, w.words)) return w.reason;
+    if (istarts_with(line, w.agent)) return w.agent;
+  return {};
+}
+
+std::string_view local_agent_reason(std::string_view text, std::string_view agent) {
+  text = trim(text);
+  if (agent.empty()) agent = local_agent_name(text);
+  if (agent.empty()) return {};
+  for (const auto& w : known_words)
+    if (w.agent == agent && icontains(text, w.words)) return w.reason;
   return {};
 }
 

@@ -56,6 +56,10 @@ bool read_one_block_dsn(const mail& m, report& out);
 std::size_t read_address_blocks(std::string_view notice, report& out);
 // The cause a local delivery agent's own line names ("mail.local: unknown user: bob" ->
 // "userunknown"); "" when the diagnostic is no such line or the sentence is not known.
-std::string_view local_agent_reason(std::string_view diagnostic);
+// The local delivery agent a line starts with ("mail.local: "), "" when none.
+std::string_view local_agent_name(std::string_view line);
+// The reason an agent's sentence in text names, "" when none; agent defaults to the one text
+// starts with (a block's later lines name the agent of its first).
+std::string_view local_agent_reason(std::string_view text, std::string_view agent = {});
 
 }  // namespace bounced::parser::mta
