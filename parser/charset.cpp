@@ -1,5 +1,6 @@
-// See charset.hpp. iconv is part of glibc; a conversion descriptor is opened per call because
-// conversions are rare (encoded words, non-UTF-8 text parts) and descriptors are not thread-safe.
+// See charset.hpp. iconv is part of glibc. Opening a descriptor loads the charset's gconv module
+// (a dlopen) and costs more than most conversions, so each thread keeps the descriptors it opened
+// (they are not thread-safe) for up to 32 charsets, failures included.
 #include "parser/charset.hpp"
 
 #include <iconv.h>
@@ -7,6 +8,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "parser/text.hpp"
@@ -79,6 +82,52 @@ std::string repair_utf8(std::string_view text) {
   return out;
 }
 
+namespace {
+
+const iconv_t invalid_descriptor = reinterpret_cast<iconv_t>(-1);
+
+class descriptor_cache {
+ public:
+  descriptor_cache() = default;
+  descriptor_cache(const descriptor_cache&) = delete;
+  descriptor_cache& operator=(const descriptor_cache&) = delete;
+  ~descriptor_cache() {
+    for (auto& [name, cd] : open_)
+      if (cd != invalid_descriptor) iconv_close(cd);
+  }
+
+  // A descriptor in its initial shift state, or invalid_descriptor for an unknown charset.
+  iconv_t get(const std::string& charset) {
+    for (auto& [name, cd] : open_) {
+      if (name != charset) continue;
+      if (cd != invalid_descriptor) iconv(cd, nullptr, nullptr, nullptr, nullptr);
+      return cd;
+    }
+    iconv_t cd = iconv_open("UTF-8//TRANSLIT", charset.c_str());
+    if (cd == invalid_descriptor && open_.size() < capacity) open_.emplace_back(charset, cd);
+    return cd;
+  }
+
+  // Hands back a descriptor from get(): kept when it is cached or there is room, else closed.
+  void put(const std::string& charset, iconv_t cd) {
+    for (auto& [name, cached] : open_)
+      if (name == charset && cached == cd) return;
+    if (open_.size() < capacity) open_.emplace_back(charset, cd);
+    else iconv_close(cd);
+  }
+
+ private:
+  static constexpr std::size_t capacity = 32;
+  std::vector<std::pair<std::string, iconv_t>> open_;
+};
+
+descriptor_cache& thread_cache() {
+  thread_local descriptor_cache cache;
+  return cache;
+}
+
+}  // namespace
+
 std::string to_utf8(std::string_view text, std::string_view charset) {
   std::string cs = to_lower(trim(charset));
   if (cs.size() >= 2 && cs.front() == '"' && cs.back() == '"') cs = cs.substr(1, cs.size() - 2);
@@ -95,8 +144,9 @@ std::string to_utf8(std::string_view text, std::string_view charset) {
       if (repaired == text) return repaired;
     }
   }
-  iconv_t cd = iconv_open("UTF-8//TRANSLIT", cs.c_str());
-  if (cd == reinterpret_cast<iconv_t>(-1)) return repair_utf8(text);
+  descriptor_cache& cache = thread_cache();
+  iconv_t cd = cache.get(cs);
+  if (cd == invalid_descriptor) return repair_utf8(text);
   std::string out;
   out.resize(text.size() * 3 + 16);
   std::vector<char> in(text.begin(), text.end());
@@ -129,7 +179,7 @@ std::string to_utf8(std::string_view text, std::string_view charset) {
     }
   }
   out.resize(static_cast<std::size_t>(outp - out.data()));
-  iconv_close(cd);
+  cache.put(cs, cd);
   return repair_utf8(out);
 }
 
@@ -172,6 +222,13 @@ static std::string decode_q(std::string_view in) {
     } else out.push_back(in[i]);
   }
   return out;
+}
+
+std::string header_value(std::string_view raw) {
+  std::string value = fold_space(raw);
+  // Most values are plain ASCII: no second copy for them.
+  if (value.find("=?") == std::string::npos && is_valid_utf8(value)) return value;
+  return decode_encoded_words(value);
 }
 
 std::string decode_encoded_words(std::string_view value) {

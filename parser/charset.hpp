@@ -19,4 +19,8 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexc
 // RFC 2047 encoded words (=?charset?B|Q?...?=) in a header value, decoded to UTF-8.
 std::string decode_encoded_words(std::string_view value);
 
+// A header field's value as the decoders read it: white space folded to single spaces, then
+// encoded words decoded (decode_encoded_words).
+std::string header_value(std::string_view raw);
+
 }  // namespace bounced::parser

@@ -45,7 +45,7 @@ std::vector<header_field> parse_headers(std::string_view block) {
   std::string name;
   auto flush = [&] {
     if (!name.empty() && fields.size() < max_header_fields) {
-      fields.push_back({name, decode_encoded_words(fold_space(raw_value))});
+      fields.push_back({name, header_value(raw_value)});
     }
     name.clear();
     raw_value.clear();

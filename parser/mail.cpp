@@ -8,7 +8,6 @@
 namespace bounced::parser {
 
 std::string mail::header(std::string_view name) const { return header_or_empty(root.headers, name); }
-std::string mail::from() const { return find_address(header("From")); }
 std::string mail::subject() const { return header("Subject"); }
 
 namespace {
@@ -74,6 +73,7 @@ mail load_mail(std::string_view raw) {
     locate(m.root, m, false);
   }
   m.notice_size = cut_original(m.body_text).size();
+  m.from_address = find_address(m.header("From"));
   return m;
 }
 

@@ -21,12 +21,13 @@ struct mail {
   const mime_part* original = nullptr;         // message/rfc822 or text/rfc822-headers part
   std::vector<header_field> original_headers;  // headers of the returned original, if any
   std::string original_body;                   // body of the returned original, if any
+  std::string from_address;                    // the address in From:, found once
 
   const std::vector<header_field>& headers() const noexcept { return root.headers; }
   // The notice itself: body_text before the quoted original, found once when the mail is loaded.
   std::string_view notice() const noexcept { return std::string_view(body_text).substr(0, notice_size); }
   std::string header(std::string_view name) const;
-  std::string from() const;     // address in From:
+  const std::string& from() const noexcept { return from_address; }
   std::string subject() const;  // the Subject, decoded
 };
 

@@ -90,6 +90,64 @@ std::string transfer_decode(const std::string& body, std::string_view encoding) 
   return body;
 }
 
+// RFC 2045 5.1: Content-Type's type, subtype and the two parameters bounced reads. Parsed from
+// our copy of the field (mimetic parses its own for the splitting; asking it for ours again
+// cost more than the rest of the conversion).
+struct content_type {
+  std::string type, subtype, charset, report_type;
+};
+
+bool is_token_char(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u > ' ' && u < 0x7F && std::strchr("()<>@,;:\\\"/[]?=", c) == nullptr;
+}
+
+content_type parse_content_type(std::string_view value) {
+  content_type ct;
+  std::size_t i = 0;
+  auto skip_space = [&] {
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+  };
+  auto token = [&] {
+    const std::size_t start = i;
+    while (i < value.size() && is_token_char(value[i])) ++i;
+    return value.substr(start, i - start);
+  };
+  skip_space();
+  const std::string_view type = token();
+  skip_space();
+  if (i < value.size() && value[i] == '/') {
+    ++i;
+    skip_space();
+    ct.type = to_lower(type);
+    ct.subtype = to_lower(token());
+  }
+  for (;;) {
+    const std::size_t semi = value.find(';', i);
+    if (semi == std::string_view::npos) break;
+    i = semi + 1;
+    skip_space();
+    const std::string_view name = token();
+    skip_space();
+    if (i >= value.size() || value[i] != '=') continue;
+    ++i;
+    skip_space();
+    std::string param;
+    if (i < value.size() && value[i] == '"') {
+      for (++i; i < value.size() && value[i] != '"'; ++i) {
+        if (value[i] == '\\' && i + 1 < value.size()) ++i;
+        param.push_back(value[i]);
+      }
+      if (i < value.size()) ++i;
+    } else {
+      param = std::string(token());
+    }
+    if (iequals(name, "charset")) ct.charset = std::move(param);
+    else if (iequals(name, "report-type")) ct.report_type = to_lower(param);
+  }
+  return ct;
+}
+
 struct converter {
   std::size_t parts = 0;
 
@@ -97,19 +155,15 @@ struct converter {
     ++parts;
     for (const auto& field : entity.header()) {
       if (out.headers.size() >= max_header_fields) break;
-      out.headers.push_back({field.name(), decode_encoded_words(fold_space(field.value()))});
+      out.headers.push_back({field.name(), header_value(field.value())});
     }
-    const auto& ct = entity.header().contentType();
-    std::string type = to_lower(ct.type()), subtype = to_lower(ct.subtype());
-    if (!type.empty() && !subtype.empty()) {
-      out.type = std::move(type);
-      out.subtype = std::move(subtype);
+    content_type ct = parse_content_type(header_or_empty(out.headers, "Content-Type"));
+    if (!ct.type.empty() && !ct.subtype.empty()) {
+      out.type = std::move(ct.type);
+      out.subtype = std::move(ct.subtype);
     }
-    std::string charset;
-    for (const auto& param : ct.paramList()) {
-      if (iequals(param.name(), "charset")) charset = param.value();
-      if (iequals(param.name(), "report-type")) out.report_type = to_lower(param.value());
-    }
+    const std::string charset = std::move(ct.charset);
+    if (!ct.report_type.empty()) out.report_type = std::move(ct.report_type);
     const std::string encoding = header_or_empty(out.headers, "Content-Transfer-Encoding");
     const auto& parts_list = entity.body().parts();
     if (!parts_list.empty() && depth < max_mime_depth) {

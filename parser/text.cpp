@@ -6,6 +6,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bounced::parser {
 
 std::string normalize_newlines(std::string_view text) {
@@ -53,29 +57,54 @@ bool iends_with(std::string_view text, std::string_view suffix) noexcept {
 std::size_t ifind(std::string_view text, std::string_view needle, std::size_t from) noexcept {
   if (needle.empty()) return from <= text.size() ? from : std::string_view::npos;
   if (text.size() < needle.size() || from > text.size() - needle.size()) return std::string_view::npos;
-  const char lower = ascii_lower(needle[0]);
-  const char upper = (lower >= 'a' && lower <= 'z') ? static_cast<char>(lower - 32) : lower;
-  const std::size_t last = text.size() - needle.size();
+  const std::size_t n = needle.size();
+  const std::size_t last = text.size() - n;  // the last position a match can start at
   const char* base = text.data();
-  // Candidates for the first byte come from memchr (vectorised in glibc), one per case, so the
-  // scan runs at memory speed over text that rarely holds the first byte.
+  const char first = ascii_lower(needle[0]);
+#if defined(__SSE2__)
+  // Sixteen positions at a time: a candidate has the needle's first byte at its start and its
+  // last byte n - 1 further on, in either case (OR 0x20 folds an ASCII letter to lower case and
+  // is applied only where the needle's byte is a letter), and is then compared in full.
+  const char final = ascii_lower(needle[n - 1]);
+  const auto is_letter = [](char c) { return c >= 'a' && c <= 'z'; };
+  const __m128i first_v = _mm_set1_epi8(first), final_v = _mm_set1_epi8(final);
+  const __m128i first_fold = _mm_set1_epi8(is_letter(first) ? 0x20 : 0);
+  const __m128i final_fold = _mm_set1_epi8(is_letter(final) ? 0x20 : 0);
+  std::size_t i = from;
+  for (; i <= last && last - i >= 15; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + i));
+    const __m128i z = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + i + n - 1));
+    const __m128i hit = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(a, first_fold), first_v),
+                                      _mm_cmpeq_epi8(_mm_or_si128(z, final_fold), final_v));
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit)); mask != 0; mask &= mask - 1) {
+      const std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(mask));
+      if (iequals(text.substr(at, n), needle)) return at;
+    }
+  }
+  for (; i <= last; ++i)
+    if (ascii_lower(base[i]) == first && iequals(text.substr(i, n), needle)) return i;
+  return std::string_view::npos;
+#else
+  // Candidates for the first byte come from memchr (vectorised in glibc), one per case.
+  const char upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
   std::size_t next_lower = from, next_upper = from;
   auto advance = [&](std::size_t& next, char c, std::size_t start) {
     const void* p = std::memchr(base + start, c, last + 1 - start);
     next = p ? static_cast<std::size_t>(static_cast<const char*>(p) - base) : std::string_view::npos;
   };
-  advance(next_lower, lower, from);
-  if (upper != lower) advance(next_upper, upper, from);
+  advance(next_lower, first, from);
+  if (upper != first) advance(next_upper, upper, from);
   else next_upper = std::string_view::npos;
   while (next_lower != std::string_view::npos || next_upper != std::string_view::npos) {
     const bool take_lower = next_upper == std::string_view::npos || (next_lower != std::string_view::npos && next_lower < next_upper);
     const std::size_t i = take_lower ? next_lower : next_upper;
-    if (iequals(text.substr(i + 1, needle.size() - 1), needle.substr(1))) return i;
+    if (iequals(text.substr(i + 1, n - 1), needle.substr(1))) return i;
     if (i + 1 > last) return std::string_view::npos;
-    if (take_lower) advance(next_lower, lower, i + 1);
+    if (take_lower) advance(next_lower, first, i + 1);
     else advance(next_upper, upper, i + 1);
   }
   return std::string_view::npos;
+#endif
 }
 
 bool icontains(std::string_view text, std::string_view needle) noexcept {
@@ -95,20 +124,48 @@ std::string_view trim(std::string_view text) noexcept {
 }
 
 std::string fold_space(std::string_view text) {
-  std::string out(text.size(), '\0');
-  char* w = out.data();
-  char* const begin = w;
-  bool pending = false;
-  for (char c : text) {
-    if (is_space(c)) {
-      pending = w != begin;
-    } else {
-      if (pending) *w++ = ' ';
-      pending = false;
-      *w++ = c;
+  // Text between the places folding changes (a control byte, or a space followed by a byte at or
+  // below ' ') is copied whole: most header values are one copy.
+  std::string out;
+  out.reserve(text.size());
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  std::size_t i = 0;
+  while (i < size && is_space(text[i])) ++i;
+  while (i < size) {
+    std::size_t j = i;
+#if defined(__SSE2__)
+    const __m128i control = _mm_set1_epi8(0x1F), space = _mm_set1_epi8(' ');
+    while (size - j >= 17) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + j));
+      const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + j + 1));
+      const __m128i is_control = _mm_cmpeq_epi8(_mm_max_epu8(v, control), control);
+      const __m128i space_then_low = _mm_and_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(_mm_max_epu8(w, space), space));
+      const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(is_control, space_then_low)));
+      if (mask != 0) {
+        j += static_cast<std::size_t>(__builtin_ctz(mask));
+        goto found;
+      }
+      j += 16;
     }
+#endif
+    while (j < size && data[j] >= 0x20 && !(data[j] == ' ' && (j + 1 == size || data[j + 1] <= 0x20))) ++j;
+#if defined(__SSE2__)
+  found:
+#endif
+    out.append(text.data() + i, j - i);
+    if (j == size) break;
+    if (!is_space(text[j])) {  // a control byte that is no space stays
+      out.push_back(text[j]);
+      i = j + 1;
+      continue;
+    }
+    std::size_t k = j;
+    while (k < size && is_space(text[k])) ++k;
+    if (k == size) break;  // trailing space goes
+    out.push_back(' ');
+    i = k;
   }
-  out.resize(static_cast<std::size_t>(w - begin));
   return out;
 }
 
@@ -291,6 +348,30 @@ std::string find_defined_reply_code(std::string_view text, std::string_view stat
 // "<host> does not like recipient.", "Connected to <host> but sender was rejected.",
 // "<host> failed after I sent the message.", "... but my name was rejected."; Postfix says a
 // server that refused the session at its greeting "refused to talk to me" (the HELO stage).
+// Where phrase occurs in text with any run of white space (line breaks too: the sentences wrap)
+// where phrase has one space, or npos.
+static std::size_t ifind_spaced(std::string_view text, std::string_view phrase) noexcept {
+  const std::size_t space = phrase.find(' ');
+  const std::string_view first = phrase.substr(0, space);
+  for (std::size_t at = ifind(text, first); at != std::string_view::npos; at = ifind(text, first, at + 1)) {
+    std::size_t t = at + first.size(), p = first.size();
+    while (p < phrase.size() && t < text.size()) {
+      if (phrase[p] == ' ') {
+        if (!is_space(text[t])) break;
+        while (t < text.size() && is_space(text[t])) ++t;
+        ++p;
+      } else if (ascii_lower(text[t]) == ascii_lower(phrase[p])) {
+        ++t;
+        ++p;
+      } else {
+        break;
+      }
+    }
+    if (p == phrase.size()) return at;
+  }
+  return std::string_view::npos;
+}
+
 static std::string stated_stage(std::string_view text) {
   struct stage {
     std::string_view words;
@@ -306,7 +387,7 @@ static std::string stated_stage(std::string_view text) {
   std::size_t best = std::string_view::npos;
   std::string_view found;
   for (const stage& s : stages) {
-    const std::size_t at = ifind(text, s.words);
+    const std::size_t at = ifind_spaced(text, s.words);
     if (at < best) {
       best = at;
       found = s.command;
@@ -316,8 +397,8 @@ static std::string stated_stage(std::string_view text) {
 }
 
 std::string find_command(std::string_view text) {
-  // The sentences wrap in a notice's text ("refused to\n    talk to me"): fold the space first.
-  if (std::string stated = stated_stage(fold_space(text)); !stated.empty()) return stated;
+  // The sentences wrap in a notice's text ("refused to\n    talk to me").
+  if (std::string stated = stated_stage(text); !stated.empty()) return stated;
   static constexpr std::array<std::string_view, 8> commands = {"RCPT", "MAIL", "DATA", "HELO", "EHLO", "STARTTLS", "AUTH", "CONN"};
   static constexpr std::array<std::string_view, 6> leads = {"after ", "in reply to ", "response to ", "reply to ", "during ", "for "};
   std::size_t best = std::string_view::npos;

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <string>
+
 #include "parser/text.hpp"
 
 using namespace bounced::parser;
@@ -14,6 +17,55 @@ TEST_CASE("case-insensitive search", "[text]") {
   CHECK(ifind("abc", "abcd") == std::string_view::npos);
   CHECK(icontains("User Unknown", "user unknown"));
   CHECK_FALSE(icontains("", "x"));
+}
+
+namespace {
+
+std::size_t naive_ifind(std::string_view text, std::string_view needle, std::size_t from) {
+  for (std::size_t i = from; i + needle.size() <= text.size(); ++i)
+    if (iequals(text.substr(i, needle.size()), needle)) return i;
+  return std::string_view::npos;
+}
+
+std::string naive_fold(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (c == ' ' || (c >= '\t' && c <= '\r')) {
+      space = !out.empty();
+    } else {
+      if (space) out += ' ';
+      space = false;
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("case-insensitive search agrees with a plain search at every offset and length", "[text]") {
+  // Bytes chosen to hit the vectorised path's corners: letters in both cases, the bytes that
+  // differ from a letter only in bit 0x20 ('@' and '`', '[' and '{'), spaces, 8-bit bytes.
+  const std::string alphabet = "aAbB@`[{ -\t\n\x80\xC3\xA9Zz  \x01\v\x1F!";
+  std::uint32_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 1103515245U + 12345U;
+    return (seed >> 16) & 0x7FFF;
+  };
+  for (int round = 0; round < 4000; ++round) {
+    std::string text, needle;
+    const std::size_t text_size = next() % 90, needle_size = 1 + next() % 5;
+    for (std::size_t i = 0; i < text_size; ++i) text += alphabet[next() % alphabet.size()];
+    for (std::size_t i = 0; i < needle_size; ++i) needle += alphabet[next() % alphabet.size()];
+    if (!text.empty() && next() % 2 == 0) needle = text.substr(next() % text.size(), needle_size);
+    const std::size_t from = next() % (text_size + 2);
+    INFO("text [" << text << "] needle [" << needle << "] from " << from);
+    REQUIRE(ifind(text, needle, from) == naive_ifind(text, needle, from));
+    REQUIRE(fold_space(text) == naive_fold(text));
+  }
+  CHECK(ifind(std::string(40, 'x') + "@Bc", "`bC") == std::string_view::npos);
+  CHECK(ifind(std::string(40, 'x') + "@Bc", "@bC") == 40);
 }
 
 TEST_CASE("addresses are found in angle brackets first, then as bare tokens", "[text]") {
