@@ -65,31 +65,32 @@ std::vector<record> make_records(const parser::report& report, const classifier:
 
 boost::json::object to_json(const record& r) {
   boost::json::object o;
-  o["origin"] = r.origin;
-  o["kind"] = r.kind;
-  o["recipient"] = r.recipient;
-  o["deliverystatus"] = r.deliverystatus;
-  o["replycode"] = r.replycode;
-  o["reason"] = r.reason;
-  o["hardbounce"] = r.hardbounce;
-  o["action"] = r.action;
-  o["rhost"] = r.rhost;
-  o["lhost"] = r.lhost;
-  o["diagnosticcode"] = r.diagnosticcode;
-  o["diagnostictype"] = r.diagnostictype;
-  o["command"] = r.command;
-  o["decodedby"] = r.decodedby;
-  o["feedbacktype"] = r.feedbacktype;
-  o["messageid"] = r.messageid;
-  o["addresser"] = r.addresser;
-  o["subject"] = r.subject;
-  o["listid"] = r.listid;
-  if (r.timestamp) o["timestamp"] = *r.timestamp;
-  else o["timestamp"] = nullptr;
-  o["timezoneoffset"] = r.timezoneoffset;
-  o["bouncetype"] = r.bouncetype;
-  o["category"] = r.category;
-  o["rule"] = r.rule;
+  o.reserve(24);  // one allocation, no rehash
+  o.emplace("origin", r.origin);
+  o.emplace("kind", r.kind);
+  o.emplace("recipient", r.recipient);
+  o.emplace("deliverystatus", r.deliverystatus);
+  o.emplace("replycode", r.replycode);
+  o.emplace("reason", r.reason);
+  o.emplace("hardbounce", r.hardbounce);
+  o.emplace("action", r.action);
+  o.emplace("rhost", r.rhost);
+  o.emplace("lhost", r.lhost);
+  o.emplace("diagnosticcode", r.diagnosticcode);
+  o.emplace("diagnostictype", r.diagnostictype);
+  o.emplace("command", r.command);
+  o.emplace("decodedby", r.decodedby);
+  o.emplace("feedbacktype", r.feedbacktype);
+  o.emplace("messageid", r.messageid);
+  o.emplace("addresser", r.addresser);
+  o.emplace("subject", r.subject);
+  o.emplace("listid", r.listid);
+  if (r.timestamp) o.emplace("timestamp", *r.timestamp);
+  else o.emplace("timestamp", nullptr);
+  o.emplace("timezoneoffset", r.timezoneoffset);
+  o.emplace("bouncetype", r.bouncetype);
+  o.emplace("category", r.category);
+  o.emplace("rule", r.rule);
   return o;
 }
 
