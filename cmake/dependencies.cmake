@@ -6,6 +6,9 @@ find_package(Threads REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+if(BOUNCED_JEMALLOC)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+endif()
 
 # mimetic ships no CMake or pkg-config file: wrap it in an IMPORTED target of our own.
 find_path(MIMETIC_INCLUDE_DIR mimetic/mimetic.h REQUIRED)
