@@ -1,0 +1,491 @@
+// See server.hpp. Shaped like Asio's cpp20 coroutine examples: an accept loop per listener spawns
+// one coroutine per connection whose locals are its state; every read and write races a timer
+// (awaitable operators), so no wait is unbounded.
+#include "daemon/server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <list>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "daemon/log.hpp"
+#include "parser/text.hpp"
+
+namespace bounced::daemon {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using local_stream = asio::local::stream_protocol;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
+
+namespace {
+
+constexpr std::size_t read_chunk_bytes = 64 * 1024;
+
+enum class read_status { ok, too_long, timeout, interrupted, closed };
+
+// One open connection, as the server sees it (for the drain and the grace timeout).
+struct connection {
+  explicit connection(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;       // the deadline of the read or write in progress
+  bool waiting_command = false;   // blocked reading a command, nothing half-read
+  std::function<void()> close;    // closes the socket under whatever stream is on top
+};
+
+const char* protocol_name(mail_protocol p) { return p == mail_protocol::lmtp ? "lmtp" : "smtp"; }
+
+}  // namespace
+
+struct server::impl {
+  impl(server_options o, deliver_fn d) : options(std::move(o)), deliver(std::move(d)) {
+    if (!options.tls_certificate.empty()) {
+      tls.emplace(asio::ssl::context::tls_server);
+      tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+      tls->use_certificate_chain_file(options.tls_certificate);
+      tls->use_private_key_file(options.tls_key.empty() ? options.tls_certificate : options.tls_key, asio::ssl::context::pem);
+    }
+    for (std::string& domain : options.bounce_domains) domain = parser::to_lower(domain);
+  }
+
+  struct tcp_listener {
+    tcp::acceptor acceptor;
+    mail_protocol protocol;
+    bool loopback;
+  };
+  struct unix_listener {
+    local_stream::acceptor acceptor;
+    mail_protocol protocol;
+    std::string path;
+  };
+
+  server_options options;
+  deliver_fn deliver;
+  asio::io_context io{1};
+  std::optional<asio::ssl::context> tls;
+  std::list<tcp_listener> tcp_listeners;
+  std::list<unix_listener> unix_listeners;
+  std::vector<std::uint16_t> ports;
+  asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
+  asio::steady_timer grace{io};
+  asio::steady_timer ticker{io};
+  std::chrono::microseconds tick_interval{0};
+  std::function<void()> tick;
+  std::function<void()> reload;
+  std::function<void(bool)> state_changed;
+  bool draining = false;
+  std::atomic<std::size_t> open{0};
+  std::map<std::string, std::size_t> per_client;
+  std::set<connection*> connections;
+
+  std::function<bool(std::string_view)> domain_policy(bool local_listener) const {
+    return [this, local_listener](std::string_view domain) {
+      if (options.bounce_domains.empty()) return local_listener;
+      for (const std::string& d : options.bounce_domains)
+        if (d == domain) return true;
+      return false;
+    };
+  }
+
+  void start_drain() {
+    if (draining) return;
+    draining = true;
+    log(log_level::info, fmt::format("draining: {} sessions open", connections.size()));
+    if (state_changed) state_changed(false);
+    boost::system::error_code ignored;
+    for (auto& l : tcp_listeners) l.acceptor.close(ignored);
+    for (auto& l : unix_listeners) {
+      l.acceptor.close(ignored);
+      ::unlink(l.path.c_str());
+    }
+    signals.cancel(ignored);
+    // Sessions waiting for a command hear 421 now; the others after their transaction.
+    for (connection* c : connections)
+      if (c->waiting_command) c->timer.cancel();
+    if (connections.empty()) {
+      ticker.cancel();
+      return;
+    }
+    grace.expires_after(options.drain_grace);
+    grace.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      log(log_level::warning, fmt::format("drain grace over: closing {} sessions", connections.size()));
+      for (connection* c : connections) c->close();
+    });
+  }
+
+  awaitable<void> ticking() {
+    for (;;) {
+      ticker.expires_after(tick_interval);
+      auto [ec] = co_await ticker.async_wait(tuple_awaitable);
+      if (ec || (draining && connections.empty())) co_return;
+      tick();
+    }
+  }
+
+  awaitable<void> handle_signals() {
+    for (;;) {
+      auto [ec, signal] = co_await signals.async_wait(tuple_awaitable);
+      if (ec) co_return;
+      if (signal == SIGHUP) {
+        log(log_level::info, "SIGHUP: reloading");
+        if (reload) reload();
+        continue;
+      }
+      start_drain();
+      co_return;
+    }
+  }
+
+  // Hands the message over and waits for the answer, which may come from any thread.
+  awaitable<delivery_result> deliver_async(delivery d) {
+    co_return co_await asio::async_initiate<decltype(use_awaitable), void(delivery_result)>(
+        [this](auto handler, delivery message) {
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          auto work = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(io.get_executor());
+          deliver(std::move(message), [this, shared, work](delivery_result result) {
+            auto executor = asio::get_associated_executor(*shared, io.get_executor());
+            asio::post(executor, [shared, work, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
+          });
+        },
+        use_awaitable, std::move(d));
+  }
+
+  template <class Stream>
+  awaitable<bool> write_all(Stream& stream, std::string& out, connection& conn) {
+    if (out.empty()) co_return true;
+    conn.timer.expires_after(options.idle_timeout);
+    auto result = co_await (asio::async_write(stream, asio::buffer(out), tuple_awaitable) || conn.timer.async_wait(tuple_awaitable));
+    out.clear();
+    if (result.index() == 1) co_return false;
+    co_return !std::get<0>(std::get<0>(result));
+  }
+
+  // Reads more bytes into in, racing the deadline.
+  template <class Stream>
+  awaitable<read_status> read_more(Stream& stream, std::string& in, connection& conn, std::chrono::seconds timeout, bool waiting_command) {
+    if (waiting_command && draining) co_return read_status::interrupted;
+    std::string chunk(read_chunk_bytes, '\0');
+    conn.waiting_command = waiting_command;
+    conn.timer.expires_after(timeout);
+    auto result = co_await (stream.async_read_some(asio::buffer(chunk), tuple_awaitable) || conn.timer.async_wait(tuple_awaitable));
+    conn.waiting_command = false;
+    if (result.index() == 1) co_return draining && waiting_command ? read_status::interrupted : read_status::timeout;
+    auto [ec, n] = std::get<0>(result);
+    if (ec) co_return read_status::closed;
+    in.append(chunk.data(), n);
+    co_return read_status::ok;
+  }
+
+  // One command line (without its line end) from in, reading as needed. A line past
+  // command_line_bytes is skipped to its end and reported as too_long.
+  template <class Stream>
+  awaitable<read_status> read_line(Stream& stream, std::string& in, std::string& line, connection& conn) {
+    const std::size_t max = options.command_line_bytes;
+    bool skipping = false;
+    std::size_t scanned = 0;
+    for (;;) {
+      const std::size_t nl = in.find('\n', scanned);
+      if (nl != std::string::npos) {
+        const bool too_long = skipping || nl > max;
+        if (!too_long) {
+          line.assign(in, 0, nl);
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+        }
+        in.erase(0, nl + 1);
+        co_return too_long ? read_status::too_long : read_status::ok;
+      }
+      if (in.size() > max) {
+        skipping = true;
+        in.clear();
+      }
+      scanned = in.size();
+      const read_status status = co_await read_more(stream, in, conn, options.idle_timeout, !skipping && in.empty());
+      if (status != read_status::ok) co_return status;
+    }
+  }
+
+  // The conversation on one stream, from the greeting (or the restart after STARTTLS) to the
+  // end. Returns true when the client asked for TLS and got 220.
+  template <class Stream>
+  awaitable<bool> converse(Stream& stream, smtp_session& session, connection& conn, const std::string& client, bool greet) {
+    std::string in, out, line;
+    if (greet) out = session.greeting();
+    for (;;) {
+      // PIPELINING (RFC 2920): replies wait while more commands are already here.
+      if (in.find('\n') == std::string::npos && !co_await write_all(stream, out, conn)) co_return false;
+      const read_status status = co_await read_line(stream, in, line, conn);
+      session_reply reply;
+      if (status == read_status::closed) co_return false;
+      if (status == read_status::interrupted) reply = session.shutting_down();
+      else if (status == read_status::timeout) reply = session.timed_out();
+      else if (status == read_status::too_long) reply = session.line_too_long();
+      else if (draining) reply = session.shutting_down();
+      else reply = session.command(line);
+      out += reply.text;
+      switch (reply.action) {
+        case session_action::none:
+          break;
+        case session_action::close:
+          co_await write_all(stream, out, conn);
+          co_return false;
+        case session_action::start_tls:
+          if (!co_await write_all(stream, out, conn)) co_return false;
+          co_return true;  // bytes pipelined after STARTTLS are dropped (RFC 3207 5)
+        case session_action::read_data: {
+          if (!co_await write_all(stream, out, conn)) co_return false;
+          data_reader data(options.limits.message_size_bytes);
+          in.erase(0, data.feed(in));
+          while (!data.done()) {
+            std::string more;
+            const read_status s = co_await read_more(stream, more, conn, options.data_timeout, false);
+            if (s == read_status::closed) co_return false;
+            if (s != read_status::ok) {
+              out += session.timed_out().text;
+              co_await write_all(stream, out, conn);
+              co_return false;
+            }
+            const std::size_t used = data.feed(more);
+            if (data.done()) in.assign(more, used, std::string::npos);
+          }
+          if (data.too_big()) {
+            log(log_level::info, fmt::format("client={} message of {} bytes refused: over the limit of {}", client,
+                                             data.size(), options.limits.message_size_bytes));
+            out += session.data_done(false, "", true).text;
+            break;
+          }
+          const auto started = std::chrono::steady_clock::now();
+          delivery d{session.protocol(), client, session.current(), std::move(data.message())};
+          const std::size_t size = d.data.size();
+          const std::size_t recipients = d.env.recipients.size();
+          const std::string sender = d.env.sender;
+          const delivery_result result = co_await deliver_async(std::move(d));
+          const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+          if (result.stored) {
+            log(log_level::info, fmt::format("{}: client={} via={} from=<{}> size={} recipients={} records={} commit={}ms",
+                                             result.queue_id, client, protocol_name(session.protocol()),
+                                             printable(sender), size, recipients, result.records, took.count()));
+          } else {
+            log(log_level::warning, fmt::format("client={} via={} size={}: not stored, 451 sent: {}", client,
+                                                protocol_name(session.protocol()), size, result.error));
+          }
+          out += session.data_done(result.stored, result.queue_id, false).text;
+          break;
+        }
+      }
+    }
+  }
+
+  // Registers the connection for the drain; the guard undoes it.
+  struct registration {
+    impl& s;
+    connection& conn;
+    std::string client;
+    registration(impl& server, connection& c, std::string who) : s(server), conn(c), client(std::move(who)) {
+      s.connections.insert(&conn);
+      ++s.per_client[client];
+    }
+    ~registration() {
+      s.connections.erase(&conn);
+      if (--s.per_client[client] == 0) s.per_client.erase(client);
+      --s.open;
+      if (s.draining && s.connections.empty()) {
+        s.grace.cancel();
+        s.ticker.cancel();
+      }
+    }
+    registration(const registration&) = delete;
+    registration& operator=(const registration&) = delete;
+  };
+
+  awaitable<void> serve_tcp(tcp::socket socket, mail_protocol protocol, bool loopback, std::string client) {
+    connection conn(io);
+    registration reg(*this, conn, client);
+    conn.close = [&socket] {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    };
+    const bool can_tls = tls.has_value();
+    smtp_session session(protocol, options.hostname, options.limits, domain_policy(loopback), can_tls);
+    if (!co_await converse(socket, session, conn, client, true)) co_return;
+    // STARTTLS: the same socket under TLS, and the conversation starts over.
+    asio::ssl::stream<tcp::socket> secure(std::move(socket), *tls);
+    conn.close = [&secure] {
+      boost::system::error_code ignored;
+      secure.lowest_layer().close(ignored);
+    };
+    conn.timer.expires_after(options.idle_timeout);
+    auto handshake = co_await (secure.async_handshake(asio::ssl::stream_base::server, tuple_awaitable) ||
+                               conn.timer.async_wait(tuple_awaitable));
+    if (handshake.index() == 1 || std::get<0>(std::get<0>(handshake))) {
+      log(log_level::info, fmt::format("client={}: TLS handshake failed", client));
+      co_return;
+    }
+    session.tls_started();
+    co_await converse(secure, session, conn, client, false);
+  }
+
+  awaitable<void> serve_unix(local_stream::socket socket, mail_protocol protocol) {
+    connection conn(io);
+    registration reg(*this, conn, "unix");
+    conn.close = [&socket] {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    };
+    smtp_session session(protocol, options.hostname, options.limits, domain_policy(true), false);
+    co_await converse(socket, session, conn, "unix", true);
+  }
+
+  // Sends a 421 to a connection refused by a limit, without a session.
+  template <class Socket>
+  void refuse(Socket socket, std::string why) {
+    auto s = std::make_shared<Socket>(std::move(socket));
+    auto text = std::make_shared<std::string>(fmt::format("421 4.7.0 {} Error: {}\r\n", options.hostname, why));
+    asio::async_write(*s, asio::buffer(*text), [s, text](boost::system::error_code, std::size_t) {
+      boost::system::error_code ignored;
+      s->close(ignored);
+    });
+  }
+
+  // Whether one more session may start, counting it when it may.
+  bool admit(const std::string& client, std::string& why) {
+    if (open >= options.connections) {
+      why = "too many connections";
+      return false;
+    }
+    auto it = per_client.find(client);
+    if (it != per_client.end() && it->second >= options.connections_per_client) {
+      why = fmt::format("too many connections from {}", client);
+      return false;
+    }
+    ++open;
+    return true;
+  }
+
+  static void log_session_end(std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log(log_level::error, fmt::format("session failed: {}", ex.what()));
+    }
+  }
+
+  awaitable<void> accept_tcp(tcp_listener& l) {
+    for (;;) {
+      auto [ec, socket] = co_await l.acceptor.async_accept(tuple_awaitable);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) co_return;
+        // EMFILE and friends: wait a little rather than spin.
+        log(log_level::warning, fmt::format("accept: {}", ec.message()));
+        asio::steady_timer pause(io, std::chrono::milliseconds(100));
+        co_await pause.async_wait(tuple_awaitable);
+        continue;
+      }
+      boost::system::error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      std::string client = peer_ec ? "unknown" : peer.address().to_string();
+      std::string why;
+      if (!admit(client, why)) {
+        log(log_level::warning, fmt::format("client={}: refused, {}", client, why));
+        refuse(std::move(socket), why);
+        continue;
+      }
+      asio::co_spawn(io, serve_tcp(std::move(socket), l.protocol, l.loopback, client), log_session_end);
+    }
+  }
+
+  awaitable<void> accept_unix(unix_listener& l) {
+    for (;;) {
+      auto [ec, socket] = co_await l.acceptor.async_accept(tuple_awaitable);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) co_return;
+        log(log_level::warning, fmt::format("accept: {}", ec.message()));
+        asio::steady_timer pause(io, std::chrono::milliseconds(100));
+        co_await pause.async_wait(tuple_awaitable);
+        continue;
+      }
+      std::string why;
+      if (!admit("unix", why)) {
+        refuse(std::move(socket), why);
+        continue;
+      }
+      asio::co_spawn(io, serve_unix(std::move(socket), l.protocol), log_session_end);
+    }
+  }
+};
+
+server::server(server_options options, deliver_fn deliver)
+    : impl_(std::make_unique<impl>(std::move(options), std::move(deliver))) {}
+
+server::~server() = default;
+
+void server::listen(const listen_spec& spec) {
+  if (spec.unix_socket) {
+    // A socket file left by a previous run that died: replace it.
+    struct stat st {};
+    if (::lstat(spec.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(spec.path.c_str());
+    local_stream::acceptor acceptor(impl_->io);
+    acceptor.open();
+    acceptor.bind(local_stream::endpoint(spec.path));
+    acceptor.listen();
+    // The MTA's user (postfix, Debian-exim) reaches it through the group.
+    ::chmod(spec.path.c_str(), 0660);
+    impl_->unix_listeners.push_back({std::move(acceptor), spec.protocol, spec.path});
+    impl_->ports.push_back(0);
+    return;
+  }
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(spec.host, ec);
+  if (ec) throw std::system_error(ec, fmt::format("listen address {}", spec.host));
+  tcp::endpoint endpoint(address, spec.port);
+  tcp::acceptor acceptor(impl_->io);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint, ec);
+  if (ec) throw std::system_error(ec, fmt::format("bind {}:{}", spec.host, spec.port));
+  acceptor.listen();
+  impl_->ports.push_back(acceptor.local_endpoint().port());
+  impl_->tcp_listeners.push_back({std::move(acceptor), spec.protocol, address.is_loopback()});
+}
+
+std::vector<std::uint16_t> server::bound_ports() const { return impl_->ports; }
+
+void server::on_reload(std::function<void()> reload) { impl_->reload = std::move(reload); }
+
+void server::on_state(std::function<void(bool)> changed) { impl_->state_changed = std::move(changed); }
+
+void server::every(std::chrono::microseconds interval, std::function<void()> tick) {
+  impl_->tick_interval = interval;
+  impl_->tick = std::move(tick);
+}
+
+void server::run() {
+  impl& s = *impl_;
+  for (auto& l : s.tcp_listeners) asio::co_spawn(s.io, s.accept_tcp(l), impl::log_session_end);
+  for (auto& l : s.unix_listeners) asio::co_spawn(s.io, s.accept_unix(l), impl::log_session_end);
+  asio::co_spawn(s.io, s.handle_signals(), impl::log_session_end);
+  if (s.tick && s.tick_interval.count() > 0) asio::co_spawn(s.io, s.ticking(), impl::log_session_end);
+  if (s.state_changed) asio::post(s.io, [&s] { s.state_changed(true); });
+  s.io.run();
+}
+
+void server::stop() {
+  asio::post(impl_->io, [this] { impl_->start_drain(); });
+}
+
+std::size_t server::sessions() const { return impl_->open; }
+
+}  // namespace bounced::daemon
