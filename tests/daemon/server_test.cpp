@@ -148,7 +148,7 @@ TEST_CASE("server: a command line past the limit gets 500 and the session stays 
   CHECK(r.find("250 2.0.0 Ok") != std::string::npos);
 }
 
-TEST_CASE("server: storage failure answers 451; a silent client gets 421 and is closed", "[server]") {
+TEST_CASE("server: storage failure answers 451, a silent client gets 421 and is closed", "[server]") {
   running_server s(test_options());
   s.store_ok = false;
   client c(s.port());

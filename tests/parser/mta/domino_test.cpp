@@ -5,7 +5,7 @@
 
 using namespace bounced::parser;
 
-TEST_CASE("Domino: the text names the recipient; the DSN part adds the status") {
+TEST_CASE("Domino: the text names the recipient, the DSN part adds the status") {
   const report r = decode(
       "From: Postmaster@example.org\n"
       "To: sender@example.com\n"

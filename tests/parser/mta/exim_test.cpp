@@ -113,7 +113,7 @@ TEST_CASE("Exim: a refusal at MAIL FROM is on hold, its class from the reply cod
   CHECK(r.recipients[0].action == "failed");
 }
 
-TEST_CASE("Mail.Ru: Exim's layout; a retry time that ran out is a permanent expiry") {
+TEST_CASE("Mail.Ru: Exim's layout, a retry time that ran out is a permanent expiry") {
   const report r = decode(
       "From: mailer-daemon@corp.mail.ru\n"
       "To: sender@example.com\n"

@@ -5,7 +5,7 @@
 
 using namespace bounced::parser;
 
-TEST_CASE("Facebook: fields before Final-Recipient belong to it; the response code names the reason") {
+TEST_CASE("Facebook: fields before Final-Recipient belong to it, the response code names the reason") {
   const report r = decode(
       "From: Facebook <mailer-daemon@mx.facebook.com>\nTo: sender@example.com\n"
       "Subject: Sorry, your message could not be delivered\nDate: Mon, 2 Feb 2026 10:00:00 +0000\n"

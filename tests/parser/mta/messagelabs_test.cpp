@@ -5,7 +5,7 @@
 
 using namespace bounced::parser;
 
-TEST_CASE("MessageLabs: one-block delivery status; its own words name the reason") {
+TEST_CASE("MessageLabs: one-block delivery status, its own words name the reason") {
   const report r = decode(
       "From: Mail Delivery System <MAILER-DAEMON@messagelabs.com>\nTo: sender@example.com\n"
       "Subject: Mail Delivery Failure\nDate: Mon, 2 Feb 2026 10:00:00 +0000\n"

@@ -19,7 +19,7 @@ std::string with_dsn(const std::string& headers, const std::string& fields) {
 
 }  // namespace
 
-TEST_CASE("Office 365: a relayed refusal of the recipient answers RCPT; Microsoft's codes name reasons") {
+TEST_CASE("Office 365: a relayed refusal of the recipient answers RCPT, Microsoft's codes name reasons") {
   const std::string headers =
       "From: postmaster@example.onmicrosoft.com\nSubject: Undeliverable: hi\nX-MS-Exchange-Message-Is-Ndr:\n"
       "X-MS-Exchange-Transport-CrossTenantHeadersStamped: XX0PR01MB0001\n";

@@ -35,7 +35,7 @@ TEST_CASE("Sendmail: an empty Diagnostic-Code takes the recipient's verdict line
         "Deferred: Connection refused by mx.example.net. Message could not be delivered for 8 hours");
 }
 
-TEST_CASE("Sendmail: an exit code gives way to the transcript's reply; a greeting's answer") {
+TEST_CASE("Sendmail: an exit code gives way to the transcript's reply, a greeting's answer") {
   const report r = decode(sendmail_mail(
       "   ----- The following addresses had permanent fatal errors -----\n\"|/usr/local/bin/prog\"\n"
       "    (reason: 75)\n\n   ----- Transcript of session follows -----\n"
@@ -54,7 +54,7 @@ TEST_CASE("Sendmail: an exit code gives way to the transcript's reply; a greetin
   CHECK(g.recipients[0].command == "EHLO");
 }
 
-TEST_CASE("Sendmail: a Final-Recipient that is no address; the text's list names the recipient") {
+TEST_CASE("Sendmail: a Final-Recipient that is no address, the text's list names the recipient") {
   const report r = decode(sendmail_mail(
       "   ----- The following addresses had permanent fatal errors -----\n<someone@example.org>\n"
       "    (reason: 550 Host unknown)\n\n   ----- Transcript of session follows -----\n"
