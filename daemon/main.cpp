@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "daemon/parse_command.hpp"
+#include "daemon/store_commands.hpp"
 
 #ifndef BOUNCED_VERSION
 #define BOUNCED_VERSION "unknown"
@@ -15,6 +16,9 @@ constexpr const char* usage =
     "usage: bounced COMMAND [ARGS...]\n"
     "commands:\n"
     "  parse [--format jsonl|json] [--rules FILE] [--all] [--jobs N] PATH...   decode bounces, print records\n"
+    "  reprocess [--db PATH] [--since DATE] [--rules FILE]           decode stored messages again\n"
+    "  purge [--db PATH] --before DATE                              delete messages received before DATE\n"
+    "  forget [--db PATH] ADDRESS                                   erase an address everywhere\n"
     "  --version                                                   print the version\n";
 
 }  // namespace
@@ -33,6 +37,9 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "parse") return bounced::daemon::run_parse(args, std::cout, std::cerr);
+  else if (command == "reprocess") return bounced::daemon::run_reprocess(args, std::cout, std::cerr);
+  else if (command == "purge") return bounced::daemon::run_purge(args, std::cout, std::cerr);
+  else if (command == "forget") return bounced::daemon::run_forget(args, std::cout, std::cerr);
   std::cerr << "bounced: unknown command " << command << "\n" << usage;
   return 2;
 }

@@ -1,0 +1,270 @@
+// See store_commands.hpp. The database is opened by each command and closed at its end; the
+// daemon may run meanwhile (WAL: its writes and ours take turns under SQLite's lock).
+#include "daemon/store_commands.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <ostream>
+#include <variant>
+
+#include "classifier/classify.hpp"
+#include "daemon/to_rows.hpp"
+#include "storage/database.hpp"
+
+namespace bounced::daemon {
+
+namespace {
+
+constexpr const char* reprocess_usage = "usage: bounced reprocess [--db PATH] [--since DATE] [--rules FILE]...\n";
+constexpr const char* purge_usage = "usage: bounced purge [--db PATH] --before DATE\n";
+constexpr const char* forget_usage = "usage: bounced forget [--db PATH] ADDRESS\n";
+constexpr const char* date_help = "  DATE is YYYY-MM-DD (UTC) or RFC 3339, e.g. 2026-01-31T12:00:00Z\n";
+
+// $STATE_DIRECTORY/bounced.db (systemd's StateDirectory=; the first, where it lists several),
+// else ./bounced.db. A private copy until daemon/config.hpp's default_database_path() is merged.
+std::string default_db_path() {
+  const char* state = std::getenv("STATE_DIRECTORY");
+  if (state && *state) {
+    std::string dir(state);
+    dir = dir.substr(0, dir.find(':'));
+    return dir + "/bounced.db";
+  }
+  return "bounced.db";
+}
+
+struct parsed_args {
+  std::string db = default_db_path();
+  std::vector<std::string> rules;
+  std::optional<std::string> since, before;
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+// Options with a value, as "--opt VALUE" or "--opt=VALUE"; `allowed` names those this command takes.
+bool parse_args(const std::vector<std::string>& args, const std::vector<std::string>& allowed, parsed_args& p,
+                std::string_view command, std::ostream& err) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      p.help = true;
+      continue;
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      p.positional.push_back(a);
+      continue;
+    }
+    std::string name = a, value;
+    const auto eq = a.find('=');
+    bool has_value = false;
+    if (eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      has_value = true;
+    }
+    bool known = false;
+    for (const auto& o : allowed) known = known || o == name;
+    if (!known) {
+      err << "bounced " << command << ": unknown option " << a << "\n";
+      return false;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        err << "bounced " << command << ": " << name << " needs a value\n";
+        return false;
+      }
+      value = args[++i];
+    }
+    if (name == "--db") p.db = value;
+    else if (name == "--rules") p.rules.push_back(value);
+    else if (name == "--since") p.since = value;
+    else if (name == "--before") p.before = value;
+  }
+  return true;
+}
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& value) {
+  if (at + n > s.size()) return false;
+  value = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    value = value * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_date(std::string_view s) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d))
+    return std::nullopt;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  std::int64_t t = sys_days(ymd).time_since_epoch().count() * std::int64_t{86400};
+  if (s.size() == 10) return t;
+  // RFC 3339 5.6: full-date "T" time-hour ":" time-minute ":" time-second [time-secfrac] time-offset
+  // (5.6 NOTE: "t" and a space are allowed in place of "T").
+  int h = 0, mi = 0, sec = 0;
+  if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) || s.size() < 19 || s[13] != ':' ||
+      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec))
+    return std::nullopt;
+  if (h > 23 || mi > 59 || sec > 60) return std::nullopt;  // 60: a leap second
+  std::size_t at = 19;
+  if (at < s.size() && s[at] == '.') {
+    ++at;
+    const std::size_t first = at;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
+    if (at == first) return std::nullopt;
+  }
+  if (at >= s.size()) return std::nullopt;  // the offset is required
+  int offset = 0;
+  if (s[at] == 'Z' || s[at] == 'z') {
+    ++at;
+  } else if (s[at] == '+' || s[at] == '-') {
+    int oh = 0, om = 0;
+    if (!digits(s, at + 1, 2, oh) || at + 3 >= s.size() || s[at + 3] != ':' || !digits(s, at + 4, 2, om) ||
+        oh > 23 || om > 59)
+      return std::nullopt;
+    offset = (s[at] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (at != s.size()) return std::nullopt;
+  return t + h * 3600 + mi * 60 + sec - offset;
+}
+
+int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  parsed_args p;
+  if (!parse_args(args, {"--db", "--since", "--rules"}, p, "reprocess", err)) {
+    err << reprocess_usage;
+    return 2;
+  }
+  if (p.help) {
+    out << reprocess_usage << date_help;
+    return 0;
+  }
+  if (!p.positional.empty()) {
+    err << "bounced reprocess: unexpected argument " << p.positional[0] << "\n" << reprocess_usage;
+    return 2;
+  }
+  std::int64_t since = 0;
+  if (p.since) {
+    const auto t = parse_date(*p.since);
+    if (!t) {
+      err << "bounced reprocess: --since: not a date: " << *p.since << "\n" << date_help;
+      return 2;
+    }
+    since = *t;
+  }
+  auto compiled = classifier::rule_set::load(p.rules);
+  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
+    err << "bounced reprocess: " << e->to_string() << "\n";
+    return 2;
+  }
+  const classifier::rule_set& rules = std::get<classifier::rule_set>(compiled);
+  try {
+    storage::database db(p.db);
+    std::int64_t changed = 0, unchanged = 0, added = 0, replaced = 0;
+    std::string failure;
+    const auto visited = db.for_each_message(since, [&](const storage::stored_message& m) {
+      const std::string recipient = m.envelope_recipients.empty() ? std::string() : m.envelope_recipients.front();
+      const decoded_message d =
+          decode_for_storage(m.raw, rules, m.envelope_sender, recipient, "message " + std::to_string(m.id));
+      const auto r = db.replace(m.id, d.result, d.rows);
+      if (const auto* e = std::get_if<storage::error>(&r)) {
+        failure = "message " + std::to_string(m.id) + ": " + e->message;
+        return false;
+      }
+      const auto& done = std::get<storage::replace_result>(r);
+      (done.unchanged ? unchanged : changed) += 1;
+      added += done.rows_added;
+      replaced += done.rows_replaced;
+      return true;
+    });
+    if (const auto* e = std::get_if<storage::error>(&visited)) failure = e->message;
+    out << "reprocessed " << (changed + unchanged) << " messages: " << changed << " with new rows (" << added
+        << " written, " << replaced << " replaced), " << unchanged << " with the same rows\n";
+    if (!failure.empty()) {
+      err << "bounced reprocess: " << p.db << ": " << failure << "\n";
+      return 1;
+    }
+    return 0;
+  } catch (const storage::storage_error& e) {
+    err << "bounced reprocess: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  parsed_args p;
+  if (!parse_args(args, {"--db", "--before"}, p, "purge", err)) {
+    err << purge_usage;
+    return 2;
+  }
+  if (p.help) {
+    out << purge_usage << date_help;
+    return 0;
+  }
+  if (!p.before || !p.positional.empty()) {
+    err << "bounced purge: " << (p.before ? "unexpected argument " + p.positional[0] : "--before is required")
+        << "\n" << purge_usage;
+    return 2;
+  }
+  const auto before = parse_date(*p.before);
+  if (!before) {
+    err << "bounced purge: --before: not a date: " << *p.before << "\n" << date_help;
+    return 2;
+  }
+  try {
+    storage::database db(p.db);
+    const auto r = db.purge(*before);
+    if (const auto* e = std::get_if<storage::error>(&r)) {
+      err << "bounced purge: " << p.db << ": " << e->message << "\n";
+      return 1;
+    }
+    const auto& done = std::get<storage::purge_result>(r);
+    out << "purged " << done.messages << " messages and " << done.rows << " rows received before " << *p.before
+        << "\n";
+    return 0;
+  } catch (const storage::storage_error& e) {
+    err << "bounced purge: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int run_forget(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  parsed_args p;
+  if (!parse_args(args, {"--db"}, p, "forget", err)) {
+    err << forget_usage;
+    return 2;
+  }
+  if (p.help) {
+    out << forget_usage;
+    return 0;
+  }
+  if (p.positional.size() != 1 || p.positional[0].find('@') == std::string::npos) {
+    err << "bounced forget: give one ADDRESS\n" << forget_usage;
+    return 2;
+  }
+  try {
+    storage::database db(p.db);
+    const auto r = db.forget(p.positional[0]);
+    if (const auto* e = std::get_if<storage::error>(&r)) {
+      err << "bounced forget: " << p.db << ": " << e->message << "\n";
+      return 1;
+    }
+    const auto& done = std::get<storage::forget_result>(r);
+    out << "forgot " << p.positional[0] << ": " << done.messages << " messages, " << done.rows << " rows, "
+        << done.suppressions << " suppression entries\n";
+    return 0;
+  } catch (const storage::storage_error& e) {
+    err << "bounced forget: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace bounced::daemon

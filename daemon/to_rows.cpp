@@ -1,0 +1,54 @@
+// See to_rows.hpp.
+#include "daemon/to_rows.hpp"
+
+#include <exception>
+
+#include "parser/decode.hpp"
+
+namespace bounced::daemon {
+
+storage::row to_row(const record& r, std::string_view envelope_sender, std::string_view envelope_recipient) {
+  storage::row out;
+  out.recipient = r.recipient;
+  out.kind = r.kind;
+  out.status = r.deliverystatus;
+  out.reply_code = r.replycode;
+  out.diagnostic_type = r.diagnostictype;
+  out.diagnostic_text = r.diagnosticcode;
+  out.remote_mta = r.rhost;
+  out.reporting_mta = r.lhost;
+  out.action = r.action;
+  out.reason = r.reason;
+  out.bounce_type = r.bouncetype;  // the classifier's hard, soft or ""
+  out.category = r.category;       // the classifier's PowerMTA category
+  // pmta_category is a category handed in by PowerMTA or Oempro (acct, http): none in a message.
+  out.feedback_type = r.feedbacktype;
+  out.rule_id = r.rule;
+  out.envelope_sender = std::string(envelope_sender);
+  out.envelope_recipient = std::string(envelope_recipient);
+  out.original_message_id = r.messageid;
+  return out;
+}
+
+decoded_message decode_for_storage(std::string_view raw, const classifier::rule_set& rules,
+                                   std::string_view envelope_sender, std::string_view envelope_recipient,
+                                   std::string_view origin) {
+  decoded_message out;
+  try {
+    const parser::report report = parser::decode(raw);
+    if (report.kind == parser::message_kind::none) {
+      out.result = {"nothing", report.why_not};
+      return out;
+    }
+    for (const record& r : make_records(report, rules, origin))
+      out.rows.push_back(to_row(r, envelope_sender, envelope_recipient));
+    out.result = out.rows.empty() ? storage::outcome{"nothing", "a report with no recipient"}
+                                  : storage::outcome{"decoded", ""};
+  } catch (const std::exception& e) {
+    out.rows.clear();
+    out.result = {"failed", e.what()};
+  }
+  return out;
+}
+
+}  // namespace bounced::daemon

@@ -1,0 +1,32 @@
+// From decoded records to storage rows: the one place where the decoder's (Sisimai-named) fields
+// meet the undelivered_log columns. Also decodes a raw message into what storage keeps for it
+// (outcome and rows), for reprocess now and for serve and ingest.
+// Correlation ids (campaign, send, email, list, send message, source system, transaction) are
+// left empty here: correlation fills them after this step.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classifier/classify.hpp"
+#include "daemon/record.hpp"
+#include "storage/database.hpp"
+
+namespace bounced::daemon {
+
+// One record as a row; the envelope is the one the bounce itself arrived with.
+storage::row to_row(const record& r, std::string_view envelope_sender, std::string_view envelope_recipient);
+
+struct decoded_message {
+  storage::outcome result;  // decoded, nothing (with why), failed (with the error)
+  std::vector<storage::row> rows;
+};
+
+// Decodes and classifies a raw message. Never throws for what the message holds: a decoder
+// failure is the outcome "failed", so the message is still stored.
+decoded_message decode_for_storage(std::string_view raw, const classifier::rule_set& rules,
+                                   std::string_view envelope_sender, std::string_view envelope_recipient,
+                                   std::string_view origin);
+
+}  // namespace bounced::daemon

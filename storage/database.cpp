@@ -1,0 +1,486 @@
+// See database.hpp. Each public call is one transaction at most; sqlite::failure from inside is
+// turned into an error value at the end of each call, after the transaction has rolled back.
+#include "storage/database.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <utility>
+
+#include "storage/migrate.hpp"
+#include "storage/schema.hpp"
+#include "storage/sha256.hpp"
+#include "storage/sqlite.hpp"
+
+namespace bounced::storage {
+
+namespace {
+
+struct column {
+  const char* name;
+  std::string row::*field;
+};
+
+// The caller's columns of undelivered_log, in one place: the SQL text and the binding loops
+// below are made from this table.
+constexpr std::array<column, 25> row_columns = {{
+    {"recipient", &row::recipient},
+    {"kind", &row::kind},
+    {"status", &row::status},
+    {"reply_code", &row::reply_code},
+    {"diagnostic_type", &row::diagnostic_type},
+    {"diagnostic_text", &row::diagnostic_text},
+    {"remote_mta", &row::remote_mta},
+    {"reporting_mta", &row::reporting_mta},
+    {"action", &row::action},
+    {"reason", &row::reason},
+    {"bounce_type", &row::bounce_type},
+    {"category", &row::category},
+    {"pmta_category", &row::pmta_category},
+    {"feedback_type", &row::feedback_type},
+    {"rule_id", &row::rule_id},
+    {"envelope_sender", &row::envelope_sender},
+    {"envelope_recipient", &row::envelope_recipient},
+    {"original_message_id", &row::original_message_id},
+    {"campaign_id", &row::campaign_id},
+    {"send_id", &row::send_id},
+    {"email_id", &row::email_id},
+    {"list_id", &row::list_id},
+    {"send_message_id", &row::send_message_id},
+    {"source_system", &row::source_system},
+    {"transaction_id", &row::transaction_id},
+}};
+
+std::string column_list() {
+  std::string out;
+  for (const column& c : row_columns) {
+    if (!out.empty()) out += ", ";
+    out += c.name;
+  }
+  return out;
+}
+
+std::string insert_row_sql() {
+  std::string sql = "INSERT INTO undelivered_log (message_id, received_at, " + column_list() + ") VALUES (?, ?";
+  for (std::size_t i = 0; i < row_columns.size(); ++i) sql += ", ?";
+  return sql + ") RETURNING id";
+}
+
+std::string select_rows_sql() {
+  return "SELECT id, message_id, received_at, replaced_by, " + column_list() +
+         " FROM undelivered_log WHERE message_id = ? ORDER BY id";
+}
+
+// ASCII lower case: the local part is case-sensitive in theory (RFC 5321 2.4) but no mailbox
+// provider treats it so, and suppression by address must not miss on case.
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += ',';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  if (s.empty()) return out;
+  std::size_t from = 0;
+  for (;;) {
+    const std::size_t comma = s.find(',', from);
+    out.push_back(s.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (comma == std::string::npos) return out;
+    from = comma + 1;
+  }
+}
+
+stored_row read_row(const sqlite::statement& st) {
+  stored_row r;
+  r.id = st.int64(0);
+  r.message_id = st.int64(1);
+  r.received_at = st.int64(2);
+  r.replaced_by = st.optional_int64(3);
+  int i = 4;
+  for (const column& c : row_columns) r.fields.*c.field = st.text(i++);
+  return r;
+}
+
+constexpr const char* select_message_sql =
+    "SELECT id, received_at, raw, via, client, envelope_sender, envelope_recipients, outcome, outcome_detail, records "
+    "FROM messages";
+
+stored_message read_message(const sqlite::statement& st) {
+  stored_message m;
+  m.id = st.int64(0);
+  m.received_at = st.int64(1);
+  m.raw = st.blob(2);
+  m.via = st.text(3);
+  m.client = st.text(4);
+  m.envelope_sender = st.text(5);
+  m.envelope_recipients = split(st.text(6));
+  m.result = {st.text(7), st.text(8)};
+  m.records = st.int64(9);
+  return m;
+}
+
+}  // namespace
+
+struct database::impl {
+  sqlite::connection db;
+  options opts;
+  sqlite::statement find_sha;
+  sqlite::statement insert_message;
+  sqlite::statement insert_row;
+  sqlite::statement get_suppression;
+  sqlite::statement put_suppression;
+
+  impl(const std::string& path, options o)
+      : db(path),
+        opts(o),
+        find_sha(db, "SELECT id FROM messages WHERE sha256 = ?", true),
+        insert_message(db,
+                       "INSERT INTO messages (received_at, via, client, envelope_sender, envelope_recipients, "
+                       "size_bytes, sha256, raw, outcome, outcome_detail, records) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       true),
+        insert_row(db, insert_row_sql(), true),
+        get_suppression(db,
+                        "SELECT address, state, soft_count, last_soft_original, hard_count, complaint_count, "
+                        "updated_at, last_row_id FROM suppressions WHERE address = ?",
+                        true),
+        put_suppression(db,
+                        "INSERT OR REPLACE INTO suppressions (address, state, soft_count, last_soft_original, "
+                        "hard_count, complaint_count, updated_at, last_row_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        true) {}
+
+  std::int64_t add_row(std::int64_t message_id, std::int64_t received_at, const row& r) {
+    insert_row.reset();
+    insert_row.bind(1, message_id).bind(2, received_at);
+    int i = 3;
+    for (const column& c : row_columns) insert_row.bind(i++, r.*c.field);
+    if (!insert_row.step()) throw sqlite::failure("insert returned no id");
+    const std::int64_t id = insert_row.int64(0);
+    insert_row.reset();
+    return id;
+  }
+
+  std::optional<suppression> load_suppression(const std::string& address) {
+    get_suppression.reset();
+    get_suppression.bind(1, address);
+    std::optional<suppression> s;
+    if (get_suppression.step())
+      s = suppression{get_suppression.text(0),  get_suppression.text(1),  get_suppression.int64(2),
+                      get_suppression.text(3),  get_suppression.int64(4), get_suppression.int64(5),
+                      get_suppression.int64(6), get_suppression.int64(7)};
+    get_suppression.reset();
+    return s;
+  }
+
+  // The suppression policy, for each new row. A hard bounce makes the address hard-bouncing
+  // (FreshMail state 8). A soft bounce counts when it is about another original message than the
+  // last one counted (one message's several reports count once; a report without an original
+  // Message-ID always counts); soft_bounce_limit of them in a row make it soft-bouncing (FreshMail
+  // state 5). A complaint makes it complained. A delivery report ends the run of soft bounces.
+  // Delays and auto-replies say nothing about the address. complained is never left by a bounce,
+  // nor hard-bouncing by soft bounces.
+  void apply_policy(const row& r, std::int64_t row_id, std::int64_t at) {
+    const std::string address = lower(r.recipient);
+    if (address.empty()) return;
+    std::optional<suppression> found = load_suppression(address);
+    suppression s = found.value_or(suppression{address, "active", 0, "", 0, 0, 0, 0});
+    if (r.kind == "bounce" && r.bounce_type == "hard") {
+      ++s.hard_count;
+      if (s.state != "complained") s.state = "hard-bouncing";
+    } else if (r.kind == "bounce" && r.bounce_type == "soft") {
+      if (found && !r.original_message_id.empty() && r.original_message_id == s.last_soft_original) return;
+      ++s.soft_count;
+      s.last_soft_original = r.original_message_id;
+      if (s.soft_count >= opts.soft_bounce_limit && s.state == "active") s.state = "soft-bouncing";
+    } else if (r.kind == "complaint") {
+      ++s.complaint_count;
+      s.state = "complained";
+    } else if (r.kind == "delivery") {
+      if (!found) return;
+      s.soft_count = 0;
+      s.last_soft_original.clear();
+      if (s.state == "soft-bouncing") s.state = "active";
+    } else {
+      return;
+    }
+    s.updated_at = at;
+    s.last_row_id = row_id;
+    put_suppression.reset();
+    put_suppression.bind(1, s.address).bind(2, s.state).bind(3, s.soft_count).bind(4, s.last_soft_original);
+    put_suppression.bind(5, s.hard_count).bind(6, s.complaint_count).bind(7, s.updated_at).bind(8, s.last_row_id);
+    put_suppression.run();
+    put_suppression.reset();
+  }
+
+  // Inside an open transaction.
+  store_result store_one(const message_in& m, const outcome& o, const std::vector<row>& rows) {
+    const std::string sha = sha256_hex(m.raw);
+    find_sha.reset();
+    find_sha.bind(1, sha);
+    if (find_sha.step()) {
+      store_result dup{find_sha.int64(0), true, {}};
+      find_sha.reset();
+      return dup;
+    }
+    find_sha.reset();
+    insert_message.reset();
+    insert_message.bind(1, m.received_at).bind(2, m.via).bind(3, m.client).bind(4, m.envelope_sender);
+    insert_message.bind(5, join(m.envelope_recipients)).bind(6, static_cast<std::int64_t>(m.raw.size()));
+    insert_message.bind(7, sha).bind_blob(8, m.raw).bind(9, o.status).bind(10, o.detail);
+    insert_message.bind(11, static_cast<std::int64_t>(rows.size()));
+    if (!insert_message.step()) throw sqlite::failure("insert returned no id");
+    store_result out{insert_message.int64(0), false, {}};
+    insert_message.reset();
+    out.row_ids.reserve(rows.size());
+    for (const row& r : rows) {
+      const std::int64_t id = add_row(out.message_id, m.received_at, r);
+      out.row_ids.push_back(id);
+      apply_policy(r, id, m.received_at);
+    }
+    return out;
+  }
+
+  std::vector<stored_row> load_rows(std::int64_t message_id) {
+    sqlite::statement st(db, select_rows_sql());
+    st.bind(1, message_id);
+    std::vector<stored_row> out;
+    while (st.step()) out.push_back(read_row(st));
+    return out;
+  }
+
+  std::int64_t scalar(const std::string& sql) {
+    sqlite::statement st(db, sql);
+    return st.step() ? st.int64(0) : 0;
+  }
+};
+
+database::database(const std::string& path, options opts) {
+  try {
+    sqlite::connection probe(path);
+    probe.exec("PRAGMA busy_timeout = " + std::to_string(opts.busy_timeout_ms));
+    // WAL: readers (exports, reprocess) never block the writer; the mode is stored in the file.
+    sqlite::statement wal(probe, "PRAGMA journal_mode = WAL");
+    if (!wal.step() || wal.text(0) != "wal") throw sqlite::failure("cannot switch to WAL mode");
+  } catch (const sqlite::failure& e) {
+    throw storage_error(path + ": " + e.what());
+  }
+  migrate_file(path, schema_migrations());
+  try {
+    auto i = std::make_unique<impl>(path, opts);
+    i->db.exec("PRAGMA busy_timeout = " + std::to_string(opts.busy_timeout_ms));
+    // FULL: COMMIT returns only once the WAL is synced, so an answer of 250 after it is true.
+    i->db.exec("PRAGMA synchronous = FULL");
+    i->db.exec("PRAGMA foreign_keys = ON");
+    impl_ = std::move(i);
+  } catch (const sqlite::failure& e) {
+    throw storage_error(path + ": " + e.what());
+  }
+}
+
+database::database(database&&) noexcept = default;
+database& database::operator=(database&&) noexcept = default;
+database::~database() = default;
+
+result<store_result> database::store(const message_in& message, const outcome& o, const std::vector<row>& rows) {
+  try {
+    sqlite::transaction tx(impl_->db);
+    store_result r = impl_->store_one(message, o, rows);
+    tx.commit();
+    return r;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<std::vector<store_result>> database::store_batch(const std::vector<store_item>& items) {
+  try {
+    std::vector<store_result> out;
+    out.reserve(items.size());
+    sqlite::transaction tx(impl_->db);
+    for (const store_item& item : items) out.push_back(impl_->store_one(item.message, item.result, item.rows));
+    tx.commit();
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<std::int64_t> database::for_each_message(std::int64_t since,
+                                                const std::function<bool(const stored_message&)>& visit) {
+  // Pages by id, the statement closed between pages: visit may write (replace) meanwhile, and a
+  // page of raw messages bounds the memory.
+  constexpr std::int64_t page_messages = 64;
+  std::int64_t after = 0, visited = 0;
+  try {
+    for (;;) {
+      std::vector<stored_message> page;
+      {
+        sqlite::statement st(impl_->db, std::string(select_message_sql) +
+                                            " WHERE received_at >= ? AND id > ? ORDER BY id LIMIT ?");
+        st.bind(1, since).bind(2, after).bind(3, page_messages);
+        while (st.step()) page.push_back(read_message(st));
+      }
+      if (page.empty()) return visited;
+      for (const stored_message& m : page) {
+        after = m.id;
+        ++visited;
+        if (!visit(m)) return visited;
+      }
+    }
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<replace_result> database::replace(std::int64_t message_id, const outcome& o, const std::vector<row>& rows) {
+  try {
+    sqlite::transaction tx(impl_->db);
+    sqlite::statement msg(impl_->db, "SELECT received_at FROM messages WHERE id = ?");
+    msg.bind(1, message_id);
+    if (!msg.step()) return error{"no message " + std::to_string(message_id)};
+    const std::int64_t received_at = msg.int64(0);
+    msg.reset();
+    std::vector<stored_row> live;
+    for (stored_row& r : impl_->load_rows(message_id))
+      if (!r.replaced_by) live.push_back(std::move(r));
+    replace_result out;
+    out.unchanged = live.size() == rows.size() &&
+                    std::equal(live.begin(), live.end(), rows.begin(),
+                               [](const stored_row& a, const row& b) { return a.fields == b; });
+    if (!out.unchanged) {
+      // Each old row points at the new row for its recipient, so an export that followed the old
+      // row finds its successor; 0 where the new decode has no row for that recipient.
+      std::map<std::string, std::int64_t> by_recipient;
+      for (const row& r : rows) {
+        const std::int64_t id = impl_->add_row(message_id, received_at, r);
+        by_recipient.emplace(lower(r.recipient), id);
+        ++out.rows_added;
+      }
+      sqlite::statement mark(impl_->db, "UPDATE undelivered_log SET replaced_by = ? WHERE id = ?");
+      for (const stored_row& old : live) {
+        const auto it = by_recipient.find(lower(old.fields.recipient));
+        mark.reset();
+        mark.bind(1, it == by_recipient.end() ? std::int64_t{0} : it->second).bind(2, old.id);
+        mark.run();
+        ++out.rows_replaced;
+      }
+    }
+    sqlite::statement update(impl_->db,
+                             "UPDATE messages SET outcome = ?, outcome_detail = ?, records = ? WHERE id = ?");
+    update.bind(1, o.status).bind(2, o.detail).bind(3, static_cast<std::int64_t>(rows.size())).bind(4, message_id);
+    update.run();
+    tx.commit();
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<purge_result> database::purge(std::int64_t before) {
+  try {
+    purge_result out;
+    sqlite::transaction tx(impl_->db);
+    sqlite::statement rows(impl_->db,
+                           "DELETE FROM undelivered_log WHERE message_id IN "
+                           "(SELECT id FROM messages WHERE received_at < ?)");
+    rows.bind(1, before).run();
+    out.rows = impl_->db.changes();
+    sqlite::statement messages(impl_->db, "DELETE FROM messages WHERE received_at < ?");
+    messages.bind(1, before).run();
+    out.messages = impl_->db.changes();
+    tx.commit();
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<forget_result> database::forget(const std::string& address) {
+  const std::string a = lower(address);
+  // An empty needle would match every message.
+  if (a.empty() || a.find(',') != std::string::npos) return error{"not an address: " + address};
+  try {
+    forget_result out;
+    sqlite::transaction tx(impl_->db);
+    impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS forget_messages (id INTEGER PRIMARY KEY)");
+    impl_->db.exec("DELETE FROM forget_messages");
+    // The messages that name the address: in their envelope, in one of their rows, or anywhere
+    // in the raw text (a bounce quotes the original's headers).
+    sqlite::statement pick(impl_->db,
+                           "INSERT INTO forget_messages SELECT id FROM messages WHERE lower(envelope_sender) = ?1 "
+                           "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
+                           "OR id IN (SELECT message_id FROM undelivered_log WHERE lower(recipient) = ?1 "
+                           "OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1) "
+                           "OR instr(lower(CAST(raw AS TEXT)), ?1) > 0");
+    pick.bind(1, a).run();
+    sqlite::statement rows(impl_->db,
+                           "DELETE FROM undelivered_log WHERE message_id IN (SELECT id FROM forget_messages) "
+                           "OR lower(recipient) = ?1 OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1");
+    rows.bind(1, a).run();
+    out.rows = impl_->db.changes();
+    sqlite::statement messages(impl_->db, "DELETE FROM messages WHERE id IN (SELECT id FROM forget_messages)");
+    messages.run();
+    out.messages = impl_->db.changes();
+    sqlite::statement supp(impl_->db, "DELETE FROM suppressions WHERE address = ?");
+    supp.bind(1, a).run();
+    out.suppressions = impl_->db.changes();
+    impl_->db.exec("DELETE FROM forget_messages");
+    tx.commit();
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<std::optional<suppression>> database::suppression_of(const std::string& address) {
+  try {
+    return impl_->load_suppression(lower(address));
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<std::vector<stored_row>> database::rows_of(std::int64_t message_id) {
+  try {
+    return impl_->load_rows(message_id);
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<std::optional<stored_message>> database::message(std::int64_t message_id) {
+  try {
+    sqlite::statement st(impl_->db, std::string(select_message_sql) + " WHERE id = ?");
+    st.bind(1, message_id);
+    std::optional<stored_message> m;
+    if (st.step()) m = read_message(st);
+    return m;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<counts> database::count() {
+  try {
+    counts c;
+    c.messages = impl_->scalar("SELECT count(*) FROM messages");
+    c.rows = impl_->scalar("SELECT count(*) FROM undelivered_log");
+    c.live_rows = impl_->scalar("SELECT count(*) FROM undelivered_log WHERE replaced_by IS NULL");
+    c.suppressions = impl_->scalar("SELECT count(*) FROM suppressions");
+    return c;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+}  // namespace bounced::storage

@@ -1,0 +1,197 @@
+// The undelivered log: every message handed to bounced (raw, with its decode outcome), one row
+// per decoded recipient, and each address's suppression state, in one SQLite file (WAL,
+// synchronous=FULL, foreign keys on). Knows SQL only: callers hand in plain strings and numbers.
+// Trusts nothing it stores (values go in as bound parameters); trusts the file to be its own
+// schema, migrated in place on open (schema.hpp).
+// Errors: the constructor throws storage_error; every other call returns an error value.
+// One database object is one connection: use it from one thread at a time (writer.hpp owns
+// one on its own thread); other processes may open the same file (WAL, busy timeout).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace bounced::storage {
+
+// The file could not be opened, created or migrated.
+struct storage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Any failure after opening (disk full, busy past the timeout, a constraint): nothing was
+// written by the call that returned it.
+struct error {
+  std::string message;
+};
+
+template <class T>
+using result = std::variant<T, error>;
+
+struct message_in {
+  std::string raw;
+  std::string via;  // lmtp, smtp, pipe, http, acct
+  std::string client;  // peer address, or ""
+  std::string envelope_sender;
+  std::vector<std::string> envelope_recipients;
+  std::int64_t received_at = 0;  // epoch seconds
+};
+
+// What decoding made of a message.
+struct outcome {
+  std::string status;  // decoded, nothing, failed
+  std::string detail;  // why nothing / the error; "" when decoded
+};
+
+// One undelivered_log row as the caller gives it: every column but id, message_id, received_at
+// and replaced_by, which storage sets.
+struct row {
+  std::string recipient;
+  std::string kind;  // bounce, delay, complaint, auto-reply, delivery
+  std::string status;
+  std::string reply_code;
+  std::string diagnostic_type;
+  std::string diagnostic_text;
+  std::string remote_mta;
+  std::string reporting_mta;
+  std::string action;
+  std::string reason;
+  std::string bounce_type;  // hard, soft, ""
+  std::string category;
+  std::string pmta_category;
+  std::string feedback_type;
+  std::string rule_id;
+  std::string envelope_sender;
+  std::string envelope_recipient;
+  std::string original_message_id;
+  std::string campaign_id;
+  std::string send_id;
+  std::string email_id;
+  std::string list_id;
+  std::string send_message_id;
+  std::string source_system;
+  std::string transaction_id;
+  bool operator==(const row&) const = default;
+};
+
+// A row as stored.
+struct stored_row {
+  std::int64_t id = 0;
+  std::int64_t message_id = 0;
+  std::int64_t received_at = 0;
+  std::optional<std::int64_t> replaced_by;  // 0: replaced by a decode that made no row for it
+  row fields;
+};
+
+struct store_result {
+  std::int64_t message_id = 0;
+  bool duplicate = false;  // the same raw bytes were stored before: nothing added, nothing counted
+  std::vector<std::int64_t> row_ids;
+};
+
+// One message for store_batch.
+struct store_item {
+  message_in message;
+  outcome result;
+  std::vector<row> rows;
+};
+
+// A stored message, as reprocess reads it back.
+struct stored_message {
+  std::int64_t id = 0;
+  std::int64_t received_at = 0;
+  std::string raw;
+  std::string via, client, envelope_sender;
+  std::vector<std::string> envelope_recipients;
+  outcome result;
+  std::int64_t records = 0;
+};
+
+struct replace_result {
+  std::int64_t rows_added = 0;
+  std::int64_t rows_replaced = 0;
+  bool unchanged = false;  // the new rows equal the live ones: nothing written but the outcome
+};
+
+struct purge_result {
+  std::int64_t messages = 0;
+  std::int64_t rows = 0;
+};
+
+struct forget_result {
+  std::int64_t messages = 0;
+  std::int64_t rows = 0;
+  std::int64_t suppressions = 0;
+};
+
+// An address's state. FreshMail's subscriber states (seeds/003): 1 active = active,
+// 5 "soft-bouncing" (its mailbox returned mail several times in a row) = soft-bouncing,
+// 8 "hard-bouncing" = hard-bouncing; complained has no FreshMail number.
+struct suppression {
+  std::string address;
+  std::string state;  // active, soft-bouncing, hard-bouncing, complained
+  std::int64_t soft_count = 0;
+  std::string last_soft_original;
+  std::int64_t hard_count = 0;
+  std::int64_t complaint_count = 0;
+  std::int64_t updated_at = 0;
+  std::int64_t last_row_id = 0;
+};
+
+struct counts {
+  std::int64_t messages = 0;
+  std::int64_t rows = 0;
+  std::int64_t live_rows = 0;  // replaced_by IS NULL
+  std::int64_t suppressions = 0;
+};
+
+struct options {
+  int soft_bounce_limit = 3;  // soft bounces of different original messages in a row
+  int busy_timeout_ms = 5000;  // how long a call waits for another process's write lock
+};
+
+class database {
+ public:
+  // Opens the file, creating it and migrating its schema; throws storage_error.
+  explicit database(const std::string& path, options opts = {});
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+  database(database&&) noexcept;
+  database& operator=(database&&) noexcept;
+  ~database();
+
+  // Stores one message and its rows in one transaction and applies the suppression policy.
+  result<store_result> store(const message_in& message, const outcome& result, const std::vector<row>& rows);
+  // Stores several messages in ONE transaction (group commit): all or nothing.
+  result<std::vector<store_result>> store_batch(const std::vector<store_item>& items);
+
+  // Calls visit for each message received at or after `since`, in id order. visit may call
+  // replace(); it returns false to stop early.
+  result<std::int64_t> for_each_message(std::int64_t since, const std::function<bool(const stored_message&)>& visit);
+  // Writes the new rows of a message decoded again and marks its live rows replaced (each by the
+  // new row for the same recipient, else 0); updates its outcome. One transaction. Suppression
+  // counts are not applied again.
+  result<replace_result> replace(std::int64_t message_id, const outcome& result, const std::vector<row>& rows);
+
+  // Deletes the messages received before `before` and their rows.
+  result<purge_result> purge(std::int64_t before);
+  // Erases an address: the messages that name it (envelope, rows or raw text) with all their
+  // rows, its other rows, and its suppression entry.
+  result<forget_result> forget(const std::string& address);
+
+  result<std::optional<suppression>> suppression_of(const std::string& address);
+  result<std::vector<stored_row>> rows_of(std::int64_t message_id);
+  result<std::optional<stored_message>> message(std::int64_t message_id);
+  result<counts> count();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace bounced::storage

@@ -1,0 +1,108 @@
+// See schema.hpp. Version 1 is the first released schema of issue 3.
+#include "storage/schema.hpp"
+
+#include "storage/database.hpp"
+#include "storage/migrate.hpp"
+#include "storage/sqlite.hpp"
+
+namespace bounced::storage {
+
+namespace {
+
+// Every undelivered_log column the filters of the HTTP API page by gets an index (column, id), so a
+// filter plus "id > cursor ORDER BY id" reads the index in order.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  via TEXT NOT NULL,
+  client TEXT NOT NULL DEFAULT '',
+  envelope_sender TEXT NOT NULL DEFAULT '',
+  envelope_recipients TEXT NOT NULL DEFAULT '',
+  size_bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL UNIQUE,
+  raw BLOB NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('decoded', 'nothing', 'failed')),
+  outcome_detail TEXT NOT NULL DEFAULT '',
+  records INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX messages_received_at ON messages (received_at, id);
+CREATE TABLE undelivered_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id INTEGER NOT NULL REFERENCES messages(id),
+  received_at INTEGER NOT NULL,
+  recipient TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT '',
+  reply_code TEXT NOT NULL DEFAULT '',
+  diagnostic_type TEXT NOT NULL DEFAULT '',
+  diagnostic_text TEXT NOT NULL DEFAULT '',
+  remote_mta TEXT NOT NULL DEFAULT '',
+  reporting_mta TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  bounce_type TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT '',
+  pmta_category TEXT NOT NULL DEFAULT '',
+  feedback_type TEXT NOT NULL DEFAULT '',
+  rule_id TEXT NOT NULL DEFAULT '',
+  envelope_sender TEXT NOT NULL DEFAULT '',
+  envelope_recipient TEXT NOT NULL DEFAULT '',
+  original_message_id TEXT NOT NULL DEFAULT '',
+  campaign_id TEXT NOT NULL DEFAULT '',
+  send_id TEXT NOT NULL DEFAULT '',
+  email_id TEXT NOT NULL DEFAULT '',
+  list_id TEXT NOT NULL DEFAULT '',
+  send_message_id TEXT NOT NULL DEFAULT '',
+  source_system TEXT NOT NULL DEFAULT '',
+  transaction_id TEXT NOT NULL DEFAULT '',
+  replaced_by INTEGER
+);
+CREATE INDEX undelivered_log_message ON undelivered_log (message_id, id);
+CREATE INDEX undelivered_log_campaign ON undelivered_log (campaign_id, id);
+CREATE INDEX undelivered_log_send ON undelivered_log (send_id, id);
+CREATE INDEX undelivered_log_source_system ON undelivered_log (source_system, id);
+CREATE INDEX undelivered_log_recipient ON undelivered_log (recipient, id);
+CREATE INDEX undelivered_log_received_at ON undelivered_log (received_at, id);
+CREATE INDEX undelivered_log_kind ON undelivered_log (kind, id);
+CREATE INDEX undelivered_log_list ON undelivered_log (list_id, id);
+CREATE TABLE suppressions (
+  address TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (state IN ('active', 'soft-bouncing', 'hard-bouncing', 'complained')),
+  soft_count INTEGER NOT NULL DEFAULT 0,
+  last_soft_original TEXT NOT NULL DEFAULT '',
+  hard_count INTEGER NOT NULL DEFAULT 0,
+  complaint_count INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  last_row_id INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql";
+
+}  // namespace
+
+const std::vector<migration>& schema_migrations() {
+  static const std::vector<migration> steps = {
+      {"messages, undelivered_log, suppressions", schema_v1},
+  };
+  return steps;
+}
+
+int migrate_file(const std::string& path, const std::vector<migration>& steps) {
+  try {
+    sqlite::connection db(path);
+    return migrate(db, steps);
+  } catch (const sqlite::failure& e) {
+    throw storage_error(path + ": " + e.what());
+  }
+}
+
+int schema_version(const std::string& path) {
+  try {
+    sqlite::connection db(path);
+    return user_version(db);
+  } catch (const sqlite::failure& e) {
+    throw storage_error(path + ": " + e.what());
+  }
+}
+
+}  // namespace bounced::storage

@@ -1,0 +1,132 @@
+// See sqlite.hpp.
+#include "storage/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <climits>
+
+namespace bounced::storage::sqlite {
+
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+  throw failure(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+int checked_size(std::string_view s) {
+  if (s.size() > static_cast<std::size_t>(INT_MAX)) throw failure("value too large for SQLite");
+  return static_cast<int>(s.size());
+}
+
+}  // namespace
+
+connection::connection(const std::string& path) {
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string what = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw failure("cannot open " + path + ": " + what);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+connection::~connection() { sqlite3_close_v2(db_); }
+
+void connection::exec(const std::string& sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string what = message ? message : sqlite3_errmsg(db_);
+    sqlite3_free(message);
+    throw failure(what);
+  }
+}
+
+std::int64_t connection::changes() const { return sqlite3_changes64(db_); }
+
+statement::statement(const connection& db, std::string_view sql, bool persistent) : db_(db) {
+  const unsigned flags = persistent ? SQLITE_PREPARE_PERSISTENT : 0;
+  if (sqlite3_prepare_v3(db.get(), sql.data(), checked_size(sql), flags, &stmt_, nullptr) != SQLITE_OK)
+    fail(db.get(), "prepare");
+}
+
+statement::~statement() { sqlite3_finalize(stmt_); }
+
+statement& statement::bind(int index, std::int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) fail(db_.get(), "bind");
+  return *this;
+}
+
+statement& statement::bind(int index, std::string_view text) {
+  if (sqlite3_bind_text(stmt_, index, text.data(), checked_size(text), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(db_.get(), "bind");
+  return *this;
+}
+
+statement& statement::bind_blob(int index, std::string_view bytes) {
+  if (sqlite3_bind_blob(stmt_, index, bytes.data(), checked_size(bytes), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(db_.get(), "bind");
+  return *this;
+}
+
+statement& statement::bind_null(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail(db_.get(), "bind");
+  return *this;
+}
+
+bool statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  fail(db_.get(), "step");
+}
+
+void statement::run() {
+  while (step()) {
+  }
+}
+
+void statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string statement::text(int column) const {
+  const auto* p = sqlite3_column_text(stmt_, column);
+  if (!p) return {};
+  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::string statement::blob(int column) const {
+  const void* p = sqlite3_column_blob(stmt_, column);
+  if (!p) return {};
+  return std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+bool statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+std::optional<std::int64_t> statement::optional_int64(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return int64(column);
+}
+
+transaction::transaction(connection& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+transaction::~transaction() {
+  if (!open_) return;
+  try {
+    db_.exec("ROLLBACK");
+  } catch (const failure&) {
+    // A failed statement may already have rolled the transaction back: nothing left to undo.
+  }
+}
+
+void transaction::commit() {
+  db_.exec("COMMIT");
+  open_ = false;
+}
+
+}  // namespace bounced::storage::sqlite

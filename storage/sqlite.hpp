@@ -1,0 +1,84 @@
+// RAII over the sqlite3 C API, for storage/ only (no other folder includes this header): a
+// connection, a prepared statement with bound parameters (values never enter SQL text), and a
+// transaction that rolls back unless committed. Any failure throws sqlite::failure; the public
+// storage API catches it at its edge and hands back an error value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace bounced::storage::sqlite {
+
+struct failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class connection {
+ public:
+  // Opens (creating) the file; throws failure.
+  explicit connection(const std::string& path);
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection();
+
+  sqlite3* get() const { return db_; }
+  // Runs SQL text that has no parameters (schema, pragmas, BEGIN/COMMIT).
+  void exec(const std::string& sql);
+  std::int64_t changes() const;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class statement {
+ public:
+  statement(const connection& db, std::string_view sql, bool persistent = false);
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+  ~statement();
+
+  // Parameters are numbered from 1, as in SQLite.
+  statement& bind(int index, std::int64_t value);
+  statement& bind(int index, std::string_view text);
+  statement& bind_blob(int index, std::string_view bytes);
+  statement& bind_null(int index);
+  // One step: true while a row is available, false once done; throws on error.
+  bool step();
+  // Steps to the end, for statements that return no rows.
+  void run();
+  // Ready to run again, parameters cleared.
+  void reset();
+
+  std::int64_t int64(int column) const;
+  std::string text(int column) const;  // "" for NULL
+  std::string blob(int column) const;
+  bool is_null(int column) const;
+  std::optional<std::int64_t> optional_int64(int column) const;
+
+ private:
+  const connection& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE (the write lock now, so a busy database is found before any work is done);
+// rolls back on destruction unless commit() returned.
+class transaction {
+ public:
+  explicit transaction(connection& db);
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction();
+  void commit();
+
+ private:
+  connection& db_;
+  bool open_ = true;
+};
+
+}  // namespace bounced::storage::sqlite

@@ -1,0 +1,66 @@
+// See writer.hpp.
+#include "storage/writer.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace bounced::storage {
+
+writer::writer(database db, std::size_t max_batch_messages)
+    : db_(std::move(db)), max_batch_messages_(std::max<std::size_t>(max_batch_messages, 1)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+writer::~writer() { stop(); }
+
+void writer::submit(message_in message, outcome result, std::vector<row> rows, callback done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back({{std::move(message), std::move(result), std::move(rows)}, std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(error{"storage writer stopped"});
+}
+
+void writer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cv_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+// Takes everything queued (up to the batch limit), stores it in one transaction, then answers.
+void writer::run() {
+  std::vector<job> batch;
+  std::vector<store_item> items;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and drained
+      const std::size_t take = std::min(queue_.size(), max_batch_messages_);
+      for (std::size_t i = 0; i < take; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    items.clear();
+    for (job& j : batch) items.push_back(std::move(j.item));
+    const result<std::vector<store_result>> stored = db_.store_batch(items);
+    ++transactions_;
+    if (const auto* ok = std::get_if<std::vector<store_result>>(&stored)) {
+      for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done((*ok)[i]);
+    } else {
+      const error& e = std::get<error>(stored);
+      for (job& j : batch) j.done(e);
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace bounced::storage

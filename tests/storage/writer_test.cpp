@@ -1,0 +1,120 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "storage/writer.hpp"
+#include "temp_db.hpp"
+
+using namespace bounced::storage;
+using bounced::test::temp_db;
+
+namespace {
+
+row hard(const std::string& recipient) {
+  row r;
+  r.recipient = recipient;
+  r.kind = "bounce";
+  r.bounce_type = "hard";
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("concurrent submits are grouped into fewer transactions and all answered", "[writer]") {
+  temp_db t;
+  constexpr int threads = 8, per_thread = 50;
+  std::mutex mu;
+  std::vector<store_result> results;
+  std::atomic<int> failures{0};
+  std::uint64_t transactions = 0;
+  {
+    writer w(database(t.path));
+    std::vector<std::thread> clients;
+    for (int c = 0; c < threads; ++c)
+      clients.emplace_back([&, c] {
+        for (int i = 0; i < per_thread; ++i) {
+          const std::string id = std::to_string(c) + "-" + std::to_string(i);
+          w.submit({"raw " + id, "lmtp", "", "", {"b@b.test"}, 1000}, {"decoded", ""}, {hard("u" + id + "@x.test")},
+                   [&](const result<store_result>& r) {
+                     if (const auto* ok = std::get_if<store_result>(&r)) {
+                       std::lock_guard lock(mu);
+                       results.push_back(*ok);
+                     } else {
+                       ++failures;
+                     }
+                   });
+        }
+      });
+    for (auto& c : clients) c.join();
+    w.stop();
+    transactions = w.transactions();
+  }
+  CHECK(failures == 0);
+  REQUIRE(results.size() == threads * per_thread);
+  CHECK(transactions >= 1);
+  CHECK(transactions < static_cast<std::uint64_t>(threads * per_thread));
+  database db(t.path);
+  const auto c = std::get<counts>(db.count());
+  CHECK(c.messages == threads * per_thread);
+  CHECK(c.rows == threads * per_thread);
+  for (const auto& r : results) {
+    CHECK_FALSE(r.duplicate);
+    CHECK(r.row_ids.size() == 1);
+  }
+}
+
+TEST_CASE("a callback runs only after its message is committed", "[writer]") {
+  temp_db t;
+  writer w(database(t.path));
+  std::atomic<bool> seen{false};
+  std::int64_t messages_seen = -1;
+  w.submit({"one", "pipe", "", "", {}, 1}, {"nothing", "x"}, {}, [&](const result<store_result>&) {
+    // Another connection sees the message: it is committed, not just written in a transaction.
+    database other(t.path);
+    messages_seen = std::get<counts>(other.count()).messages;
+    seen = true;
+  });
+  w.stop();
+  CHECK(seen);
+  CHECK(messages_seen == 1);
+}
+
+TEST_CASE("a failed batch answers every message with the error and stores none", "[writer]") {
+  temp_db t;
+  std::vector<std::string> errors;
+  int stored = 0;
+  {
+    // One batch of three (max_batch_messages), one of which the schema refuses.
+    writer w(database(t.path), 3);
+    std::mutex mu;
+    auto done = [&](const result<store_result>& r) {
+      std::lock_guard lock(mu);
+      if (const auto* e = std::get_if<error>(&r)) errors.push_back(e->message);
+      else ++stored;
+    };
+    // Hold the writer's thread busy so the next three queue together.
+    std::mutex gate;
+    std::unique_lock hold(gate);
+    std::atomic<bool> in_callback{false};
+    w.submit({"first", "pipe", "", "", {}, 1}, {"nothing", ""}, {}, [&](const result<store_result>& r) {
+      in_callback = true;
+      std::lock_guard wait(gate);
+      done(r);
+    });
+    while (!in_callback) std::this_thread::yield();
+    w.submit({"a", "pipe", "", "", {}, 1}, {"nothing", ""}, {}, done);
+    w.submit({"b", "pipe", "", "", {}, 1}, {"not-an-outcome", ""}, {}, done);
+    w.submit({"c", "pipe", "", "", {}, 1}, {"nothing", ""}, {}, done);
+    hold.unlock();
+    w.stop();
+    w.submit({"late", "pipe", "", "", {}, 1}, {"nothing", ""}, {}, done);
+  }
+  CHECK(stored == 1);
+  CHECK(errors.size() == 4);
+  database db(t.path);
+  CHECK(std::get<counts>(db.count()).messages == 1);
+}
