@@ -3,7 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "daemon/ingest_command.hpp"
 #include "daemon/parse_command.hpp"
+#include "daemon/serve_command.hpp"
 #include "daemon/store_commands.hpp"
 
 #ifndef BOUNCED_VERSION
@@ -15,6 +17,8 @@ namespace {
 constexpr const char* usage =
     "usage: bounced COMMAND [ARGS...]\n"
     "commands:\n"
+    "  serve [--config FILE] [--db PATH] [--lmtp ADDR] [--smtp ADDR]    the daemon: take bounces over LMTP/SMTP\n"
+    "  ingest [--db PATH] [-f SENDER] [RECIPIENT...] < MESSAGE       store one message (MTA pipe transports)\n"
     "  parse [--format jsonl|json] [--rules FILE] [--all] [--jobs N] PATH...   decode bounces, print records\n"
     "  reprocess [--db PATH] [--since DATE] [--rules FILE]           decode stored messages again\n"
     "  purge [--db PATH] --before DATE                              delete messages received before DATE\n"
@@ -37,6 +41,8 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "parse") return bounced::daemon::run_parse(args, std::cout, std::cerr);
+  else if (command == "serve") return bounced::daemon::run_serve(args, std::cout, std::cerr);
+  else if (command == "ingest") return bounced::daemon::run_ingest(args, std::cin, std::cout, std::cerr);
   else if (command == "reprocess") return bounced::daemon::run_reprocess(args, std::cout, std::cerr);
   else if (command == "purge") return bounced::daemon::run_purge(args, std::cout, std::cerr);
   else if (command == "forget") return bounced::daemon::run_forget(args, std::cout, std::cerr);

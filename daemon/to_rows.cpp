@@ -40,8 +40,17 @@ decoded_message decode_for_storage(std::string_view raw, const classifier::rule_
       out.result = {"nothing", report.why_not};
       return out;
     }
-    for (const record& r : make_records(report, rules, origin))
-      out.rows.push_back(to_row(r, envelope_sender, envelope_recipient));
+    const std::vector<record> records = make_records(report, rules, origin);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      storage::row row = to_row(records[i], envelope_sender, envelope_recipient);
+      // The MTAs as the DSN writes them ("dns; mx1.example.com"), which exports quote; the
+      // record's bare host names stand in where the report names none.
+      const parser::recipient_report& rr = report.recipients[i];
+      if (!rr.remote_mta.empty()) row.remote_mta = rr.remote_mta;
+      if (!report.reporting_mta.empty()) row.reporting_mta = report.reporting_mta;
+      row.list_id = report.original.list_id;
+      out.rows.push_back(std::move(row));
+    }
     out.result = out.rows.empty() ? storage::outcome{"nothing", "a report with no recipient"}
                                   : storage::outcome{"decoded", ""};
   } catch (const std::exception& e) {

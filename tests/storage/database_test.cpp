@@ -194,7 +194,7 @@ TEST_CASE("suppression: a delivery report resets the soft run", "[suppression]")
   CHECK(state_of(db, "e@x.test") == "none");
 }
 
-TEST_CASE("suppression: a complaint wins over bounces; the limit is configurable", "[suppression]") {
+TEST_CASE("suppression: a complaint wins over bounces, the limit is configurable", "[suppression]") {
   temp_db t;
   database db(t.path, options{1, 5000});
   ok(db.store(message("m1"), decoded, {of_kind("a@x.test", "complaint")}));

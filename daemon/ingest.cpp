@@ -1,0 +1,74 @@
+// See ingest.hpp.
+#include "daemon/ingest.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <exception>
+
+#include "daemon/log.hpp"
+#include "daemon/to_rows.hpp"
+
+namespace bounced::daemon {
+
+ingest::ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules, unsigned threads)
+    : writer_(writer), rules_(std::move(rules)) {
+  for (unsigned i = 0; i < std::max(1U, threads); ++i) threads_.emplace_back([this] { work(); });
+}
+
+ingest::~ingest() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void ingest::set_rules(std::shared_ptr<const classifier::rule_set> rules) {
+  std::lock_guard lock(mu_);
+  rules_ = std::move(rules);
+}
+
+void ingest::work() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+    if (jobs_.empty()) return;  // stopping, and everything queued has run
+    std::function<void()> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job();
+    lock.lock();
+  }
+}
+
+void ingest::deliver(delivery message, std::function<void(delivery_result)> done) {
+  std::lock_guard lock(mu_);
+  jobs_.push_back([this, rules = rules_, message = std::move(message), done = std::move(done)]() mutable {
+    storage::message_in in;
+    in.raw = std::move(message.data);
+    in.via = message.protocol == mail_protocol::lmtp ? "lmtp" : "smtp";
+    in.client = message.client;
+    in.envelope_sender = message.env.sender;
+    in.envelope_recipients = message.env.recipients;
+    in.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::string envelope_recipient = in.envelope_recipients.empty() ? std::string() : in.envelope_recipients.front();
+    decoded_message decoded = decode_for_storage(in.raw, *rules, in.envelope_sender, envelope_recipient, "");
+    if (decoded.result.status == "failed")
+      log(log_level::warning, fmt::format("client={}: decoding failed, stored raw: {}", message.client, printable(decoded.result.detail)));
+    const std::size_t records = decoded.rows.size();
+    writer_.submit(std::move(in), std::move(decoded.result), std::move(decoded.rows),
+                   [records, done = std::move(done)](const storage::result<storage::store_result>& stored) {
+                     if (const auto* e = std::get_if<storage::error>(&stored)) {
+                       done({false, "", 0, e->message});
+                       return;
+                     }
+                     const auto& r = std::get<storage::store_result>(stored);
+                     done({true, fmt::format("{}{}", r.message_id, r.duplicate ? " (duplicate)" : ""), r.duplicate ? 0 : records, ""});
+                   });
+  });
+  cv_.notify_one();
+}
+
+}  // namespace bounced::daemon

@@ -1,0 +1,53 @@
+// From a received message to stored rows: decode and classify (parser, classifier), tie the
+// records to the sending side (correlate), and hand message and rows to storage. Nothing handed
+// in is dropped: a message that decodes to nothing, or whose decoding fails, is stored raw with
+// the reason, and the sender still gets its 250 once that is on disk.
+//
+// ingest (the daemon's path) decodes on a small pool of threads, so the I/O thread never waits
+// on a large message, and commits through storage's group-commit writer; the answer comes back
+// from the writer's thread once COMMIT returned. The decoding itself is to_rows.hpp's
+// decode_for_storage, shared with `bounced ingest` (pipe mode) and `bounced reprocess`.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "classifier/classify.hpp"
+#include "daemon/server.hpp"
+#include "storage/database.hpp"
+#include "storage/writer.hpp"
+
+namespace bounced::daemon {
+
+class ingest {
+ public:
+  ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules, unsigned threads);
+  ~ingest();
+  ingest(const ingest&) = delete;
+  ingest& operator=(const ingest&) = delete;
+
+  // The server's deliver function: done is called once, from the writer's thread.
+  void deliver(delivery message, std::function<void(delivery_result)> done);
+  // New rules (SIGHUP); messages already being decoded keep the old ones.
+  void set_rules(std::shared_ptr<const classifier::rule_set> rules);
+
+ private:
+  void work();
+
+  storage::writer& writer_;
+  std::shared_ptr<const classifier::rule_set> rules_;  // guarded by mu_
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace bounced::daemon

@@ -1,0 +1,103 @@
+// See ingest_command.hpp.
+#include "daemon/ingest_command.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <istream>
+#include <iterator>
+#include <ostream>
+#include <variant>
+
+#include "daemon/to_rows.hpp"
+#include "storage/database.hpp"
+
+namespace bounced::daemon {
+
+namespace {
+
+constexpr const char* usage = "usage: bounced ingest [--db PATH] [-f SENDER] [--] [RECIPIENT...] < message\n";
+
+// Past this a pipe is not handing over a bounce; 65 (EX_DATAERR) rather than a retry loop.
+constexpr std::size_t max_message_bytes = 256 * 1024 * 1024;
+
+std::string default_database() {
+  if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {
+    std::string dir(state);
+    return dir.substr(0, dir.find(':')) + "/bounced.db";
+  }
+  return "bounced.db";
+}
+
+}  // namespace
+
+int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
+  std::string db_path;
+  storage::message_in message;
+  message.via = "pipe";
+  bool options_done = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!options_done && (a == "--db" || a == "-f")) {
+      if (i + 1 >= args.size()) {
+        err << "bounced ingest: " << a << " needs a value\n" << usage;
+        return 2;
+      }
+      (a == "--db" ? db_path : message.envelope_sender) = args[++i];
+    } else if (!options_done && a == "--") {
+      options_done = true;
+    } else if (!options_done && (a == "-h" || a == "--help")) {
+      out << usage;
+      return 0;
+    } else if (!options_done && a.size() > 1 && a[0] == '-') {
+      err << "bounced ingest: unknown option " << a << "\n" << usage;
+      return 2;
+    } else {
+      message.envelope_recipients.push_back(a);
+    }
+  }
+  if (db_path.empty()) db_path = default_database();
+  // Postfix's pipe(8) passes "<>" or an empty ${sender} for the null sender.
+  if (message.envelope_sender == "<>") message.envelope_sender.clear();
+
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    message.raw.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (message.raw.size() > max_message_bytes) {
+      err << "bounced ingest: message larger than " << max_message_bytes << " bytes, not stored\n";
+      return 65;
+    }
+  }
+  if (in.bad()) {
+    err << "bounced ingest: cannot read stdin\n";
+    return exit_tempfail;
+  }
+  message.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+  auto compiled = classifier::rule_set::load({});
+  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
+    err << "bounced ingest: " << e->to_string() << "\n";
+    return exit_tempfail;
+  }
+  const std::string recipient = message.envelope_recipients.empty() ? std::string() : message.envelope_recipients.front();
+  decoded_message decoded = decode_for_storage(message.raw, std::get<classifier::rule_set>(compiled), message.envelope_sender, recipient, "");
+  try {
+    storage::database db(db_path);
+    const auto stored = db.store(message, decoded.result, decoded.rows);
+    if (const auto* e = std::get_if<storage::error>(&stored)) {
+      err << "bounced ingest: " << db_path << ": " << e->message << "\n";
+      return exit_tempfail;
+    }
+    const auto& r = std::get<storage::store_result>(stored);
+    err << fmt::format("bounced ingest: stored as {}{}: {} bytes, {}, {} records\n", r.message_id,
+                       r.duplicate ? " (duplicate, already stored)" : "", message.raw.size(), decoded.result.status,
+                       r.duplicate ? 0 : decoded.rows.size());
+  } catch (const std::exception& e) {
+    err << "bounced ingest: " << e.what() << "\n";
+    return exit_tempfail;
+  }
+  return 0;
+}
+
+}  // namespace bounced::daemon
