@@ -28,6 +28,9 @@ namespace bounced::daemon {
 
 class ingest {
  public:
+  // Messages up to this size are decoded on the thread that delivers them.
+  static constexpr std::size_t inline_decode_bytes = 256 * 1024;
+
   ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules, unsigned threads);
   ~ingest();
   ingest(const ingest&) = delete;

@@ -1,6 +1,8 @@
 // See server.hpp. Shaped like Asio's cpp20 coroutine examples: an accept loop per listener spawns
-// one coroutine per connection whose locals are its state; every read and write races a timer
-// (awaitable operators), so no wait is unbounded.
+// one coroutine per connection whose locals are its state. Every read and write has a deadline,
+// kept by one watchdog coroutine per connection: a read or write is a plain async call (racing a
+// timer per call cost more than the rest of the session), and the watchdog cancels the socket's
+// pending operation when its deadline passes.
 #include "daemon/server.hpp"
 
 #include <sys/stat.h>
@@ -39,10 +41,38 @@ enum class read_status { ok, too_long, timeout, interrupted, closed };
 // One open connection, as the server sees it (for the drain and the grace timeout).
 struct connection {
   explicit connection(asio::io_context& io) : timer(io) {}
-  asio::steady_timer timer;       // the deadline of the read or write in progress
-  bool waiting_command = false;   // blocked reading a command, nothing half-read
-  std::function<void()> close;    // closes the socket under whatever stream is on top
+  asio::steady_timer timer;  // the watchdog's
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool waiting_command = false;  // blocked reading a command, nothing half-read
+  bool timed_out = false;        // the watchdog cancelled the operation in progress
+  bool interrupted = false;      // the drain cancelled a wait for a command
+  bool over = false;             // the session ended: the watchdog stops
+  std::function<void()> cancel;  // cancels the pending operation on the socket
+  std::function<void()> close;   // closes the socket under whatever stream is on top
+  std::unique_ptr<char[]> chunk;  // the read buffer (read_chunk_bytes), allocated at the first read
 };
+
+// Sets the deadline of the next operation; the watchdog's timer is re-armed only when it would
+// fire too late (the common case, a later deadline, touches no timer).
+void set_deadline(connection& conn, std::chrono::steady_clock::duration timeout) {
+  conn.deadline = std::chrono::steady_clock::now() + timeout;
+  if (conn.timer.expiry() > conn.deadline) conn.timer.cancel();
+}
+
+// Cancels the connection's pending read or write once its deadline has passed. The deadline
+// moves with every operation without touching the timer: when the timer fires early, it waits
+// again for the new deadline.
+awaitable<void> watchdog(std::shared_ptr<connection> conn) {
+  for (;;) {
+    conn->timer.expires_at(conn->deadline);
+    co_await conn->timer.async_wait(tuple_awaitable);
+    if (conn->over) co_return;
+    if (std::chrono::steady_clock::now() < conn->deadline) continue;
+    conn->timed_out = true;
+    conn->deadline = std::chrono::steady_clock::time_point::max();
+    if (conn->cancel) conn->cancel();
+  }
+}
 
 const char* protocol_name(mail_protocol p) { return p == mail_protocol::lmtp ? "lmtp" : "smtp"; }
 
@@ -113,7 +143,10 @@ struct server::impl {
     signals.cancel(ignored);
     // Sessions waiting for a command hear 421 now; the others after their transaction.
     for (connection* c : connections)
-      if (c->waiting_command) c->timer.cancel();
+      if (c->waiting_command) {
+        c->interrupted = true;
+        c->cancel();
+      }
     if (connections.empty()) {
       ticker.cancel();
       return;
@@ -122,7 +155,8 @@ struct server::impl {
     grace.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       log(log_level::warning, fmt::format("drain grace over: closing {} sessions", connections.size()));
-      for (connection* c : connections) c->close();
+      for (connection* c : connections)
+        if (c->close) c->close();
     });
   }
 
@@ -166,26 +200,29 @@ struct server::impl {
   template <class Stream>
   awaitable<bool> write_all(Stream& stream, std::string& out, connection& conn) {
     if (out.empty()) co_return true;
-    conn.timer.expires_after(options.idle_timeout);
-    auto result = co_await (asio::async_write(stream, asio::buffer(out), tuple_awaitable) || conn.timer.async_wait(tuple_awaitable));
+    set_deadline(conn, options.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), tuple_awaitable);
     out.clear();
-    if (result.index() == 1) co_return false;
-    co_return !std::get<0>(std::get<0>(result));
+    co_return !ec;
   }
 
   // Reads more bytes into in, racing the deadline.
   template <class Stream>
   awaitable<read_status> read_more(Stream& stream, std::string& in, connection& conn, std::chrono::seconds timeout, bool waiting_command) {
     if (waiting_command && draining) co_return read_status::interrupted;
-    std::string chunk(read_chunk_bytes, '\0');
+    if (!conn.chunk) conn.chunk = std::make_unique_for_overwrite<char[]>(read_chunk_bytes);
     conn.waiting_command = waiting_command;
-    conn.timer.expires_after(timeout);
-    auto result = co_await (stream.async_read_some(asio::buffer(chunk), tuple_awaitable) || conn.timer.async_wait(tuple_awaitable));
+    set_deadline(conn, timeout);
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(conn.chunk.get(), read_chunk_bytes), tuple_awaitable);
     conn.waiting_command = false;
-    if (result.index() == 1) co_return draining && waiting_command ? read_status::interrupted : read_status::timeout;
-    auto [ec, n] = std::get<0>(result);
-    if (ec) co_return read_status::closed;
-    in.append(chunk.data(), n);
+    if (ec) {
+      if (conn.timed_out) {
+        conn.timed_out = false;
+        co_return read_status::timeout;
+      }
+      co_return conn.interrupted ? read_status::interrupted : read_status::closed;
+    }
+    in.append(conn.chunk.get(), n);
     co_return read_status::ok;
   }
 
@@ -298,6 +335,11 @@ struct server::impl {
       ++s.per_client[client];
     }
     ~registration() {
+      // The watchdog ends, and nothing calls into this session's sockets any more.
+      conn.over = true;
+      conn.cancel = nullptr;
+      conn.close = nullptr;
+      conn.timer.cancel();
       s.connections.erase(&conn);
       if (--s.per_client[client] == 0) s.per_client.erase(client);
       --s.open;
@@ -311,41 +353,54 @@ struct server::impl {
   };
 
   awaitable<void> serve_tcp(tcp::socket socket, mail_protocol protocol, bool loopback, std::string client) {
-    connection conn(io);
-    registration reg(*this, conn, client);
-    conn.close = [&socket] {
+    auto conn = std::make_shared<connection>(io);
+    registration reg(*this, *conn, client);
+    conn->cancel = [&socket] {
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    };
+    conn->close = [&socket] {
       boost::system::error_code ignored;
       socket.close(ignored);
     };
+    asio::co_spawn(io, watchdog(conn), asio::detached);
     const bool can_tls = tls.has_value();
     smtp_session session(protocol, options.hostname, options.limits, domain_policy(loopback), can_tls);
-    if (!co_await converse(socket, session, conn, client, true)) co_return;
+    if (!co_await converse(socket, session, *conn, client, true)) co_return;
     // STARTTLS: the same socket under TLS, and the conversation starts over.
     asio::ssl::stream<tcp::socket> secure(std::move(socket), *tls);
-    conn.close = [&secure] {
+    conn->cancel = [&secure] {
+      boost::system::error_code ignored;
+      secure.lowest_layer().cancel(ignored);
+    };
+    conn->close = [&secure] {
       boost::system::error_code ignored;
       secure.lowest_layer().close(ignored);
     };
-    conn.timer.expires_after(options.idle_timeout);
-    auto handshake = co_await (secure.async_handshake(asio::ssl::stream_base::server, tuple_awaitable) ||
-                               conn.timer.async_wait(tuple_awaitable));
-    if (handshake.index() == 1 || std::get<0>(std::get<0>(handshake))) {
-      log(log_level::info, fmt::format("client={}: TLS handshake failed", client));
+    set_deadline(*conn, options.idle_timeout);
+    auto [ec] = co_await secure.async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
+    if (ec) {
+      log(log_level::info, fmt::format("client={}: TLS handshake failed: {}", client, conn->timed_out ? "timeout" : ec.message()));
       co_return;
     }
     session.tls_started();
-    co_await converse(secure, session, conn, client, false);
+    co_await converse(secure, session, *conn, client, false);
   }
 
   awaitable<void> serve_unix(local_stream::socket socket, mail_protocol protocol) {
-    connection conn(io);
-    registration reg(*this, conn, "unix");
-    conn.close = [&socket] {
+    auto conn = std::make_shared<connection>(io);
+    registration reg(*this, *conn, "unix");
+    conn->cancel = [&socket] {
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    };
+    conn->close = [&socket] {
       boost::system::error_code ignored;
       socket.close(ignored);
     };
+    asio::co_spawn(io, watchdog(conn), asio::detached);
     smtp_session session(protocol, options.hostname, options.limits, domain_policy(true), false);
-    co_await converse(socket, session, conn, "unix", true);
+    co_await converse(socket, session, *conn, "unix", true);
   }
 
   // Sends a 421 to a connection refused by a limit, without a session.
