@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/check_config_command.hpp"
 #include "daemon/parse_command.hpp"
 
 #ifndef BOUNCED_VERSION
@@ -15,6 +16,7 @@ constexpr const char* usage =
     "usage: bounced COMMAND [ARGS...]\n"
     "commands:\n"
     "  parse [--format jsonl|json] [--rules FILE] [--all] [--jobs N] PATH...   decode bounces, print records\n"
+    "  check-config [--config FILE]                                validate a config file\n"
     "  --version                                                   print the version\n";
 
 }  // namespace
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "parse") return bounced::daemon::run_parse(args, std::cout, std::cerr);
+  else if (command == "check-config") return bounced::daemon::run_check_config(args, std::cout, std::cerr);
   std::cerr << "bounced: unknown command " << command << "\n" << usage;
   return 2;
 }
