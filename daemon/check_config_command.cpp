@@ -1,12 +1,13 @@
 // See check_config_command.hpp. Without --config the command checks the file the daemon would
 // read (/etc/bounced/bounced.toml where it exists); with none there, the defaults are in force,
-// which is valid.
+// which is valid. The rules file a config names is compiled too, as the daemon would at start.
 #include "daemon/check_config_command.hpp"
 
 #include <optional>
 #include <ostream>
 #include <variant>
 
+#include "classifier/classify.hpp"
 #include "daemon/config.hpp"
 
 namespace bounced::daemon {
@@ -43,6 +44,13 @@ int run_check_config(const std::vector<std::string>& args, std::ostream& out, st
   if (const auto* e = std::get_if<config_error>(&loaded)) {
     err << e->to_string() << "\n";
     return 1;
+  }
+  if (const auto& rules = std::get<config>(loaded).rules.file; !rules.empty()) {
+    const auto compiled = classifier::rule_set::load({rules});
+    if (const auto* e = std::get_if<classifier::rule_error>(&compiled)) {
+      err << *path << ": rules.file: " << e->to_string() << "\n";
+      return 1;
+    }
   }
   out << *path << ": ok\n";
   return 0;

@@ -70,6 +70,20 @@ TEST_CASE("check-config: a bad file names its line and column, exit 1", "[check-
   CHECK(r.output == good + ": ok\n");
 }
 
+TEST_CASE("check-config: the rules file a config names must compile", "[check-config]") {
+  const temp_dir dir;
+  const auto rules = dir.write("rules.toml", "this is = = not toml\n");
+  const auto conf = dir.write("c.toml", "[rules]\nfile = \"" + rules + "\"\n");
+  auto r = run_bounced("check-config --config '" + conf + "'");
+  CHECK(r.status == 1);
+  CHECK(r.output.starts_with(conf + ": rules.file: " + rules + ":1"));
+
+  const auto missing = dir.write("m.toml", "[rules]\nfile = \"" + (dir.path / "absent.toml").string() + "\"\n");
+  r = run_bounced("check-config --config '" + missing + "'");
+  CHECK(r.status == 1);
+  CHECK(r.output.find("cannot read the rule file") != std::string::npos);
+}
+
 TEST_CASE("check-config: usage errors exit 2", "[check-config]") {
   CHECK(run_bounced("check-config --config").status == 2);
   CHECK(run_bounced("check-config --bogus").status == 2);
