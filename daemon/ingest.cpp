@@ -11,8 +11,9 @@
 
 namespace bounced::daemon {
 
-ingest::ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules, unsigned threads)
-    : writer_(writer), rules_(std::move(rules)) {
+ingest::ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules,
+               config::correlation_section correlation, unsigned threads)
+    : writer_(writer), rules_(std::move(rules)), correlation_(std::move(correlation)) {
   for (unsigned i = 0; i < std::max(1U, threads); ++i) threads_.emplace_back([this] { work(); });
 }
 
@@ -55,7 +56,7 @@ void ingest::deliver(delivery message, std::function<void(delivery_result)> done
     in.envelope_recipients = message.env.recipients;
     in.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::string envelope_recipient = in.envelope_recipients.empty() ? std::string() : in.envelope_recipients.front();
-    decoded_message decoded = decode_for_storage(in.raw, *rules, in.envelope_sender, envelope_recipient, "");
+    decoded_message decoded = decode_for_storage(in.raw, *rules, in.envelope_sender, envelope_recipient, "", correlation_);
     if (decoded.result.status == "failed")
       log(log_level::warning, fmt::format("client={}: decoding failed, stored raw: {}", message.client, printable(decoded.result.detail)));
     const std::size_t records = decoded.rows.size();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "classifier/classify.hpp"
+#include "daemon/config.hpp"
 #include "daemon/server.hpp"
 #include "storage/database.hpp"
 #include "storage/writer.hpp"
@@ -31,7 +32,8 @@ class ingest {
   // Messages up to this size are decoded on the thread that delivers them.
   static constexpr std::size_t inline_decode_bytes = 256 * 1024;
 
-  ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules, unsigned threads);
+  ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules,
+         config::correlation_section correlation, unsigned threads);
   ~ingest();
   ingest(const ingest&) = delete;
   ingest& operator=(const ingest&) = delete;
@@ -46,6 +48,7 @@ class ingest {
 
   storage::writer& writer_;
   std::shared_ptr<const classifier::rule_set> rules_;  // guarded by mu_
+  const config::correlation_section correlation_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <variant>
 
+#include "daemon/config.hpp"
 #include "daemon/to_rows.hpp"
 #include "storage/database.hpp"
 
@@ -17,34 +18,26 @@ namespace bounced::daemon {
 
 namespace {
 
-constexpr const char* usage = "usage: bounced ingest [--db PATH] [-f SENDER] [--] [RECIPIENT...] < message\n";
+constexpr const char* usage = "usage: bounced ingest [--config FILE] [--db PATH] [-f SENDER] [--] [RECIPIENT...] < message\n";
 
 // Past this a pipe is not handing over a bounce; 65 (EX_DATAERR) rather than a retry loop.
 constexpr std::size_t max_message_bytes = 256 * 1024 * 1024;
 
-std::string default_database() {
-  if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {
-    std::string dir(state);
-    return dir.substr(0, dir.find(':')) + "/bounced.db";
-  }
-  return "bounced.db";
-}
-
 }  // namespace
 
 int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
-  std::string db_path;
+  std::string db_path, config_path;
   storage::message_in message;
   message.via = "pipe";
   bool options_done = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (!options_done && (a == "--db" || a == "-f")) {
+    if (!options_done && (a == "--db" || a == "-f" || a == "--config")) {
       if (i + 1 >= args.size()) {
         err << "bounced ingest: " << a << " needs a value\n" << usage;
         return 2;
       }
-      (a == "--db" ? db_path : message.envelope_sender) = args[++i];
+      (a == "--db" ? db_path : a == "--config" ? config_path : message.envelope_sender) = args[++i];
     } else if (!options_done && a == "--") {
       options_done = true;
     } else if (!options_done && (a == "-h" || a == "--help")) {
@@ -57,7 +50,18 @@ int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostr
       message.envelope_recipients.push_back(a);
     }
   }
-  if (db_path.empty()) db_path = default_database();
+  // A broken config is the operator's to fix: the MTA keeps the message meanwhile (75).
+  if (config_path.empty()) config_path = default_config_path().value_or("");
+  config cfg;
+  if (!config_path.empty()) {
+    auto loaded = load_config(config_path);
+    if (auto* e = std::get_if<config_error>(&loaded)) {
+      err << "bounced ingest: " << e->to_string() << "\n";
+      return exit_tempfail;
+    }
+    cfg = std::get<config>(std::move(loaded));
+  }
+  if (db_path.empty()) db_path = cfg.database_path();
   // Postfix's pipe(8) passes "<>" or an empty ${sender} for the null sender.
   if (message.envelope_sender == "<>") message.envelope_sender.clear();
 
@@ -75,15 +79,20 @@ int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostr
   }
   message.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 
-  auto compiled = classifier::rule_set::load({});
+  std::vector<std::string> rule_files;
+  if (!cfg.rules.file.empty()) rule_files.push_back(cfg.rules.file);
+  auto compiled = classifier::rule_set::load(rule_files);
   if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
     err << "bounced ingest: " << e->to_string() << "\n";
     return exit_tempfail;
   }
   const std::string recipient = message.envelope_recipients.empty() ? std::string() : message.envelope_recipients.front();
-  decoded_message decoded = decode_for_storage(message.raw, std::get<classifier::rule_set>(compiled), message.envelope_sender, recipient, "");
+  decoded_message decoded = decode_for_storage(message.raw, std::get<classifier::rule_set>(compiled),
+                                                message.envelope_sender, recipient, "", cfg.correlation);
   try {
-    storage::database db(db_path);
+    storage::options store_options;
+    store_options.soft_bounce_limit = static_cast<int>(cfg.suppression.soft_bounce_limit);
+    storage::database db(db_path, store_options);
     const auto stored = db.store(message, decoded.result, decoded.rows);
     if (const auto* e = std::get_if<storage::error>(&stored)) {
       err << "bounced ingest: " << db_path << ": " << e->message << "\n";

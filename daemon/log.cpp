@@ -22,6 +22,16 @@ std::optional<log_level> parse_log_level(std::string_view name) {
   return std::nullopt;
 }
 
+const char* to_string(log_level level) noexcept {
+  switch (level) {
+    case log_level::error: return "error";
+    case log_level::warning: return "warning";
+    case log_level::info: return "info";
+    case log_level::debug: return "debug";
+  }
+  return "info";
+}
+
 void set_log_level(log_level level) { threshold = static_cast<int>(level); }
 
 bool log_enabled(log_level level) { return static_cast<int>(level) <= threshold.load(std::memory_order_relaxed); }

@@ -14,6 +14,7 @@ namespace bounced::daemon {
 enum class log_level { error, warning, info, debug };
 
 std::optional<log_level> parse_log_level(std::string_view name);
+const char* to_string(log_level level) noexcept;
 void set_log_level(log_level level);
 bool log_enabled(log_level level);
 void log(log_level level, std::string_view line);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/check_config_command.hpp"
 #include "daemon/ingest_command.hpp"
 #include "daemon/parse_command.hpp"
 #include "daemon/serve_command.hpp"
@@ -23,6 +24,7 @@ constexpr const char* usage =
     "  reprocess [--db PATH] [--since DATE] [--rules FILE]           decode stored messages again\n"
     "  purge [--db PATH] --before DATE                              delete messages received before DATE\n"
     "  forget [--db PATH] ADDRESS                                   erase an address everywhere\n"
+    "  check-config [--config FILE]                                validate a config file\n"
     "  --version                                                   print the version\n";
 
 }  // namespace
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   else if (command == "reprocess") return bounced::daemon::run_reprocess(args, std::cout, std::cerr);
   else if (command == "purge") return bounced::daemon::run_purge(args, std::cout, std::cerr);
   else if (command == "forget") return bounced::daemon::run_forget(args, std::cout, std::cerr);
+  else if (command == "check-config") return bounced::daemon::run_check_config(args, std::cout, std::cerr);
   std::cerr << "bounced: unknown command " << command << "\n" << usage;
   return 2;
 }

@@ -16,6 +16,7 @@
 #include <thread>
 #include <variant>
 
+#include "daemon/config.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/log.hpp"
 #include "daemon/sd_notify.hpp"
@@ -31,104 +32,114 @@ constexpr const char* usage =
     "usage: bounced serve [--config FILE] [--db PATH] [--lmtp ADDR] [--smtp ADDR] [--http ADDR]\n"
     "  ADDR is host:port, [v6-address]:port or unix:/path; an empty ADDR turns that listener off\n";
 
-// "host:port", "[v6]:port", "unix:/path"; nullopt when malformed.
-std::optional<listen_spec> parse_address(std::string_view text, mail_protocol protocol) {
+listen_spec to_spec(const listen_address& address, mail_protocol protocol) {
   listen_spec spec;
   spec.protocol = protocol;
-  if (text.rfind("unix:", 0) == 0) {
-    spec.unix_socket = true;
-    spec.path = std::string(text.substr(5));
-    if (spec.path.empty() || spec.path.size() > 100) return std::nullopt;
-    return spec;
-  }
-  std::size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == text.size()) return std::nullopt;
-  std::string_view host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  else if (host.find(':') != std::string_view::npos) return std::nullopt;  // a v6 address needs brackets
-  unsigned port = 0;
-  for (char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
-    port = port * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (port > 65535 || host.empty()) return std::nullopt;
-  spec.host = std::string(host);
-  spec.port = static_cast<std::uint16_t>(port);
+  spec.unix_socket = address.type == listen_address::kind::unix_socket;
+  spec.host = address.host;
+  spec.port = address.port;
+  spec.path = address.path;
   return spec;
 }
 
-std::string default_database() {
-  if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0') {
-    std::string dir(state);
-    // systemd may list several folders, separated by colons: the first is ours.
-    dir = dir.substr(0, dir.find(':'));
-    return dir + "/bounced.db";
-  }
-  return "bounced.db";
+server_options server_settings(const config& c) {
+  server_options o;
+  if (char host[256] = {}; ::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0') o.hostname = host;
+  o.limits.message_size_bytes = c.limits.message_size_bytes;
+  o.limits.recipients_per_message = c.limits.recipients_per_message;
+  o.command_line_bytes = c.limits.command_line_bytes;
+  o.connections = c.limits.connections;
+  o.connections_per_client = c.limits.connections_per_client;
+  o.idle_timeout = std::chrono::seconds(c.limits.idle_timeout_seconds);
+  o.data_timeout = std::chrono::seconds(c.limits.data_timeout_seconds);
+  o.bounce_domains = c.domains.bounce;
+  o.tls_certificate = c.tls.certificate;
+  o.tls_key = c.tls.key;
+  return o;
+}
+
+// The shipped rules plus the config's rules file.
+std::variant<std::shared_ptr<const classifier::rule_set>, std::string> load_rules(const config& c) {
+  std::vector<std::string> files;
+  if (!c.rules.file.empty()) files.push_back(c.rules.file);
+  auto compiled = classifier::rule_set::load(files);
+  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) return e->to_string();
+  return std::make_shared<const classifier::rule_set>(std::move(std::get<classifier::rule_set>(compiled)));
 }
 
 }  // namespace
 
 int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string db_path, lmtp = "127.0.0.1:2424", smtp, http, config_path;
+  std::optional<std::string> db_path, lmtp, smtp, http, config_path;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](std::string& into) {
-      if (i + 1 >= args.size()) return false;
-      into = args[++i];
-      return true;
-    };
-    bool ok = true;
-    if (a == "--db") ok = value(db_path);
-    else if (a == "--lmtp") ok = value(lmtp);
-    else if (a == "--smtp") ok = value(smtp);
-    else if (a == "--http") ok = value(http);
-    else if (a == "--config") ok = value(config_path);
-    else if (a == "-h" || a == "--help") {
+    std::optional<std::string>* into = a == "--db" ? &db_path : a == "--lmtp" ? &lmtp : a == "--smtp" ? &smtp
+                                     : a == "--http" ? &http : a == "--config" ? &config_path : nullptr;
+    if (a == "-h" || a == "--help") {
       out << usage;
       return 0;
-    } else {
+    }
+    if (into == nullptr) {
       err << "bounced serve: unknown argument " << a << "\n" << usage;
       return 2;
     }
-    if (!ok) {
+    if (i + 1 >= args.size()) {
       err << "bounced serve: " << a << " needs a value\n" << usage;
       return 2;
     }
+    *into = args[++i];
   }
-  if (db_path.empty()) db_path = default_database();
-  server_options options;
-  if (char host[256] = {}; ::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0') options.hostname = host;
-  std::vector<listen_spec> listeners;
-  for (const auto& [text, protocol] : {std::pair{lmtp, mail_protocol::lmtp}, std::pair{smtp, mail_protocol::smtp}}) {
-    if (text.empty()) continue;
-    const auto spec = parse_address(text, protocol);
-    if (!spec) {
-      err << "bounced serve: not a listen address: " << text << "\n" << usage;
+  if (!config_path) config_path = default_config_path();
+  config cfg;
+  if (config_path) {
+    auto loaded = load_config(*config_path);
+    if (auto* e = std::get_if<config_error>(&loaded)) {
+      err << "bounced serve: " << e->to_string() << "\n";
       return 2;
     }
-    listeners.push_back(*spec);
+    cfg = std::get<config>(std::move(loaded));
   }
-  if (!http.empty()) log(log_level::warning, "--http: the HTTP API is not built yet; no HTTP listener");
+  // The command line overrides the file; an empty ADDR turns a listener off.
+  for (auto [given, slot] : {std::pair{&lmtp, &cfg.listen.lmtp}, std::pair{&smtp, &cfg.listen.smtp}, std::pair{&http, &cfg.listen.http}}) {
+    if (!*given) continue;
+    if ((*given)->empty()) {
+      slot->reset();
+      continue;
+    }
+    auto parsed = parse_listen_address(**given);
+    if (auto* e = std::get_if<address_error>(&parsed)) {
+      err << "bounced serve: " << **given << ": " << e->message << "\n" << usage;
+      return 2;
+    }
+    *slot = std::get<listen_address>(parsed);
+  }
+  set_log_level(cfg.log.level);
+  const std::string database = db_path ? *db_path : cfg.database_path();
+  std::vector<listen_spec> listeners;
+  if (cfg.listen.lmtp) listeners.push_back(to_spec(*cfg.listen.lmtp, mail_protocol::lmtp));
+  if (cfg.listen.smtp) listeners.push_back(to_spec(*cfg.listen.smtp, mail_protocol::smtp));
+  if (cfg.listen.http && http) log(log_level::warning, "--http: the HTTP API is not built yet; no HTTP listener");
 
-  auto compiled = classifier::rule_set::load({});
-  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
-    err << "bounced serve: " << e->to_string() << "\n";
+  auto loaded_rules = load_rules(cfg);
+  if (auto* e = std::get_if<std::string>(&loaded_rules)) {
+    err << "bounced serve: " << *e << "\n";
     return 2;
   }
-  auto rules = std::make_shared<const classifier::rule_set>(std::move(std::get<classifier::rule_set>(compiled)));
+  auto rules = std::get<std::shared_ptr<const classifier::rule_set>>(loaded_rules);
 
   std::unique_ptr<storage::writer> writer;
   try {
-    writer = std::make_unique<storage::writer>(storage::database(db_path));
+    storage::options store_options;
+    store_options.soft_bounce_limit = static_cast<int>(cfg.suppression.soft_bounce_limit);
+    writer = std::make_unique<storage::writer>(storage::database(database, store_options));
   } catch (const std::exception& e) {
     err << "bounced serve: " << e.what() << "\n";
     return 1;
   }
   int status = 0;
   {
-    ingest pipeline(*writer, rules, std::clamp(std::thread::hardware_concurrency(), 1U, 8U));
-    server srv(options, [&pipeline](delivery d, std::function<void(delivery_result)> done) {
+    ingest pipeline(*writer, rules, cfg.correlation, std::clamp(std::thread::hardware_concurrency(), 1U, 8U));
+    server srv(server_settings(cfg), [&pipeline](delivery d, std::function<void(delivery_result)> done) {
       pipeline.deliver(std::move(d), std::move(done));
     });
     try {
@@ -143,7 +154,26 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       writer->stop();
       return 1;
     }
-    log(log_level::info, fmt::format("database {}", db_path));
+    log(log_level::info, fmt::format("database {}", database));
+    // SIGHUP: the rules and the log level come from the file again; listeners, limits and the
+    // database need a restart.
+    srv.on_reload([&pipeline, config_path] {
+      if (!config_path) return;
+      auto again = load_config(*config_path);
+      if (auto* e = std::get_if<config_error>(&again)) {
+        log(log_level::error, fmt::format("reload: {}; keeping the running config", e->to_string()));
+        return;
+      }
+      const config& fresh = std::get<config>(again);
+      auto fresh_rules = load_rules(fresh);
+      if (auto* e = std::get_if<std::string>(&fresh_rules)) {
+        log(log_level::error, fmt::format("reload: {}; keeping the running rules", *e));
+        return;
+      }
+      pipeline.set_rules(std::get<std::shared_ptr<const classifier::rule_set>>(fresh_rules));
+      set_log_level(fresh.log.level);
+      log(log_level::info, fmt::format("reloaded {}", *config_path));
+    });
     srv.on_state([](bool running) { sd_notify(running ? "READY=1" : "STOPPING=1"); });
     if (const auto interval = watchdog_interval()) srv.every(*interval / 2, [] { sd_notify("WATCHDOG=1"); });
     srv.run();

@@ -503,8 +503,14 @@ void server::listen(const listen_spec& spec) {
     return;
   }
   boost::system::error_code ec;
-  const auto address = asio::ip::make_address(spec.host, ec);
-  if (ec) throw std::system_error(ec, fmt::format("listen address {}", spec.host));
+  auto address = asio::ip::make_address(spec.host, ec);
+  if (ec) {
+    // A host name ("localhost"): its first address, resolved once at start.
+    tcp::resolver resolver(impl_->io);
+    const auto found = resolver.resolve(spec.host, std::to_string(spec.port), ec);
+    if (ec || found.empty()) throw std::system_error(ec, fmt::format("listen address {}", spec.host));
+    address = found.begin()->endpoint().address();
+  }
   tcp::endpoint endpoint(address, spec.port);
   tcp::acceptor acceptor(impl_->io);
   acceptor.open(endpoint.protocol());

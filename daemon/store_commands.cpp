@@ -2,6 +2,8 @@
 // daemon may run meanwhile (WAL: its writes and ours take turns under SQLite's lock).
 #include "daemon/store_commands.hpp"
 
+#include "daemon/config.hpp"
+
 #include <chrono>
 #include <cstdlib>
 #include <exception>
@@ -16,25 +18,14 @@ namespace bounced::daemon {
 
 namespace {
 
-constexpr const char* reprocess_usage = "usage: bounced reprocess [--db PATH] [--since DATE] [--rules FILE]...\n";
+constexpr const char* reprocess_usage = "usage: bounced reprocess [--config FILE] [--db PATH] [--since DATE] [--rules FILE]...\n";
 constexpr const char* purge_usage = "usage: bounced purge [--db PATH] --before DATE\n";
 constexpr const char* forget_usage = "usage: bounced forget [--db PATH] ADDRESS\n";
 constexpr const char* date_help = "  DATE is YYYY-MM-DD (UTC) or RFC 3339, e.g. 2026-01-31T12:00:00Z\n";
 
-// $STATE_DIRECTORY/bounced.db (systemd's StateDirectory=; the first, where it lists several),
-// else ./bounced.db. A private copy until daemon/config.hpp's default_database_path() is merged.
-std::string default_db_path() {
-  const char* state = std::getenv("STATE_DIRECTORY");
-  if (state && *state) {
-    std::string dir(state);
-    dir = dir.substr(0, dir.find(':'));
-    return dir + "/bounced.db";
-  }
-  return "bounced.db";
-}
-
 struct parsed_args {
-  std::string db = default_db_path();
+  std::string db;  // "" = the config's database, else default_database_path()
+  std::optional<std::string> config;
   std::vector<std::string> rules;
   std::optional<std::string> since, before;
   std::vector<std::string> positional;
@@ -79,6 +70,7 @@ bool parse_args(const std::vector<std::string>& args, const std::vector<std::str
     else if (name == "--rules") p.rules.push_back(value);
     else if (name == "--since") p.since = value;
     else if (name == "--before") p.before = value;
+    else if (name == "--config") p.config = value;
   }
   return true;
 }
@@ -139,7 +131,7 @@ std::optional<std::int64_t> parse_date(std::string_view s) {
 
 int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   parsed_args p;
-  if (!parse_args(args, {"--db", "--since", "--rules"}, p, "reprocess", err)) {
+  if (!parse_args(args, {"--db", "--since", "--rules", "--config"}, p, "reprocess", err)) {
     err << reprocess_usage;
     return 2;
   }
@@ -160,6 +152,18 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
     }
     since = *t;
   }
+  // The config gives the rules file, the correlation settings and the database, as serve uses them.
+  config cfg;
+  if (!p.config) p.config = default_config_path();
+  if (p.config) {
+    auto loaded = load_config(*p.config);
+    if (auto* e = std::get_if<config_error>(&loaded)) {
+      err << "bounced reprocess: " << e->to_string() << "\n";
+      return 2;
+    }
+    cfg = std::get<config>(std::move(loaded));
+  }
+  if (!cfg.rules.file.empty()) p.rules.insert(p.rules.begin(), cfg.rules.file);
   auto compiled = classifier::rule_set::load(p.rules);
   if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
     err << "bounced reprocess: " << e->to_string() << "\n";
@@ -167,13 +171,14 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
   }
   const classifier::rule_set& rules = std::get<classifier::rule_set>(compiled);
   try {
+    if (p.db.empty()) p.db = cfg.database_path();
     storage::database db(p.db);
     std::int64_t changed = 0, unchanged = 0, added = 0, replaced = 0;
     std::string failure;
     const auto visited = db.for_each_message(since, [&](const storage::stored_message& m) {
       const std::string recipient = m.envelope_recipients.empty() ? std::string() : m.envelope_recipients.front();
       const decoded_message d =
-          decode_for_storage(m.raw, rules, m.envelope_sender, recipient, "message " + std::to_string(m.id));
+          decode_for_storage(m.raw, rules, m.envelope_sender, recipient, "message " + std::to_string(m.id), cfg.correlation);
       const auto r = db.replace(m.id, d.result, d.rows);
       if (const auto* e = std::get_if<storage::error>(&r)) {
         failure = "message " + std::to_string(m.id) + ": " + e->message;
@@ -220,6 +225,7 @@ int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return 2;
   }
   try {
+    if (p.db.empty()) p.db = default_database_path();
     storage::database db(p.db);
     const auto r = db.purge(*before);
     if (const auto* e = std::get_if<storage::error>(&r)) {
@@ -251,6 +257,7 @@ int run_forget(const std::vector<std::string>& args, std::ostream& out, std::ost
     return 2;
   }
   try {
+    if (p.db.empty()) p.db = default_database_path();
     storage::database db(p.db);
     const auto r = db.forget(p.positional[0]);
     if (const auto* e = std::get_if<storage::error>(&r)) {

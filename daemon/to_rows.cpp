@@ -32,7 +32,7 @@ storage::row to_row(const record& r, std::string_view envelope_sender, std::stri
 
 decoded_message decode_for_storage(std::string_view raw, const classifier::rule_set& rules,
                                    std::string_view envelope_sender, std::string_view envelope_recipient,
-                                   std::string_view origin) {
+                                   std::string_view origin, const config::correlation_section& correlation) {
   decoded_message out;
   try {
     const parser::report report = parser::decode(raw);
@@ -41,6 +41,7 @@ decoded_message decode_for_storage(std::string_view raw, const classifier::rule_
       return out;
     }
     const std::vector<record> records = make_records(report, rules, origin);
+    const daemon::correlation ids = correlate(envelope_recipient, report, correlation.verp, correlation.headers);
     for (std::size_t i = 0; i < records.size(); ++i) {
       storage::row row = to_row(records[i], envelope_sender, envelope_recipient);
       // The MTAs as the DSN writes them ("dns; mx1.example.com"), which exports quote; the
@@ -48,7 +49,14 @@ decoded_message decode_for_storage(std::string_view raw, const classifier::rule_
       const parser::recipient_report& rr = report.recipients[i];
       if (!rr.remote_mta.empty()) row.remote_mta = rr.remote_mta;
       if (!report.reporting_mta.empty()) row.reporting_mta = report.reporting_mta;
-      row.list_id = report.original.list_id;
+      row.campaign_id = ids.campaign_id;
+      row.send_id = ids.send_id;
+      row.email_id = ids.email_id;
+      // A configured list id wins; else the original's own List-Id (RFC 2919).
+      row.list_id = ids.list_id.empty() ? report.original.list_id : ids.list_id;
+      row.send_message_id = ids.send_message_id;
+      row.source_system = ids.source_system;
+      row.transaction_id = ids.transaction_id;
       out.rows.push_back(std::move(row));
     }
     out.result = out.rows.empty() ? storage::outcome{"nothing", "a report with no recipient"}

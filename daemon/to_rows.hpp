@@ -1,8 +1,6 @@
 // From decoded records to storage rows: the one place where the decoder's (Sisimai-named) fields
 // meet the undelivered_log columns. Also decodes a raw message into what storage keeps for it
 // (outcome and rows), for reprocess now and for serve and ingest.
-// Correlation ids (campaign, send, email, list, send message, source system, transaction) are
-// left empty here: correlation fills them after this step.
 #pragma once
 
 #include <string>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "classifier/classify.hpp"
+#include "daemon/config.hpp"
 #include "daemon/record.hpp"
 #include "storage/database.hpp"
 
@@ -25,8 +24,12 @@ struct decoded_message {
 
 // Decodes and classifies a raw message. Never throws for what the message holds: a decoder
 // failure is the outcome "failed", so the message is still stored.
+// Correlation (correlate.hpp) fills the rows' campaign, send, email, list, send message, source
+// system and transaction ids from the envelope recipient (VERP), the returned original's headers
+// and the ENVID, with the configured templates and header names (the defaults without a config).
 decoded_message decode_for_storage(std::string_view raw, const classifier::rule_set& rules,
                                    std::string_view envelope_sender, std::string_view envelope_recipient,
-                                   std::string_view origin);
+                                   std::string_view origin,
+                                   const config::correlation_section& correlation = config::correlation_section{});
 
 }  // namespace bounced::daemon

@@ -80,7 +80,7 @@ TEST_CASE("decode_for_storage maps the sample's record onto the columns", "[to_r
   CHECK(r.category == field("category"));
   CHECK(r.original_message_id == field("messageid"));
   CHECK(r.envelope_recipient == "bounces@b.test");
-  CHECK(r.campaign_id.empty());
+  CHECK(r.campaign_id == "42");  // the original's X-Campaign-ID (correlation's default header)
 
   const auto none = daemon::decode_for_storage(slurp(samples + "/not-a-bounce.eml"), builtin_rules(), "", "", "t");
   CHECK(none.result.status == "nothing");

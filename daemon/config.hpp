@@ -1,0 +1,132 @@
+// The configuration: one TOML file, every setting with its default here (as Postfix keeps its
+// DEF_ values in mail_params.h), so bounced runs with no file at all. samples/bounced.toml
+// documents each setting at its default; a test keeps the two equal.
+//
+// Loading is strict: an unknown section or key, a wrong type or an out-of-range value is an error
+// naming file, line and column (a typo must never be silently ignored). The file is trusted to
+// the extent that its owner runs the daemon; it is still only read through toml++'s parser.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "daemon/correlate.hpp"
+#include "daemon/log.hpp"
+
+namespace bounced::daemon {
+
+// Where a listener listens: `host:port`, `[v6]:port` or `unix:/path`.
+struct listen_address {
+  enum class kind { tcp, unix_socket };
+  kind type = kind::tcp;
+  std::string host;        // tcp: a host name, IPv4 or IPv6 address (without brackets)
+  std::uint16_t port = 0;  // tcp: 1..65535
+  std::string path;        // unix_socket: an absolute path
+  std::string to_string() const;  // as it would be written in the file
+  friend bool operator==(const listen_address&, const listen_address&) = default;
+};
+
+struct address_error {
+  std::string message;
+};
+
+// Parses an address from the file or the command line (--lmtp ADDR ...). "" is an error here:
+// callers that allow "off" check for it first.
+std::variant<listen_address, address_error> parse_listen_address(std::string_view text);
+
+
+struct config {
+  struct storage_section {
+    std::string database;                // "" = default_database_path()
+    std::uint32_t retention_days = 0;    // 0 = keep forever
+    friend bool operator==(const storage_section&, const storage_section&) = default;
+  } storage;
+
+  struct listen_section {
+    // nullopt = off (written "" in the file).
+    std::optional<listen_address> lmtp = listen_address{listen_address::kind::tcp, "127.0.0.1", 2424, {}};
+    std::optional<listen_address> smtp;
+    std::optional<listen_address> http = listen_address{listen_address::kind::tcp, "127.0.0.1", 8025, {}};
+    friend bool operator==(const listen_section&, const listen_section&) = default;
+  } listen;
+
+  // Postfix defaults: message_size_limit, line_length_limit, smtpd_recipient_limit,
+  // default_process_limit, smtpd_client_connection_count_limit, smtpd_timeout.
+  struct limits_section {
+    std::size_t message_size_bytes = 10240000;
+    std::size_t command_line_bytes = 2048;
+    std::size_t recipients_per_message = 1000;
+    std::size_t connections = 100;
+    std::size_t connections_per_client = 50;
+    std::uint32_t idle_timeout_seconds = 300;
+    std::uint32_t data_timeout_seconds = 600;
+    friend bool operator==(const limits_section&, const limits_section&) = default;
+  } limits;
+
+  struct tls_section {
+    std::string certificate;  // PEM file; both empty = no STARTTLS
+    std::string key;
+    friend bool operator==(const tls_section&, const tls_section&) = default;
+  } tls;
+
+  struct domains_section {
+    std::vector<std::string> bounce;  // lower case, no trailing dot; empty = all on a loopback listener
+    friend bool operator==(const domains_section&, const domains_section&) = default;
+  } domains;
+
+  struct rules_section {
+    std::string file;  // a user rules file, as `bounced parse --rules`; "" = shipped rules only
+    friend bool operator==(const rules_section&, const rules_section&) = default;
+  } rules;
+
+  struct suppression_section {
+    std::uint32_t soft_bounce_limit = 3;  // soft bounces of different messages in a row
+    friend bool operator==(const suppression_section&, const suppression_section&) = default;
+  } suppression;
+
+  struct correlation_section {
+    std::vector<verp_template> verp;  // compiled at load, tried in order
+    correlation_headers headers;
+    friend bool operator==(const correlation_section&, const correlation_section&) = default;
+  } correlation;
+
+  struct log_section {
+    log_level level = log_level::info;
+    friend bool operator==(const log_section&, const log_section&) = default;
+  } log;
+
+  // storage.database, or default_database_path() where it is empty.
+  std::string database_path() const;
+
+  friend bool operator==(const config&, const config&) = default;
+};
+
+// Where loading failed. line and column are 1-based; both 0 when the file as a whole failed
+// (it could not be read).
+struct config_error {
+  std::string file;
+  std::size_t line = 0;
+  std::size_t column = 0;
+  std::string message;
+  std::string to_string() const;  // FILE:LINE:COLUMN: message (FILE: message without a position)
+};
+
+// Reads and checks one file. Keys that are absent keep their defaults.
+std::variant<config, config_error> load_config(const std::string& path);
+// The same for TOML text already in memory; `name` is used in errors.
+std::variant<config, config_error> parse_config(std::string_view text, const std::string& name);
+
+// $STATE_DIRECTORY/bounced.db when systemd sets STATE_DIRECTORY (its first entry), else ./bounced.db.
+std::string default_database_path();
+// /etc/bounced/bounced.toml where it exists.
+std::optional<std::string> default_config_path();
+
+// Every "section.key" the file may hold (correlation.headers.* included), for docs and tests.
+const std::vector<std::string>& config_keys();
+
+}  // namespace bounced::daemon
