@@ -19,6 +19,7 @@
 #include "daemon/config.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/log.hpp"
+#include "daemon/retention.hpp"
 #include "daemon/sd_notify.hpp"
 #include "daemon/server.hpp"
 #include "storage/database.hpp"
@@ -155,6 +156,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       return 1;
     }
     log(log_level::info, fmt::format("database {}", database));
+    retention_task retention(database, cfg.storage.retention_days);
     // SIGHUP: the rules and the log level come from the file again; listeners, limits and the
     // database need a restart.
     srv.on_reload([&pipeline, config_path] {

@@ -232,6 +232,94 @@ class SmtpTest(ServeTest):
         self.assertTrue(c.replies(1)[0].startswith("421 4.3.2"))
 
 
+class CorrelationTest(ServeTest):
+    config = '[correlation]\nverp = ["bounces+c{campaign}-s{send}-{email}@bounce.example.net"]\n'
+
+    def test_verp_and_headers_fill_the_correlation_ids(self):
+        self.swaks("--to", "bounces+c77-s8-nobody=dest.bounced.test@bounce.example.net", data=sample("rfc3464-userunknown.eml"))
+        row = self.daemon.query("SELECT campaign_id, send_id, list_id, envelope_recipient FROM undelivered_log")
+        # VERP wins over the original's X-Campaign-ID: 42; List-Id comes from the original.
+        self.assertEqual(row, [("77", "8", "<news.sender.bounced.test>", "bounces+c77-s8-nobody=dest.bounced.test@bounce.example.net")])
+
+    def test_without_verp_the_original_headers_correlate(self):
+        self.swaks(data=sample("rfc3464-userunknown.eml"))
+        self.assertEqual(self.daemon.query("SELECT campaign_id FROM undelivered_log"), [("42",)])
+
+
+class RetentionTest(unittest.TestCase):
+    def test_messages_past_the_retention_period_are_purged(self):
+        daemon = Daemon()
+        try:
+            daemon.start()
+            daemon.stop()
+            with sqlite3.connect(daemon.db) as con:
+                con.execute("INSERT INTO messages (received_at, via, size_bytes, sha256, raw, outcome) "
+                            "VALUES (1000000000, 'pipe', 1, 'old', x'00', 'nothing')")
+            daemon.config_extra = "[storage]\nretention_days = 30\n"
+            daemon.start()
+            deadline = time.monotonic() + 10
+            while daemon.query("SELECT count(*) FROM messages") != [(0,)] and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(daemon.query("SELECT count(*) FROM messages"), [(0,)])
+            self.assertIn("retention: purged 1 messages", daemon.log_text())
+        finally:
+            daemon.cleanup()
+
+
+class ReloadTest(ServeTest):
+    def test_sighup_reloads_and_a_broken_file_keeps_the_running_config(self):
+        self.daemon.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "reloaded" not in self.daemon.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn("reloaded", self.daemon.log_text())
+        with open(self.daemon.config, "w") as f:
+            f.write("[limits]\nno_such_key = 1\n")
+        self.daemon.proc.send_signal(signal.SIGHUP)
+        while "keeping the running config" not in self.daemon.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertIn("keeping the running config", self.daemon.log_text())
+        self.swaks(data=sample("rfc3464-userunknown.eml"))  # still serving
+
+
+class IngestTest(unittest.TestCase):
+    """bounced ingest, as Postfix's pipe(8) runs it."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="bounced-ingest-test-")
+        self.db = os.path.join(self.dir, "bounced.db")
+        open(os.path.join(self.dir, "none.toml"), "w").close()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def ingest(self, data, *args, db=None):
+        return subprocess.run([BOUNCED, "ingest", "--config", os.path.join(self.dir, "none.toml"), "--db", db or self.db] + list(args),
+                              input=data, capture_output=True)
+
+    def test_stored_then_the_duplicate_is_counted_once(self):
+        data = sample("rfc3464-userunknown.eml")
+        first = self.ingest(data, "-f", "", "--", "bounces+x@bounce.example.net")
+        self.assertEqual(first.returncode, 0, first.stderr)
+        second = self.ingest(data, "-f", "", "--", "bounces+x@bounce.example.net")
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertIn(b"duplicate", second.stderr)
+        with sqlite3.connect(self.db) as con:
+            self.assertEqual(con.execute("SELECT via, envelope_recipients FROM messages").fetchall(),
+                             [("pipe", "bounces+x@bounce.example.net")])
+            self.assertEqual(con.execute("SELECT status FROM undelivered_log").fetchall(), [("5.1.1",)])
+
+    def test_garbage_is_stored_and_exits_0(self):
+        result = self.ingest(b"\x00\xff not mail at all")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with sqlite3.connect(self.db) as con:
+            self.assertEqual(con.execute("SELECT outcome FROM messages").fetchall()[0][0] in ("nothing", "failed"), True)
+
+    def test_storage_it_cannot_write_exits_75_so_the_mta_retries(self):
+        result = self.ingest(sample("rfc3464-userunknown.eml"), db="/proc/bounced-no-such-dir/bounced.db")
+        self.assertEqual(result.returncode, 75, result.stderr)
+
+
 class LimitsTest(ServeTest):
     config = ("[limits]\nmessage_size_bytes = 100000\ncommand_line_bytes = 512\nrecipients_per_message = 3\n"
               "connections_per_client = 3\nidle_timeout_seconds = 2\n")
