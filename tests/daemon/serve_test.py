@@ -141,7 +141,7 @@ class ServeTest(unittest.TestCase):
             path = os.path.join(self.daemon.dir, "message.eml")
             with open(path, "wb") as f:
                 f.write(data)
-            cmd += ["--data", path]
+            cmd += ["--data", "@" + path]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if check:
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr)

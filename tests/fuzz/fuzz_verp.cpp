@@ -1,8 +1,7 @@
 // libFuzzer target: random VERP templates and envelope recipients through compile + match and
 // correlate(). Input: template, a newline, the address (a second newline: a header value).
 // A crash, a sanitizer report, a timeout (backtracking) or a broken promise of the matcher is a bug.
-// Run: cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_verp &&
-//      build/fuzz/tests/fuzz/fuzz_verp -max_total_time=60
+// Run: tests/fuzz/run verp [RUNS] (seeds: tests/fuzz/seeds/verp).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
