@@ -385,6 +385,28 @@ class LimitsTest(ServeTest):
         self.assertLess(time.monotonic() - started, 10)
 
 
+class TotalConnectionsTest(ServeTest):
+    config = "[limits]\nconnections = 2\nconnections_per_client = 2\ndata_timeout_seconds = 1\n"
+
+    def test_connections_past_the_total_limit_get_421(self):
+        held = [Client(self.daemon.ports["lmtp"]), Client(self.daemon.ports["smtp"])]
+        for c in held:
+            c.replies(1)
+        extra = Client(self.daemon.ports["smtp"])
+        self.assertTrue(extra.replies(1)[0].startswith("421 4.7.0"))
+        self.assertTrue(extra.closed())
+
+    def test_a_client_silent_inside_data_gets_421_and_nothing_is_stored(self):
+        c = Client(self.daemon.ports["smtp"])
+        c.replies(1)
+        c.send(b"HELO s\r\nMAIL FROM:<>\r\nRCPT TO:<x@bounce.example.net>\r\nDATA\r\n")
+        c.replies(4)
+        c.send(b"Subject: half a message\r\n")
+        self.assertTrue(c.replies(1)[0].startswith("421 4.4.2"))
+        self.assertTrue(c.closed())
+        self.assertEqual(self.daemon.query("SELECT count(*) FROM messages"), [(0,)])
+
+
 class LmtpTest(ServeTest):
     def test_smtplib_lmtp_gets_one_reply_per_recipient(self):
         lmtp = smtplib.LMTP("127.0.0.1", self.daemon.ports["lmtp"])
