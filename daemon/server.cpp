@@ -352,31 +352,30 @@ struct server::impl {
     registration& operator=(const registration&) = delete;
   };
 
-  awaitable<void> serve_tcp(tcp::socket socket, mail_protocol protocol, bool loopback, std::string client) {
-    auto conn = std::make_shared<connection>(io);
-    registration reg(*this, *conn, client);
-    conn->cancel = [&socket] {
+  // Points the connection's cancel and close at the socket (of a stream, its lowest layer).
+  template <class Socket>
+  static void attach(connection& conn, Socket& socket) {
+    conn.cancel = [&socket] {
       boost::system::error_code ignored;
       socket.cancel(ignored);
     };
-    conn->close = [&socket] {
+    conn.close = [&socket] {
       boost::system::error_code ignored;
       socket.close(ignored);
     };
+  }
+
+  awaitable<void> serve_tcp(tcp::socket socket, mail_protocol protocol, bool loopback, std::string client) {
+    auto conn = std::make_shared<connection>(io);
+    registration reg(*this, *conn, client);
+    attach(*conn, socket);
     asio::co_spawn(io, watchdog(conn), asio::detached);
     const bool can_tls = tls.has_value();
     smtp_session session(protocol, options.hostname, options.limits, domain_policy(loopback), can_tls);
     if (!co_await converse(socket, session, *conn, client, true)) co_return;
     // STARTTLS: the same socket under TLS, and the conversation starts over.
     asio::ssl::stream<tcp::socket> secure(std::move(socket), *tls);
-    conn->cancel = [&secure] {
-      boost::system::error_code ignored;
-      secure.lowest_layer().cancel(ignored);
-    };
-    conn->close = [&secure] {
-      boost::system::error_code ignored;
-      secure.lowest_layer().close(ignored);
-    };
+    attach(*conn, secure.lowest_layer());
     set_deadline(*conn, options.idle_timeout);
     auto [ec] = co_await secure.async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
     if (ec) {
@@ -390,14 +389,7 @@ struct server::impl {
   awaitable<void> serve_unix(local_stream::socket socket, mail_protocol protocol) {
     auto conn = std::make_shared<connection>(io);
     registration reg(*this, *conn, "unix");
-    conn->cancel = [&socket] {
-      boost::system::error_code ignored;
-      socket.cancel(ignored);
-    };
-    conn->close = [&socket] {
-      boost::system::error_code ignored;
-      socket.close(ignored);
-    };
+    attach(*conn, socket);
     asio::co_spawn(io, watchdog(conn), asio::detached);
     smtp_session session(protocol, options.hostname, options.limits, domain_policy(true), false);
     co_await converse(socket, session, *conn, "unix", true);
@@ -438,46 +430,35 @@ struct server::impl {
     }
   }
 
-  awaitable<void> accept_tcp(tcp_listener& l) {
+  static std::string peer_name(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    return ec ? "unknown" : peer.address().to_string();
+  }
+  static std::string peer_name(const local_stream::socket&) { return "unix"; }
+
+  // Accepts until the listener closes; each connection within the limits gets serve(socket,
+  // client) as its session, the others a 421.
+  template <class Acceptor, class Serve>
+  awaitable<void> accept_loop(Acceptor& acceptor, Serve serve) {
     for (;;) {
-      auto [ec, socket] = co_await l.acceptor.async_accept(tuple_awaitable);
+      auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
       if (ec) {
-        if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) co_return;
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         // EMFILE and friends: wait a little rather than spin.
         log(log_level::warning, fmt::format("accept: {}", ec.message()));
         asio::steady_timer pause(io, std::chrono::milliseconds(100));
         co_await pause.async_wait(tuple_awaitable);
         continue;
       }
-      boost::system::error_code peer_ec;
-      const auto peer = socket.remote_endpoint(peer_ec);
-      std::string client = peer_ec ? "unknown" : peer.address().to_string();
+      std::string client = peer_name(socket);
       std::string why;
       if (!admit(client, why)) {
         log(log_level::warning, fmt::format("client={}: refused, {}", client, why));
         refuse(std::move(socket), why);
         continue;
       }
-      asio::co_spawn(io, serve_tcp(std::move(socket), l.protocol, l.loopback, client), log_session_end);
-    }
-  }
-
-  awaitable<void> accept_unix(unix_listener& l) {
-    for (;;) {
-      auto [ec, socket] = co_await l.acceptor.async_accept(tuple_awaitable);
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) co_return;
-        log(log_level::warning, fmt::format("accept: {}", ec.message()));
-        asio::steady_timer pause(io, std::chrono::milliseconds(100));
-        co_await pause.async_wait(tuple_awaitable);
-        continue;
-      }
-      std::string why;
-      if (!admit("unix", why)) {
-        refuse(std::move(socket), why);
-        continue;
-      }
-      asio::co_spawn(io, serve_unix(std::move(socket), l.protocol), log_session_end);
+      asio::co_spawn(io, serve(std::move(socket), std::move(client)), log_session_end);
     }
   }
 };
@@ -535,8 +516,14 @@ void server::every(std::chrono::microseconds interval, std::function<void()> tic
 
 void server::run() {
   impl& s = *impl_;
-  for (auto& l : s.tcp_listeners) asio::co_spawn(s.io, s.accept_tcp(l), impl::log_session_end);
-  for (auto& l : s.unix_listeners) asio::co_spawn(s.io, s.accept_unix(l), impl::log_session_end);
+  for (auto& l : s.tcp_listeners)
+    asio::co_spawn(s.io, s.accept_loop(l.acceptor, [&s, &l](tcp::socket socket, std::string client) {
+      return s.serve_tcp(std::move(socket), l.protocol, l.loopback, std::move(client));
+    }), impl::log_session_end);
+  for (auto& l : s.unix_listeners)
+    asio::co_spawn(s.io, s.accept_loop(l.acceptor, [&s, &l](local_stream::socket socket, std::string) {
+      return s.serve_unix(std::move(socket), l.protocol);
+    }), impl::log_session_end);
   asio::co_spawn(s.io, s.handle_signals(), impl::log_session_end);
   if (s.tick && s.tick_interval.count() > 0) asio::co_spawn(s.io, s.ticking(), impl::log_session_end);
   if (s.state_changed) asio::post(s.io, [&s] { s.state_changed(true); });
