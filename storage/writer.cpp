@@ -18,7 +18,7 @@ void writer::submit(message_in message, outcome result, std::vector<row> rows, c
     std::lock_guard lock(mu_);
     if (!stopping_) {
       queue_.push_back({{std::move(message), std::move(result), std::move(rows)}, std::move(done)});
-      cv_.notify_one();  // wakes the writer when it sleeps, or when it waits for a group to fill
+      cv_.notify_one();
       return;
     }
   }
@@ -38,19 +38,11 @@ void writer::stop() {
 void writer::run() {
   std::vector<job> batch;
   std::vector<store_item> items;
-  std::size_t last_batch = 1;
   for (;;) {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and drained
-      // Group commit with a short wait (PostgreSQL's commit_delay): when the last batch showed
-      // several sessions committing together, wait up to max_group_wait for as many messages as
-      // it held before committing, so that one fsync covers them all. A lone client (last
-      // batch of one) never waits.
-      const std::size_t want = std::min(last_batch, max_batch_messages_);
-      if (want > 1 && queue_.size() < want && !stopping_)
-        cv_.wait_for(lock, max_group_wait, [&] { return stopping_ || queue_.size() >= want; });
       const std::size_t take = std::min(queue_.size(), max_batch_messages_);
       for (std::size_t i = 0; i < take; ++i) {
         batch.push_back(std::move(queue_.front()));
@@ -67,7 +59,6 @@ void writer::run() {
       const error& e = std::get<error>(stored);
       for (job& j : batch) j.done(e);
     }
-    last_batch = batch.size();
     batch.clear();
   }
 }

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -29,8 +28,6 @@ class writer {
   // At most this many messages per transaction: bounds the memory a batch holds and the wait of
   // the first message in it.
   static constexpr std::size_t default_max_batch_messages = 512;
-  // How long a transaction may wait for the rest of a group (about one fsync on an SSD).
-  static constexpr std::chrono::microseconds max_group_wait{1000};
 
   explicit writer(database db, std::size_t max_batch_messages = default_max_batch_messages);
   writer(const writer&) = delete;
