@@ -55,6 +55,10 @@ struct connection {
 // Sets the deadline of the next operation; the watchdog's timer is re-armed only when it would
 // fire too late (the common case, a later deadline, touches no timer).
 void set_deadline(connection& conn, std::chrono::steady_clock::duration timeout) {
+  // A flag set while nothing was pending (the watchdog firing during a delivery) must not be
+  // read as the cause of a later, unrelated error.
+  conn.timed_out = false;
+  conn.interrupted = false;
   conn.deadline = std::chrono::steady_clock::now() + timeout;
   if (conn.timer.expiry() > conn.deadline) conn.timer.cancel();
 }
@@ -140,8 +144,8 @@ struct server::impl {
       l.acceptor.close(ignored);
       ::unlink(l.path.c_str());
     }
-    signals.cancel(ignored);
-    // Sessions waiting for a command hear 421 now; the others after their transaction.
+    // Sessions waiting for a command hear 421 now; a session receiving a message's data
+    // finishes it (and gets its 250) first.
     for (connection* c : connections)
       if (c->waiting_command) {
         c->interrupted = true;
@@ -149,6 +153,7 @@ struct server::impl {
       }
     if (connections.empty()) {
       ticker.cancel();
+      signals.cancel(ignored);
       return;
     }
     grace.expires_after(options.drain_grace);
@@ -169,17 +174,24 @@ struct server::impl {
     }
   }
 
+  // SIGHUP reloads; the first SIGTERM or SIGINT drains, a second one during the drain closes
+  // what is left at once. The wait ends when the drain has nothing left, so that run() returns
+  // (also when stop() came before run() started).
   awaitable<void> handle_signals() {
     for (;;) {
+      if (draining && connections.empty()) co_return;
       auto [ec, signal] = co_await signals.async_wait(tuple_awaitable);
       if (ec) co_return;
       if (signal == SIGHUP) {
         log(log_level::info, "SIGHUP: reloading");
         if (reload) reload();
-        continue;
+      } else if (!draining) {
+        start_drain();
+      } else {
+        log(log_level::warning, fmt::format("signal {} during the drain: closing {} sessions now", signal, connections.size()));
+        for (connection* c : connections)
+          if (c->close) c->close();
       }
-      start_drain();
-      co_return;
     }
   }
 
@@ -346,6 +358,8 @@ struct server::impl {
       if (s.draining && s.connections.empty()) {
         s.grace.cancel();
         s.ticker.cancel();
+        boost::system::error_code ignored;
+        s.signals.cancel(ignored);
       }
     }
     registration(const registration&) = delete;

@@ -8,8 +8,9 @@
 // read has a deadline (idle_timeout between commands, data_timeout inside DATA); connections are
 // limited in all and per client address (421 past either).
 // Shutdown (stop(), SIGTERM, SIGINT): the listeners close, sessions waiting for a command get
-// 421 at once, sessions inside a transaction finish it first; after drain_grace whatever is
-// left is closed; run() then returns.
+// 421 at once (the client keeps its message and retries), a session receiving a message's data
+// finishes it and gets its reply first; after drain_grace, or at a second SIGTERM or SIGINT,
+// whatever is left is closed; run() then returns.
 #pragma once
 
 #include <chrono>

@@ -102,6 +102,14 @@ session_reply smtp_session::error(std::string text) {
   return {std::move(text), session_action::none};
 }
 
+session_reply smtp_session::junk(session_reply reply) {
+  // Postfix's smtpd_junk_command_limit: commands that move nothing forward cannot hold a
+  // connection slot for ever.
+  if (++junk_ >= limits_.junk_commands_per_session)
+    return {fmt::format("421 4.7.0 {} Error: too many commands that do nothing\r\n", hostname_), session_action::close};
+  return reply;
+}
+
 void smtp_session::reset_transaction() {
   const std::string helo = std::move(envelope_.helo);
   envelope_ = envelope{};
@@ -130,13 +138,13 @@ session_reply smtp_session::command(std::string_view line) {
   if (iequals(verb, "RSET")) {
     if (!arg.empty()) return error("501 5.5.4 Syntax: RSET\r\n");
     reset_transaction();
-    return {"250 2.0.0 Ok\r\n"};
+    return junk({"250 2.0.0 Ok\r\n"});
   }
-  if (iequals(verb, "NOOP")) return {"250 2.0.0 Ok\r\n"};
+  if (iequals(verb, "NOOP")) return junk({"250 2.0.0 Ok\r\n"});
   if (iequals(verb, "QUIT")) return {"221 2.0.0 Bye\r\n", session_action::close};
   if (iequals(verb, "VRFY")) {
     if (arg.empty()) return error("501 5.5.4 Syntax: VRFY address\r\n");
-    return {"252 2.0.0 Cannot VRFY, but will take the message\r\n"};
+    return junk({"252 2.0.0 Cannot VRFY, but will take the message\r\n"});
   }
   if (iequals(verb, "STARTTLS")) {
     if (!arg.empty()) return error("501 5.5.4 Syntax: STARTTLS\r\n");
@@ -145,7 +153,7 @@ session_reply smtp_session::command(std::string_view line) {
     if (state_ == state::mail || state_ == state::rcpt) return error("503 5.5.1 Error: MAIL transaction in progress\r\n");
     return {"220 2.0.0 Ready to start TLS\r\n", session_action::start_tls};
   }
-  if (iequals(verb, "HELP")) return {"214 2.0.0 See RFC 5321 (SMTP) and RFC 2033 (LMTP)\r\n"};
+  if (iequals(verb, "HELP")) return junk({"214 2.0.0 See RFC 5321 (SMTP) and RFC 2033 (LMTP)\r\n"});
   static constexpr std::array<std::string_view, 6> known_unsupported = {"AUTH", "BDAT", "ETRN", "EXPN", "TURN", "XCLIENT"};
   for (std::string_view unsupported : known_unsupported)
     if (iequals(verb, unsupported)) return error("502 5.5.1 Error: command not implemented\r\n");
@@ -185,10 +193,9 @@ session_reply smtp_session::mail(std::string_view arg) {
       // RFC 1870: the client's estimate; past the limit the message is refused up front.
       std::size_t size = 0;
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
-      if (value.empty() || end != value.data() + value.size()) {
-        if (ec != std::errc::result_out_of_range) return error("501 5.5.4 Bad SIZE parameter\r\n");
-        size = static_cast<std::size_t>(-1);
-      }
+      if (ec == std::errc::result_out_of_range) size = static_cast<std::size_t>(-1);  // more than any limit
+      else if (value.empty() || ec != std::errc() || end != value.data() + value.size())
+        return error("501 5.5.4 Bad SIZE parameter\r\n");
       if (size > limits_.message_size_bytes) return error("552 5.3.4 Message size exceeds fixed limit\r\n");
     } else if (iequals(name, "BODY")) {
       if (iequals(value, "8BITMIME")) eight_bit = true;
@@ -298,28 +305,27 @@ std::size_t data_reader::feed(std::string_view bytes) {
         ++i;
         continue;
       }
-      dot_ = 0;
-      if (c == '\n') {  // ".\n": a client that sends bare LF ends this way
-        done_ = true;
-        ++i;
-        break;
-      }
       // RFC 5321 4.5.2: a line starting with a dot had one added; it is dropped.
+      dot_ = 0;
+      last_ = '.';
     } else if (dot_ == 2) {
       dot_ = 0;
-      if (c == '\n') {
+      if (c == '\n') {  // <CRLF>.<CRLF>: the end
         done_ = true;
         ++i;
         break;
       }
-      keep("\r");  // ".\r" then more: the line was ".\r..." stuffed; the dot goes, the CR stays
+      keep("\r");  // ".\r" then more: the stuffed dot goes, the CR stays
+      last_ = '\r';
     }
-    // The rest of the line at once.
+    // The rest of the line at once. Only CRLF ends a line (RFC 5321 2.3.8): after a bare LF a
+    // dot is data, so "\n.\r\n" inside a message never ends it (no SMTP smuggling).
     const std::size_t nl = bytes.find('\n', i);
     const std::size_t end = nl == std::string_view::npos ? bytes.size() : nl + 1;
     keep(bytes.substr(i, end - i));
+    if (nl != std::string_view::npos) line_start_ = (nl > i ? bytes[nl - 1] : last_) == '\r';
+    last_ = bytes[end - 1];
     i = end;
-    if (nl != std::string_view::npos) line_start_ = true;
   }
   return i;
 }

@@ -24,6 +24,7 @@ struct session_limits {
   std::size_t message_size_bytes = 10240000;  // Postfix message_size_limit
   std::size_t recipients_per_message = 1000;  // Postfix smtpd_recipient_limit
   std::size_t errors_per_session = 20;        // Postfix smtpd_hard_error_limit
+  std::size_t junk_commands_per_session = 100;  // NOOP, RSET, VRFY, HELP; Postfix smtpd_junk_command_limit
 };
 
 // What the server does after sending a reply.
@@ -83,6 +84,7 @@ class smtp_session {
   session_reply rcpt(std::string_view arg);
   session_reply data(std::string_view arg);
   session_reply error(std::string text);
+  session_reply junk(session_reply reply);
   void reset_transaction();
 
   mail_protocol protocol_;
@@ -94,11 +96,13 @@ class smtp_session {
   state state_ = state::fresh;
   envelope envelope_;
   std::size_t errors_ = 0;
+  std::size_t junk_ = 0;
 };
 
 // Reads the message after 354: undoes dot-stuffing (RFC 5321 4.5.2), finds the final "." line,
 // and keeps at most max_bytes (past them it reads on to the end, keeping nothing more, so the
-// stream stays in step). Lines end in CRLF or a bare LF; a line is never refused for its length.
+// stream stays in step). Only <CRLF>.<CRLF> ends the message; a bare LF is data (a dot after it
+// is neither the end nor unstuffed). A line is never refused for its length.
 class data_reader {
  public:
   explicit data_reader(std::size_t max_bytes) : max_bytes_(max_bytes) {}
@@ -121,6 +125,7 @@ class data_reader {
   bool too_big_ = false;
   bool line_start_ = true;  // the next byte starts a line
   int dot_ = 0;             // 1: a line started with '.', 2: and then '\r'
+  char last_ = '\n';        // the last byte seen (a CR before a LF makes a line end)
 };
 
 // The address inside "<...>" of a MAIL or RCPT argument, and the parameters after it. false when

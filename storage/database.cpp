@@ -224,7 +224,11 @@ struct database::impl {
 
   // Inside an open transaction.
   store_result store_one(const message_in& m, const outcome& o, const std::vector<row>& rows) {
-    const std::string sha = sha256_hex(m.raw);
+    // The delivery, not only the bytes: an MTA that lost our 250 and retries sends the same
+    // envelope and message (stored once); the same message to another envelope recipient (an
+    // LMTP client that splits recipients) is another delivery, with its own VERP address.
+    const std::string recipients = join(m.envelope_recipients);
+    const std::string sha = sha256_hex({m.envelope_sender, std::string_view("\0", 1), recipients, std::string_view("\0", 1), m.raw});
     find_sha.reset();
     find_sha.bind(1, sha);
     if (find_sha.step()) {
@@ -235,7 +239,7 @@ struct database::impl {
     find_sha.reset();
     insert_message.reset();
     insert_message.bind(1, m.received_at).bind(2, m.via).bind(3, m.client).bind(4, m.envelope_sender);
-    insert_message.bind(5, join(m.envelope_recipients)).bind(6, static_cast<std::int64_t>(m.raw.size()));
+    insert_message.bind(5, recipients).bind(6, static_cast<std::int64_t>(m.raw.size()));
     insert_message.bind(7, sha).bind_blob(8, m.raw).bind(9, o.status).bind(10, o.detail);
     insert_message.bind(11, static_cast<std::int64_t>(rows.size()));
     if (!insert_message.step()) throw sqlite::failure("insert returned no id");
@@ -387,20 +391,31 @@ result<replace_result> database::replace(std::int64_t message_id, const outcome&
 }
 
 result<purge_result> database::purge(std::int64_t before) {
+  // In chunks of purge_chunk_messages, one short transaction each: a large backlog (the first
+  // purge after retention is turned on) never holds the write lock long enough for the daemon's
+  // commits to time out. Each chunk is whole: messages and their rows go together.
+  constexpr int purge_chunk_messages = 500;
+  purge_result out;
   try {
-    purge_result out;
-    sqlite::transaction tx(impl_->db);
-    sqlite::statement rows(impl_->db,
-                           "DELETE FROM undelivered_log WHERE message_id IN "
-                           "(SELECT id FROM messages WHERE received_at < ?)");
-    rows.bind(1, before).run();
-    out.rows = impl_->db.changes();
-    sqlite::statement messages(impl_->db, "DELETE FROM messages WHERE received_at < ?");
-    messages.bind(1, before).run();
-    out.messages = impl_->db.changes();
-    tx.commit();
+    for (;;) {
+      sqlite::transaction tx(impl_->db);
+      impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS purge_chunk (id INTEGER PRIMARY KEY)");
+      impl_->db.exec("DELETE FROM purge_chunk");
+      sqlite::statement pick(impl_->db,
+                             "INSERT INTO purge_chunk SELECT id FROM messages WHERE received_at < ? ORDER BY id LIMIT ?");
+      pick.bind(1, before).bind(2, static_cast<std::int64_t>(purge_chunk_messages)).run();
+      if (impl_->db.changes() == 0) break;  // the transaction rolls back: nothing was written
+      sqlite::statement rows(impl_->db, "DELETE FROM undelivered_log WHERE message_id IN (SELECT id FROM purge_chunk)");
+      rows.run();
+      out.rows += impl_->db.changes();
+      sqlite::statement messages(impl_->db, "DELETE FROM messages WHERE id IN (SELECT id FROM purge_chunk)");
+      messages.run();
+      out.messages += impl_->db.changes();
+      tx.commit();
+    }
     return out;
   } catch (const sqlite::failure& e) {
+    // Chunks already committed stay purged; the next run goes on from there.
     return error{e.what()};
   }
 }

@@ -90,7 +90,7 @@ struct stored_row {
 
 struct store_result {
   std::int64_t message_id = 0;
-  bool duplicate = false;  // the same raw bytes were stored before: nothing added, nothing counted
+  bool duplicate = false;  // the same delivery (envelope and raw bytes) was stored before: nothing added, nothing counted
   std::vector<std::int64_t> row_ids;
 };
 

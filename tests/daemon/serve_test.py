@@ -160,7 +160,8 @@ class SmtpTest(ServeTest):
         self.assertEqual((via, sender, outcome, records), ("smtp", "", "decoded", 1))
         self.assertIn("bounces@bounce.example.net", recipients)
         raw = self.daemon.query("SELECT raw FROM messages")[0][0]
-        self.assertEqual(hashlib.sha256(raw).hexdigest(), digest)
+        # The duplicate key covers the delivery: envelope sender, recipients and the bytes.
+        self.assertEqual(hashlib.sha256(sender.encode() + b"\0" + recipients.encode() + b"\0" + raw).hexdigest(), digest)
 
     def test_pipelined_commands_get_their_replies_in_order(self):
         c = Client(self.daemon.ports["smtp"])
@@ -182,6 +183,26 @@ class SmtpTest(ServeTest):
         self.assertEqual(self.daemon.query("SELECT count(*) FROM messages"), [(1,)])
         self.assertEqual(self.daemon.query("SELECT count(*) FROM undelivered_log"), [(1,)])
         self.assertEqual(self.daemon.query("SELECT hard_count FROM suppressions WHERE address = 'nobody@dest.bounced.test'"), [(1,)])
+
+    def test_the_same_message_to_another_envelope_recipient_is_another_delivery(self):
+        data = sample("rfc3464-userunknown.eml")
+        self.swaks("--to", "bounces+a=example.net@bounce.example.net", data=data)
+        self.swaks("--to", "bounces+c=example.org@bounce.example.net", data=data)
+        self.assertEqual(sorted(self.daemon.query("SELECT envelope_recipients FROM messages")),
+                         [("bounces+a=example.net@bounce.example.net",), ("bounces+c=example.org@bounce.example.net",)])
+
+    def test_a_bare_lf_before_a_dot_does_not_end_the_message(self):
+        # SMTP smuggling (CVE-2023-51764's shape): only CRLF.CRLF ends DATA.
+        c = Client(self.daemon.ports["smtp"])
+        c.replies(1)
+        c.send(b"HELO s\r\nMAIL FROM:<>\r\nRCPT TO:<x@bounce.example.net>\r\nDATA\r\n")
+        c.replies(4)
+        c.send(b"Subject: one\r\n\r\nline one\n.\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster>\r\nDATA\r\nSubject: injected\r\n\r\nx\r\n.\r\nQUIT\r\n")
+        got = c.replies(2)
+        self.assertTrue(got[0].startswith("250 2.0.0"), got)
+        self.assertTrue(got[1].startswith("221"), got)
+        (raw,), = self.daemon.query("SELECT raw FROM messages")
+        self.assertIn(b"Subject: injected", raw)  # inside the one message, not a second one
 
     def test_a_message_that_decodes_to_nothing_is_kept_with_the_reason(self):
         self.swaks(data=sample("not-a-bounce.eml"))

@@ -43,7 +43,9 @@ TEST_CASE("an SMTP transaction for a bounce domain", "[smtp]") {
 }
 
 TEST_CASE("commands out of order and bad arguments get the right codes", "[smtp]") {
-  smtp_session s = make();
+  session_limits many_errors;
+  many_errors.errors_per_session = 100;  // this test errs on purpose, more than the default 20
+  smtp_session s = make(mail_protocol::smtp, false, many_errors);
   CHECK(code(s.command("MAIL FROM:<>")) == "503");
   CHECK(code(s.command("LHLO x")) == "500");
   CHECK(code(s.command("HELO")) == "501");
@@ -52,6 +54,7 @@ TEST_CASE("commands out of order and bad arguments get the right codes", "[smtp]
   CHECK(code(s.command("DATA")) == "503");
   CHECK(code(s.command("MAIL FROM:<> SIZE=99999999999")) == "552");
   CHECK(code(s.command("MAIL FROM:<> SIZE=12x")) == "501");
+  CHECK(code(s.command("MAIL FROM:<> SIZE=99999999999999999999999999")) == "552");  // overflows: past any limit
   CHECK(code(s.command("MAIL FROM:<> RET=HDRS")) == "555");
   CHECK(code(s.command("MAIL FROM:<a b@example.org>")) == "501");
   CHECK(code(s.command("MAIL FROM:<>")) == "250");
@@ -77,6 +80,17 @@ TEST_CASE("a client that keeps erring is cut off", "[smtp]") {
   CHECK(code(s.command("BOGUS")) == "500");
   CHECK(code(s.command("BOGUS")) == "500");
   const session_reply last = s.command("BOGUS");
+  CHECK(code(last) == "421");
+  CHECK(last.action == session_action::close);
+}
+
+TEST_CASE("commands that do nothing are limited (Postfix's junk command limit)", "[smtp]") {
+  session_limits limits;
+  limits.junk_commands_per_session = 3;
+  smtp_session s = make(mail_protocol::smtp, false, limits);
+  CHECK(code(s.command("NOOP")) == "250");
+  CHECK(code(s.command("RSET")) == "250");
+  const session_reply last = s.command("VRFY x");
   CHECK(code(last) == "421");
   CHECK(last.action == session_action::close);
 }
@@ -147,6 +161,17 @@ TEST_CASE("DATA: dot-stuffing undone, the end found, pipelined bytes left", "[sm
   CHECK(r.message() == "Subject: x\r\n\r\n.leading dot\r\n");
 }
 
+TEST_CASE("DATA: a bare LF before the dot does not end the message (no SMTP smuggling)", "[smtp]") {
+  // CVE-2023-51764's shape: "\n.\r\n" then commands, hidden inside one message.
+  const std::string body = "line one\n.\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster>\r\nDATA\r\nSubject: injected\r\n";
+  data_reader r(100000);
+  CHECK(r.feed(body) == body.size());
+  CHECK_FALSE(r.done());
+  CHECK(r.feed(".\r\n") == 3);
+  CHECK(r.done());
+  CHECK(r.message() == body);
+}
+
 TEST_CASE("DATA: the end is found whatever the split of the bytes", "[smtp]") {
   const std::string wire = "a\r\n.b\r\n..\r\n.\rx\r\nlong " + std::string(5000, 'z') + "\r\n.\r\nNOOP\r\n";
   const std::string expected = "a\r\nb\r\n.\r\n\rx\r\nlong " + std::string(5000, 'z') + "\r\n";
@@ -162,10 +187,12 @@ TEST_CASE("DATA: the end is found whatever the split of the bytes", "[smtp]") {
 }
 
 TEST_CASE("DATA: bare LF line ends, an empty message, and the size limit", "[smtp]") {
+  // Only CRLF ends a line: after a bare LF a dot is data, neither the end nor unstuffed.
   data_reader lf(100);
-  CHECK(lf.feed("a\n.\n") == 4);
+  const std::string bare = "a\n.\nb\r\n.\r\n";
+  CHECK(lf.feed(bare) == bare.size());
   CHECK(lf.done());
-  CHECK(lf.message() == "a\n");
+  CHECK(lf.message() == "a\n.\nb\r\n");
   data_reader empty(100);
   empty.feed(".\r\n");
   CHECK(empty.done());

@@ -272,6 +272,33 @@ TEST_CASE("purge deletes old messages with their rows", "[retention]") {
   CHECK(ok(db.purge(200)).messages == 0);
 }
 
+TEST_CASE("purge works through a backlog larger than one chunk, messages with their rows", "[retention]") {
+  temp_db t;
+  database db(t.path);
+  for (int i = 0; i < 1234; ++i)
+    ok(db.store(message("old " + std::to_string(i), 100), decoded, {bounce("a@x.test", "hard", "")}));
+  ok(db.store(message("new", 300), decoded, {bounce("b@x.test", "hard", "")}));
+  const auto p = ok(db.purge(200));
+  CHECK(p.messages == 1234);
+  CHECK(p.rows == 1234);
+  const auto c = ok(db.count());
+  CHECK(c.messages == 1);
+  CHECK(c.rows == 1);
+}
+
+TEST_CASE("the same message to another envelope is another delivery, the same envelope again a duplicate", "[store]") {
+  temp_db t;
+  database db(t.path);
+  message_in a = message("same bytes");
+  a.envelope_recipients = {"bounces+a=example.net@b.test"};
+  message_in b = a;
+  b.envelope_recipients = {"bounces+c=example.org@b.test"};
+  CHECK_FALSE(ok(db.store(a, decoded, {})).duplicate);
+  CHECK_FALSE(ok(db.store(b, decoded, {})).duplicate);
+  CHECK(ok(db.store(a, decoded, {})).duplicate);
+  CHECK(ok(db.count()).messages == 2);
+}
+
 TEST_CASE("forget erases an address everywhere and nothing else", "[retention]") {
   temp_db t;
   database db(t.path);
