@@ -228,7 +228,8 @@ config read(walker& w, const toml::table& root) {
   }
   if (const auto* t = w.section(root, "limits")) {
     w.only(*t, {"message_size_bytes", "command_line_bytes", "recipients_per_message", "connections",
-                "connections_per_client", "idle_timeout_seconds", "data_timeout_seconds"},
+                "connections_per_client", "idle_timeout_seconds", "data_timeout_seconds", "errors_per_session",
+                "junk_commands_per_session"},
            "limits");
     auto& l = c.limits;
     w.integer(*t, "limits", "message_size_bytes", 1, l.message_size_bytes);
@@ -238,6 +239,8 @@ config read(walker& w, const toml::table& root) {
     w.integer(*t, "limits", "connections_per_client", 1, l.connections_per_client);
     w.integer(*t, "limits", "idle_timeout_seconds", 1, l.idle_timeout_seconds);
     w.integer(*t, "limits", "data_timeout_seconds", 1, l.data_timeout_seconds);
+    w.integer(*t, "limits", "errors_per_session", 1, l.errors_per_session);
+    w.integer(*t, "limits", "junk_commands_per_session", 1, l.junk_commands_per_session);
     if (l.connections_per_client > l.connections)
       if (const toml::node* n = t->get("connections_per_client"))
         w.fail(n->source(), "limits.connections_per_client must not exceed limits.connections");
@@ -379,6 +382,8 @@ const std::vector<std::string>& config_keys() {
       "limits.message_size_bytes", "limits.command_line_bytes", "limits.recipients_per_message",
       "limits.connections", "limits.connections_per_client", "limits.idle_timeout_seconds",
       "limits.data_timeout_seconds",
+      "limits.errors_per_session",
+      "limits.junk_commands_per_session",
       "tls.certificate", "tls.key",
       "domains.bounce",
       "rules.file",

@@ -65,6 +65,8 @@ struct config {
     std::size_t connections_per_client = 50;
     std::uint32_t idle_timeout_seconds = 300;
     std::uint32_t data_timeout_seconds = 600;
+    std::size_t errors_per_session = 20;          // Postfix smtpd_hard_error_limit
+    std::size_t junk_commands_per_session = 100;  // Postfix smtpd_junk_command_limit
     friend bool operator==(const limits_section&, const limits_section&) = default;
   } limits;
 

@@ -53,6 +53,8 @@ server_options server_settings(const config& c) {
   o.connections_per_client = c.limits.connections_per_client;
   o.idle_timeout = std::chrono::seconds(c.limits.idle_timeout_seconds);
   o.data_timeout = std::chrono::seconds(c.limits.data_timeout_seconds);
+  o.limits.errors_per_session = c.limits.errors_per_session;
+  o.limits.junk_commands_per_session = c.limits.junk_commands_per_session;
   o.bounce_domains = c.domains.bounce;
   o.tls_certificate = c.tls.certificate;
   o.tls_key = c.tls.key;
