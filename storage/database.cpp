@@ -285,6 +285,10 @@ database::database(const std::string& path, options opts) {
     // FULL: COMMIT returns only once the WAL is synced, so an answer of 250 after it is true.
     i->db.exec("PRAGMA synchronous = FULL");
     i->db.exec("PRAGMA foreign_keys = ON");
+    // Checkpoint every 10,000 WAL pages (about 40 MB) instead of SQLite's 1,000: the index pages
+    // every commit touches are then copied into the database file a tenth as often (measured:
+    // ingest about 6% faster with smtp-source; the WAL file stays below about 40 MB).
+    i->db.exec("PRAGMA wal_autocheckpoint = 10000");
     impl_ = std::move(i);
   } catch (const sqlite::failure& e) {
     throw storage_error(path + ": " + e.what());
