@@ -3,6 +3,8 @@
 // line, then column) is the one reported, so fixing errors top to bottom works.
 #include "daemon/config.hpp"
 
+#include "parser/text.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -25,7 +27,6 @@ constexpr std::int64_t max_retention_days = 36500;
 constexpr const char* system_config_path = "/etc/bounced/bounced.toml";
 
 bool is_alnum(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // A host name or IPv4 address: letters, digits, `-`, `.` (and `_`, which some internal names use).
 bool is_host_name(std::string_view s) noexcept {
@@ -38,7 +39,7 @@ bool is_ipv6_text(std::string_view s) noexcept {
   const auto addr = s.substr(0, zone);
   if (addr.find(':') == std::string_view::npos) return false;
   if (!std::all_of(addr.begin(), addr.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' || c == '.';
+        return (c >= '0' && c <= '9') || (parser::ascii_lower(c) >= 'a' && parser::ascii_lower(c) <= 'f') || c == ':' || c == '.';
       }))
     return false;
   if (zone == std::string_view::npos) return true;
@@ -261,7 +262,7 @@ config read(walker& w, const toml::table& root) {
     });
     for (auto& d : c.domains.bounce) {
       if (d.ends_with('.')) d.pop_back();
-      for (char& ch : d) ch = lower(ch);
+      d = parser::to_lower(d);
     }
   }
   if (const auto* t = w.section(root, "rules")) {
@@ -277,10 +278,7 @@ config read(walker& w, const toml::table& root) {
     w.only(*t, {"level"}, "log");
     if (const toml::node* n = t->get("level")) {
       const auto s = n->value<std::string>();
-      if (s == "error") c.log.level = log_level::error;
-      else if (s == "warning") c.log.level = log_level::warning;
-      else if (s == "info") c.log.level = log_level::info;
-      else if (s == "debug") c.log.level = log_level::debug;
+      if (const auto level = s ? parse_log_level(*s) : std::nullopt) c.log.level = *level;
       else w.fail(n->source(), "log.level must be one of error, warning, info, debug");
     }
   }

@@ -2,6 +2,8 @@
 // the address times the literal's length, whatever the address holds.
 #include "daemon/correlate.hpp"
 
+#include "parser/text.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -27,24 +29,6 @@ constexpr std::array<placeholder_name, 8> placeholder_names{{
     {"transaction", verp_template::field::transaction},
     {"email", verp_template::field::email},
 }};
-
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
-std::string_view trimmed(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // The id slot of `c` that a placeholder fills ({email} has none).
 std::string* slot(correlation& c, verp_template::field f) noexcept {
@@ -74,14 +58,14 @@ std::string unverp(std::string_view value) {
 // The first usable value of the named headers in the original, or "".
 std::string header_value(const parser::original_message& original, const std::vector<std::string>& names) {
   for (const auto& name : names) {
-    if (iequals(name, "Message-ID")) {
-      const auto v = trimmed(original.message_id);
+    if (parser::iequals(name, "Message-ID")) {
+      const auto v = parser::trim(original.message_id);
       if (!v.empty() && v.size() <= max_id_bytes) return std::string(v);
       continue;
     }
     for (const auto& h : original.x_headers) {
-      if (!iequals(h.name, name)) continue;
-      const auto v = trimmed(h.value);
+      if (!parser::iequals(h.name, name)) continue;
+      const auto v = parser::trim(h.value);
       if (!v.empty() && v.size() <= max_id_bytes) return std::string(v);
     }
   }
@@ -108,7 +92,7 @@ std::variant<verp_template, verp_error> verp_template::compile(std::string_view 
 
   verp_template t;
   t.text_ = std::string(text);
-  t.domain_ = lowered(domain);
+  t.domain_ = parser::to_lower(domain);
   bool have_email = false;
   std::string literal;
   for (std::size_t i = 0; i < at;) {
@@ -148,7 +132,7 @@ std::variant<verp_template, verp_error> verp_template::compile(std::string_view 
 std::optional<correlation> verp_template::match(std::string_view address) const {
   if (address.size() > max_address_bytes) return std::nullopt;
   const auto at = address.rfind('@');
-  if (at == std::string_view::npos || !iequals(address.substr(at + 1), domain_)) return std::nullopt;
+  if (at == std::string_view::npos || !parser::iequals(address.substr(at + 1), domain_)) return std::nullopt;
   const auto local = address.substr(0, at);
   const std::string& head = literals_.front();
   const std::string& tail = literals_.back();
@@ -226,7 +210,7 @@ correlation correlate(std::string_view envelope_recipient, const parser::report&
   fill(out.transaction_id, header_value(original, headers.transaction_id));
 
   // RFC 3461 4.4 / RFC 3464 2.2.1: the ENVID the sender gave comes back as Original-Envelope-Id.
-  const auto envid = trimmed(report.original_envelope_id);
+  const auto envid = parser::trim(report.original_envelope_id);
   if (!envid.empty() && envid.size() <= max_id_bytes) fill(out.transaction_id, std::string(envid));
   return out;
 }

@@ -52,8 +52,8 @@ void ingest::deliver(delivery message, std::function<void(delivery_result)> done
     in.raw = std::move(message.data);
     in.via = message.protocol == mail_protocol::lmtp ? "lmtp" : "smtp";
     in.client = message.client;
-    in.envelope_sender = message.env.sender;
-    in.envelope_recipients = message.env.recipients;
+    in.envelope_sender = std::move(message.env.sender);
+    in.envelope_recipients = std::move(message.env.recipients);
     in.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::string envelope_recipient = in.envelope_recipients.empty() ? std::string() : in.envelope_recipients.front();
     decoded_message decoded = decode_for_storage(in.raw, *rules, in.envelope_sender, envelope_recipient, "", correlation_);
