@@ -150,6 +150,24 @@ struct counts {
   std::int64_t suppressions = 0;
 };
 
+// What an export page selects. Each set equality filter is served by an index on (column, id);
+// the time bounds are checked on the rows the index yields.
+struct record_filter {
+  std::optional<std::string> campaign_id, send_id, list_id, source_system, recipient, kind, bounce_type, category,
+      reason;
+  std::optional<std::int64_t> since;  // received_at >= since (epoch seconds)
+  std::optional<std::int64_t> until;  // received_at < until
+  bool include_replaced = false;      // rows a reprocess replaced are left out unless asked for
+};
+
+// What SQLite did for the last page (sqlite3_stmt_status), for the tests of the indexes.
+struct page_stats {
+  std::int64_t rows = 0;
+  std::int64_t fullscan_steps = 0;  // SQLITE_STMTSTATUS_FULLSCAN_STEP
+  std::int64_t vm_steps = 0;        // SQLITE_STMTSTATUS_VM_STEP
+  std::string plan;                 // EXPLAIN QUERY PLAN, its detail lines joined by "; "
+};
+
 struct options {
   int soft_bounce_limit = 3;  // soft bounces of different original messages in a row
   int busy_timeout_ms = 5000;  // how long a call waits for another process's write lock
@@ -186,6 +204,11 @@ class database {
 
   result<std::optional<suppression>> suppression_of(const std::string& address);
   result<std::vector<stored_row>> rows_of(std::int64_t message_id);
+  // Up to `limit` rows with id > after that match the filter, in id order. One read transaction;
+  // callers page through more by calling again with the last id.
+  result<std::vector<stored_row>> page_rows(const record_filter& filter, std::int64_t after, std::int64_t limit,
+                                            page_stats* stats = nullptr);
+  result<std::optional<stored_row>> row_by_id(std::int64_t id);
   result<std::optional<stored_message>> message(std::int64_t message_id);
   result<counts> count();
 

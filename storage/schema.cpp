@@ -78,11 +78,20 @@ CREATE TABLE suppressions (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2, for the filters of the HTTP export (type, category, reason), each with id so that a
+// filtered page reads its index in id order.
+constexpr const char* schema_v2 = R"sql(
+CREATE INDEX undelivered_log_bounce_type ON undelivered_log (bounce_type, id);
+CREATE INDEX undelivered_log_category ON undelivered_log (category, id);
+CREATE INDEX undelivered_log_reason ON undelivered_log (reason, id);
+)sql";
+
 }  // namespace
 
 const std::vector<migration>& schema_migrations() {
   static const std::vector<migration> steps = {
       {"messages, undelivered_log, suppressions", schema_v1},
+      {"indexes for the export filters type, category and reason", schema_v2},
   };
   return steps;
 }

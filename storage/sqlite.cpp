@@ -129,4 +129,8 @@ void transaction::commit() {
   open_ = false;
 }
 
+std::int64_t statement::status(counter which) const {
+  return sqlite3_stmt_status(stmt_, which == counter::fullscan_steps ? SQLITE_STMTSTATUS_FULLSCAN_STEP : SQLITE_STMTSTATUS_VM_STEP, 0);
+}
+
 }  // namespace bounced::storage::sqlite

@@ -61,6 +61,10 @@ class statement {
   bool is_null(int column) const;
   std::optional<std::int64_t> optional_int64(int column) const;
 
+  enum class counter { fullscan_steps, vm_steps };
+  // sqlite3_stmt_status, since the statement was prepared.
+  std::int64_t status(counter which) const;
+
  private:
   const connection& db_;
   sqlite3_stmt* stmt_ = nullptr;
