@@ -1,6 +1,6 @@
 # Dependencies, all from Debian 12 packages (see README "Dependencies").
 set(Boost_NO_WARN_NEW_VERSIONS ON)
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json)
+find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json url)
 find_package(fmt REQUIRED)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -215,7 +216,7 @@ void read_correlation(walker& w, const toml::table& t, config::correlation_secti
 // Walks the parsed file into a config; errors go to the walker.
 config read(walker& w, const toml::table& root) {
   config c;
-  w.only(root, {"storage", "listen", "limits", "tls", "domains", "rules", "suppression", "correlation", "log"}, "top level");
+  w.only(root, {"storage", "listen", "limits", "tls", "domains", "rules", "suppression", "correlation", "api", "log"}, "top level");
   if (const auto* t = w.section(root, "storage")) {
     w.only(*t, {"database", "retention_days"}, "storage");
     w.string(*t, "storage", "database", c.storage.database);
@@ -274,6 +275,26 @@ config read(walker& w, const toml::table& root) {
     w.integer(*t, "suppression", "soft_bounce_limit", 1, c.suppression.soft_bounce_limit, 1000);
   }
   if (const auto* t = w.section(root, "correlation")) read_correlation(w, *t, c.correlation);
+  if (const auto* t = w.section(root, "api")) {
+    w.only(*t, {"keys"}, "api");
+    std::vector<std::string> keys;
+    w.strings(*t, "api", "keys", keys, [](const std::string& s) -> std::string {
+      const auto colon = s.find(':');
+      if (colon == std::string::npos || colon == 0) return "a key is written \"id:secret\"";
+      for (char ch : s.substr(0, colon))
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.')
+          return "a key id holds letters, digits, '-', '_' and '.' only";
+      const std::string secret = s.substr(colon + 1);
+      if (secret.size() < 16) return "a secret has at least 16 characters";
+      for (char ch : secret)
+        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return "a secret holds no spaces or control characters";
+      return "";
+    });
+    for (const std::string& k : keys) {
+      const auto colon = k.find(':');
+      if (colon != std::string::npos) c.api.keys.push_back({k.substr(0, colon), k.substr(colon + 1)});
+    }
+  }
   if (const auto* t = w.section(root, "log")) {
     w.only(*t, {"level"}, "log");
     if (const toml::node* n = t->get("level")) {
@@ -390,6 +411,7 @@ const std::vector<std::string>& config_keys() {
       "correlation.headers.campaign_id", "correlation.headers.send_id", "correlation.headers.email_id",
       "correlation.headers.list_id", "correlation.headers.send_message_id", "correlation.headers.source_system",
       "correlation.headers.transaction_id",
+      "api.keys",
       "log.level"};
   return keys;
 }

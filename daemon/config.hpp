@@ -40,6 +40,13 @@ struct address_error {
 std::variant<listen_address, address_error> parse_listen_address(std::string_view text);
 
 
+// An API client's credentials: Basic id:secret, or Bearer secret.
+struct api_key {
+  std::string id;
+  std::string secret;
+  friend bool operator==(const api_key&, const api_key&) = default;
+};
+
 struct config {
   struct storage_section {
     std::string database;                // "" = default_database_path()
@@ -96,6 +103,11 @@ struct config {
     correlation_headers headers;
     friend bool operator==(const correlation_section&, const correlation_section&) = default;
   } correlation;
+
+  struct api_section {
+    std::vector<api_key> keys;  // written "id:secret"; none = loopback clients only
+    friend bool operator==(const api_section&, const api_section&) = default;
+  } api;
 
   struct log_section {
     log_level level = log_level::info;

@@ -17,6 +17,8 @@
 #include <variant>
 
 #include "daemon/config.hpp"
+#include "daemon/http_api.hpp"
+#include "daemon/http_server.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/log.hpp"
 #include "daemon/retention.hpp"
@@ -121,7 +123,10 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::vector<listen_spec> listeners;
   if (cfg.listen.lmtp) listeners.push_back(to_spec(*cfg.listen.lmtp, mail_protocol::lmtp));
   if (cfg.listen.smtp) listeners.push_back(to_spec(*cfg.listen.smtp, mail_protocol::smtp));
-  if (cfg.listen.http && http) log(log_level::warning, "--http: the HTTP API is not built yet; no HTTP listener");
+  if (cfg.listen.http && cfg.listen.http->type == listen_address::kind::unix_socket) {
+    err << "bounced serve: the HTTP listener takes host:port (a UNIX socket is not supported for HTTP)\n";
+    return 2;
+  }
 
   auto loaded_rules = load_rules(cfg);
   if (auto* e = std::get_if<std::string>(&loaded_rules)) {
@@ -157,6 +162,24 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       writer->stop();
       return 1;
     }
+    std::unique_ptr<http_server> web;
+    if (cfg.listen.http) {
+      auto api = std::make_shared<const http_api>(cfg.api.keys, std::make_shared<record_source>(database));
+      http_server_options web_options;
+      web_options.body_limit = cfg.limits.message_size_bytes + 65536;
+      web_options.idle_timeout = std::chrono::seconds(std::min<std::uint32_t>(cfg.limits.idle_timeout_seconds, 60));
+      web = std::make_unique<http_server>(web_options, api);
+      try {
+        const std::uint16_t port = web->listen(cfg.listen.http->host, cfg.listen.http->port);
+        log(log_level::info, fmt::format("listening: http {}:{}", cfg.listen.http->host, port));
+      } catch (const std::exception& e) {
+        err << "bounced serve: " << e.what() << "\n";
+        writer->stop();
+        return 1;
+      }
+      if (cfg.api.keys.empty()) log(log_level::info, "api: no key configured: HTTP /v1 serves loopback clients only");
+      web->start();
+    }
     log(log_level::info, fmt::format("database {}", database));
     retention_task retention(database, cfg.storage.retention_days);
     // SIGHUP: the rules and the log level come from the file again; listeners, limits and the
@@ -178,9 +201,13 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       set_log_level(fresh.log.level);
       log(log_level::info, fmt::format("reloaded {}", *config_path));
     });
-    srv.on_state([](bool running) { sd_notify(running ? "READY=1" : "STOPPING=1"); });
+    srv.on_state([&web](bool running) {
+      sd_notify(running ? "READY=1" : "STOPPING=1");
+      if (!running && web) web->stop();  // exports end with the drain; nothing they do needs finishing
+    });
     if (const auto interval = watchdog_interval()) srv.every(*interval / 2, [] { sd_notify("WATCHDOG=1"); });
     srv.run();
+    if (web) web->stop();
   }
   writer->stop();
   log(log_level::info, "stopped");

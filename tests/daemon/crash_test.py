@@ -28,7 +28,7 @@ CLIENTS = 10
 def start(bounced, folder, db):
     log = open(os.path.join(folder, "stderr.log"), "ab")
     proc = subprocess.Popen([bounced, "serve", "--db", db, "--config", os.path.join(folder, "none.toml"),
-                             "--lmtp", "127.0.0.1:0", "--smtp", ""], stdout=subprocess.DEVNULL, stderr=log)
+                             "--lmtp", "127.0.0.1:0", "--smtp", "", "--http", ""], stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with open(os.path.join(folder, "stderr.log"), "rb") as f:

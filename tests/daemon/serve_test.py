@@ -50,13 +50,13 @@ class Daemon:
         self.stderr = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [BOUNCED, "serve", "--config", self.config, "--db", self.db,
-             "--lmtp", "127.0.0.1:0", "--smtp", "127.0.0.1:0"] + self.args,
+             "--lmtp", "127.0.0.1:0", "--smtp", "127.0.0.1:0", "--http", ""] + self.args,
             stdout=subprocess.DEVNULL, stderr=self.stderr)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             with open(self.log, "rb") as f:
                 text = f.read().decode("utf-8", "replace")
-            found = dict(re.findall(r"listening: (lmtp|smtp) 127\.0\.0\.1:(\d+)", text))
+            found = dict(re.findall(r"listening: (lmtp|smtp|http) 127\.0\.0\.1:(\d+)", text))
             if "lmtp" in found and "smtp" in found:
                 self.ports = {k: int(v) for k, v in found.items()}
                 return self

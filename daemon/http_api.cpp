@@ -1,0 +1,500 @@
+// See http_api.hpp.
+#include "daemon/http_api.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <set>
+#include <string_view>
+
+#include "parser/text.hpp"
+
+namespace bounced::daemon {
+
+namespace {
+
+// Rows read from SQLite per generator call: small enough that 200 concurrent exports stay in a
+// few tens of megabytes, large enough that the statement's setup is noise.
+constexpr std::int64_t rows_per_piece = 500;
+
+const std::set<std::string, std::less<>> kinds = {"bounce", "delay", "complaint", "auto-reply", "delivery"};
+
+std::optional<std::int64_t> to_int(std::string_view s) {
+  std::int64_t v = 0;
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+std::string base64_decode(std::string_view in) {
+  static const auto table = [] {
+    std::array<int, 256> t{};
+    t.fill(-1);
+    const std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::size_t i = 0; i < alphabet.size(); ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
+    return t;
+  }();
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    const int v = table[static_cast<unsigned char>(c)];
+    if (v < 0) return {};
+    buffer = (buffer << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+// Constant time in the length of the secret given.
+bool same_secret(std::string_view given, std::string_view expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ (i < expected.size() ? expected[i] : 0));
+  return diff == 0;
+}
+
+bool authorised(const std::vector<api_key>& keys, std::string_view header) {
+  const auto space = header.find(' ');
+  if (space == std::string_view::npos) return false;
+  const std::string scheme = parser::to_lower(header.substr(0, space));
+  const std::string_view credentials = parser::trim(header.substr(space + 1));
+  bool ok = false;
+  if (scheme == "bearer") {
+    for (const api_key& k : keys) ok |= same_secret(credentials, k.secret);
+  } else if (scheme == "basic") {
+    const std::string decoded = base64_decode(credentials);
+    const auto colon = decoded.find(':');
+    if (colon == std::string::npos) return false;
+    const std::string_view id = std::string_view(decoded).substr(0, colon);
+    const std::string_view secret = std::string_view(decoded).substr(colon + 1);
+    for (const api_key& k : keys) ok |= (id == k.id) & same_secret(secret, k.secret);
+  }
+  return ok;
+}
+
+http_response json_response(std::string body, unsigned status = 200) {
+  http_response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+void append_json_int(std::string& out, std::int64_t v) { fmt::format_to(std::back_inserter(out), "{}", v); }
+
+// The columns of a record, in export order, for JSON and CSV alike.
+struct field {
+  const char* name;
+  std::string storage::row::*member;
+};
+constexpr std::array<field, 25> fields = {{
+    {"recipient", &storage::row::recipient},
+    {"kind", &storage::row::kind},
+    {"status", &storage::row::status},
+    {"reply_code", &storage::row::reply_code},
+    {"diagnostic_type", &storage::row::diagnostic_type},
+    {"diagnostic_text", &storage::row::diagnostic_text},
+    {"remote_mta", &storage::row::remote_mta},
+    {"reporting_mta", &storage::row::reporting_mta},
+    {"action", &storage::row::action},
+    {"reason", &storage::row::reason},
+    {"bounce_type", &storage::row::bounce_type},
+    {"category", &storage::row::category},
+    {"pmta_category", &storage::row::pmta_category},
+    {"feedback_type", &storage::row::feedback_type},
+    {"rule_id", &storage::row::rule_id},
+    {"envelope_sender", &storage::row::envelope_sender},
+    {"envelope_recipient", &storage::row::envelope_recipient},
+    {"original_message_id", &storage::row::original_message_id},
+    {"campaign_id", &storage::row::campaign_id},
+    {"send_id", &storage::row::send_id},
+    {"email_id", &storage::row::email_id},
+    {"list_id", &storage::row::list_id},
+    {"send_message_id", &storage::row::send_message_id},
+    {"source_system", &storage::row::source_system},
+    {"transaction_id", &storage::row::transaction_id},
+}};
+
+void append_record_json(std::string& out, const storage::stored_row& r) {
+  out += "{\"id\":";
+  append_json_int(out, r.id);
+  out += ",\"message_id\":";
+  append_json_int(out, r.message_id);
+  out += ",\"received_at\":\"";
+  out += format_rfc3339(r.received_at);
+  out += "\",\"replaced_by\":";
+  if (r.replaced_by) append_json_int(out, *r.replaced_by);
+  else out += "null";
+  for (const field& f : fields) {
+    out += ",\"";
+    out += f.name;
+    out += "\":";
+    append_json_string(out, r.fields.*f.member);
+  }
+  out += '}';
+}
+
+// RFC 4180: quoted where needed, quotes doubled, CRLF line ends.
+void append_csv_value(std::string& out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += v;
+    return;
+  }
+  out += '"';
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+std::string csv_header() {
+  std::string out = "id,message_id,received_at,replaced_by";
+  for (const field& f : fields) {
+    out += ',';
+    out += f.name;
+  }
+  return out + "\r\n";
+}
+
+void append_record_csv(std::string& out, const storage::stored_row& r) {
+  append_json_int(out, r.id);
+  out += ',';
+  append_json_int(out, r.message_id);
+  out += ',';
+  out += format_rfc3339(r.received_at);
+  out += ',';
+  if (r.replaced_by) append_json_int(out, *r.replaced_by);
+  for (const field& f : fields) {
+    out += ',';
+    append_csv_value(out, r.fields.*f.member);
+  }
+  out += "\r\n";
+}
+
+enum class export_format { json, jsonl, csv };
+
+// Reads a page piece by piece. One row past the page tells whether there is a next page.
+struct page_reader {
+  std::shared_ptr<record_source> records;
+  storage::record_filter filter;
+  std::int64_t after = 0;
+  std::int64_t limit = 0;
+  export_format format = export_format::json;
+  std::int64_t sent = 0;
+  bool finished = false;
+  bool first = true;
+
+  std::optional<std::string> operator()() {
+    if (finished) return std::nullopt;
+    const std::int64_t want = std::min(rows_per_piece, limit - sent + 1);
+    auto got = records->connection().page_rows(filter, after, want);
+    if (auto* e = std::get_if<storage::error>(&got)) {
+      // The status line is gone already: end the body so that it does not parse (the client
+      // sees a broken page, never a short one that looks whole), and say why in the log.
+      finished = true;
+      throw std::runtime_error("export stopped: " + e->message);
+    }
+    const auto& rows = std::get<std::vector<storage::stored_row>>(got);
+    std::string out;
+    out.reserve(rows.size() * 600);
+    bool more = false;
+    for (const auto& r : rows) {
+      if (sent == limit) {
+        more = true;
+        break;
+      }
+      if (format == export_format::json) {
+        if (!first) out += ',';
+        append_record_json(out, r);
+      } else if (format == export_format::jsonl) {
+        append_record_json(out, r);
+        out += '\n';
+      } else {
+        append_record_csv(out, r);
+      }
+      first = false;
+      after = r.id;
+      ++sent;
+    }
+    if (more || static_cast<std::int64_t>(rows.size()) < want) {
+      finished = true;
+      if (format == export_format::json) {
+        out += "],\"next_after\":";
+        if (more) append_json_int(out, after);
+        else out += "null";
+        out += "}\n";
+      }
+    }
+    return out;
+  }
+};
+
+http_response export_page(const std::shared_ptr<record_source>& records, const boost::urls::url_view& url) {
+  storage::record_filter filter;
+  std::int64_t after = 0, limit = http_api::default_limit;
+  export_format format = export_format::json;
+  std::set<std::string, std::less<>> seen;
+  for (const auto& p : url.params()) {
+    const std::string& key = p.key;
+    const std::string& value = p.value;
+    if (!seen.insert(key).second) return api_error(400, 1010, "parameter " + key + " is given twice");
+    std::optional<std::string>* text = key == "campaign" ? &filter.campaign_id
+                                     : key == "send" ? &filter.send_id
+                                     : key == "list" ? &filter.list_id
+                                     : key == "source_system" ? &filter.source_system
+                                     : key == "recipient" ? &filter.recipient
+                                     : key == "category" ? &filter.category
+                                     : key == "reason" ? &filter.reason
+                                                        : nullptr;
+    if (text) {
+      *text = value;
+    } else if (key == "after") {
+      const auto v = to_int(value);
+      if (!v) return api_error(400, 1012, "after must be a record id (a whole number, 0 or more)");
+      after = *v;
+    } else if (key == "limit") {
+      const auto v = to_int(value);
+      if (!v || *v == 0) return api_error(400, 1010, "limit must be a whole number from 1 to 25000");
+      if (*v > http_api::max_limit) return api_error(400, 1011, "limit is over the cap of 25000");
+      limit = *v;
+    } else if (key == "kind") {
+      if (!kinds.contains(value)) return api_error(400, 1010, "kind must be one of bounce, delay, complaint, auto-reply, delivery");
+      filter.kind = value;
+    } else if (key == "type") {
+      if (value != "hard" && value != "soft") return api_error(400, 1010, "type must be hard or soft");
+      filter.bounce_type = value;
+    } else if (key == "since" || key == "until") {
+      const auto t = parse_rfc3339(value);
+      if (!t) return api_error(400, 1010, key + " must be an RFC 3339 time, such as 2026-11-23T14:00:00Z");
+      (key == "since" ? filter.since : filter.until) = *t;
+    } else if (key == "include_replaced") {
+      if (value != "true" && value != "false") return api_error(400, 1010, "include_replaced must be true or false");
+      filter.include_replaced = value == "true";
+    } else if (key == "format") {
+      if (value == "json") format = export_format::json;
+      else if (value == "jsonl") format = export_format::jsonl;
+      else if (value == "csv") format = export_format::csv;
+      else return api_error(400, 1010, "format must be json, jsonl or csv");
+    } else {
+      return api_error(400, 1010, "unknown parameter " + key);
+    }
+  }
+  page_reader reader{records, std::move(filter), after, limit, format};
+  http_response r;
+  if (format == export_format::json) {
+    r.content_type = "application/json";
+    r.body = "{\"records\":[";
+  } else if (format == export_format::jsonl) {
+    r.content_type = "application/x-ndjson";
+  } else {
+    r.content_type = "text/csv; charset=utf-8";
+    r.body = csv_header();
+  }
+  r.next = std::move(reader);
+  return r;
+}
+
+http_response one_record(const std::shared_ptr<record_source>& records, std::string_view id_text) {
+  const auto id = to_int(id_text);
+  if (!id) return api_error(400, 1010, "a record id is a whole number");
+  auto got = records->connection().row_by_id(*id);
+  if (auto* e = std::get_if<storage::error>(&got)) return api_error(500, 500, "storage: " + e->message);
+  const auto& row = std::get<std::optional<storage::stored_row>>(got);
+  if (!row) return api_error(404, 1013, "no record " + std::string(id_text));
+  std::string body;
+  append_record_json(body, *row);
+  return json_response(body + "\n");
+}
+
+http_response one_message(const std::shared_ptr<record_source>& records, std::string_view id_text) {
+  const auto id = to_int(id_text);
+  if (!id) return api_error(400, 1010, "a message id is a whole number");
+  auto got = records->connection().message(*id);
+  if (auto* e = std::get_if<storage::error>(&got)) return api_error(500, 500, "storage: " + e->message);
+  auto& m = std::get<std::optional<storage::stored_message>>(got);
+  if (!m) return api_error(404, 1013, "no message " + std::string(id_text));
+  http_response r;
+  r.content_type = "message/rfc822";
+  r.body = std::move(m->raw);
+  r.headers.emplace_back("X-Bounced-Received-At", format_rfc3339(m->received_at));
+  r.headers.emplace_back("X-Bounced-Outcome", m->result.status);
+  r.headers.emplace_back("X-Bounced-Records", std::to_string(m->records));
+  return r;
+}
+
+}  // namespace
+
+http_response api_error(unsigned status, int code, const std::string& message) {
+  std::string body = "{\"status\":\"ERROR\",\"errors\":[{\"message\":";
+  append_json_string(body, message);
+  body += ",\"code\":" + std::to_string(code) + "}]}\n";
+  return json_response(std::move(body), status);
+}
+
+record_source::record_source(std::string database_path) : path_(std::move(database_path)) {}
+
+storage::database& record_source::connection() {
+  thread_local std::map<std::string, std::unique_ptr<storage::database>> open;
+  auto& slot = open[path_];
+  if (!slot) slot = std::make_unique<storage::database>(path_);
+  return *slot;
+}
+
+http_api::http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records)
+    : keys_(std::move(keys)), records_(std::move(records)) {}
+
+http_response http_api::too_large(std::size_t limit) {
+  return api_error(413, 1014, "the request body is over the limit of " + std::to_string(limit) + " bytes");
+}
+
+http_response http_api::handle(const http_request& request) const {
+  auto parsed = boost::urls::parse_origin_form(request.target);
+  if (!parsed) return api_error(400, 1010, "the request target is not a valid path and query");
+  const boost::urls::url_view url = *parsed;
+  const std::string path = url.path();
+  if (path == "/healthz") {
+    http_response r;
+    r.content_type = "text/plain";
+    r.body = "ok\n";
+    return r;
+  }
+  if (!path.starts_with("/v1/")) return api_error(404, 1001, "no such route: " + path);
+  if (keys_.empty()) {
+    if (!request.loopback) return api_error(403, 1004, "no API key is configured: only loopback clients are served");
+  } else if (!authorised(keys_, request.authorization)) {
+    http_response r = api_error(401, 1000, "missing or wrong credentials: use Authorization: Bearer KEY or Basic");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"bounced\", Basic realm=\"bounced\"");
+    return r;
+  }
+  const std::string_view rest = std::string_view(path).substr(4);
+  const auto route = [&](std::string_view prefix) -> std::optional<std::string_view> {
+    if (!rest.starts_with(prefix)) return std::nullopt;
+    return rest.substr(prefix.size());
+  };
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  try {
+    if (rest == "bounces") {
+      if (!get) return api_error(405, 1003, "use GET for " + path);
+      return export_page(records_, url);
+    }
+    if (auto id = route("bounces/"); id && id->find('/') == std::string_view::npos) {
+      if (!get) return api_error(405, 1003, "use GET for " + path);
+      return one_record(records_, *id);
+    }
+    if (auto id = route("messages/"); id && id->find('/') == std::string_view::npos) {
+      if (!get) return api_error(405, 1003, "use GET for " + path);
+      return one_message(records_, *id);
+    }
+  } catch (const std::exception& e) {
+    return api_error(500, 500, std::string("server error: ") + e.what());
+  }
+  return api_error(404, 1001, "no such route: " + path);
+}
+
+std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM); the T may be t or a space (RFC 3339 5.6).
+  const auto digits = [&](std::size_t at, std::size_t n) -> std::optional<int> {
+    if (at + n > s.size()) return std::nullopt;
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
+      s[16] != ':')
+    return std::nullopt;
+  const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2), minute = digits(14, 2),
+             second = digits(17, 2);
+  if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(*month)),
+                                        std::chrono::day(static_cast<unsigned>(*day))};
+  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
+  std::size_t at = 19;
+  if (at < s.size() && s[at] == '.') {
+    ++at;
+    const std::size_t from = at;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
+    if (at == from) return std::nullopt;
+  }
+  std::int64_t offset = 0;
+  if (at < s.size() && (s[at] == 'Z' || s[at] == 'z')) {
+    ++at;
+  } else if (at < s.size() && (s[at] == '+' || s[at] == '-')) {
+    const auto oh = digits(at + 1, 2), om = digits(at + 4, 2);
+    if (!oh || !om || at + 3 >= s.size() || s[at + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
+    offset = (s[at] == '+' ? 1 : -1) * (*oh * 3600 + *om * 60);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (at != s.size()) return std::nullopt;
+  const std::int64_t days = std::chrono::sys_days(ymd).time_since_epoch().count();
+  return days * 86400 + *hour * 3600 + *minute * 60 + std::min(*second, 59) - offset;
+}
+
+std::string format_rfc3339(std::int64_t epoch_seconds) {
+  const std::chrono::sys_seconds t{std::chrono::seconds(epoch_seconds)};
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{t - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (c < 0x20 || c == 0x7f) fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+          else out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    // A UTF-8 sequence, checked as RFC 3629 defines it (no overlongs, no surrogates, at most
+    // U+10FFFF); anything else is one U+FFFD per byte.
+    std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+    bool valid = n != 0 && i + n <= s.size();
+    for (std::size_t k = 1; valid && k < n; ++k) valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+    if (valid && n >= 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if (c == 0xe0 && c1 < 0xa0) valid = false;
+      if (c == 0xed && c1 >= 0xa0) valid = false;
+      if (c == 0xf0 && c1 < 0x90) valid = false;
+      if (c == 0xf4 && c1 >= 0x90) valid = false;
+    }
+    if (!valid) {
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    out.append(s.substr(i, n));
+    i += n;
+  }
+  out += '"';
+}
+
+}  // namespace bounced::daemon

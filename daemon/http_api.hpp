@@ -1,0 +1,87 @@
+// The HTTP API as plain functions: a request in, a response out, no sockets (http_server.hpp
+// carries them). Routes so far:
+//   GET /healthz                 open: "ok"
+//   GET /v1/bounces              the records paged by id (after, limit, filters, format)
+//   GET /v1/bounces/{id}         one record (with its rule and the raw message's id)
+//   GET /v1/messages/{id}        the stored raw message
+// Errors on /v1 have FreshMail's shape (seeds/003): {"status": "ERROR", "errors": [{"message",
+// "code"}]}, with FreshMail's general codes where one fits (1000 unauthorised, 1001 no such
+// route, 1003 wrong method, 1004 forbidden, 500 server error) and bounced's own for the rest
+// (1010 bad parameter, 1011 limit over the cap, 1012 malformed cursor, 1013 no such record,
+// 1014 body too large).
+//
+// Who may call: with API keys configured, /v1 needs `Authorization: Bearer SECRET` or Basic with
+// the key's id and secret; with none configured, only loopback clients are served (403 for the
+// rest). Secrets are compared in constant time.
+//
+// A page is not built in memory: the response carries a generator that reads the next few hundred
+// rows on each call, so memory does not grow with `limit`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/config.hpp"
+#include "storage/database.hpp"
+
+namespace bounced::daemon {
+
+struct http_request {
+  std::string method;  // GET, POST, ...
+  std::string target;  // origin form: /v1/bounces?after=10
+  std::string authorization;
+  bool loopback = false;  // the client connected from a loopback address
+  std::string body;
+};
+
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // Set for streamed bodies: each call returns the next piece, nullopt at the end (body is then
+  // the first piece, possibly empty).
+  std::function<std::optional<std::string>()> next;
+};
+
+// Opens read connections on demand, one per thread that asks (SQLite connections are used by one
+// thread at a time).
+class record_source {
+ public:
+  explicit record_source(std::string database_path);
+  storage::database& connection();
+
+ private:
+  std::string path_;
+};
+
+class http_api {
+ public:
+  static constexpr std::int64_t default_limit = 1000;
+  static constexpr std::int64_t max_limit = 25000;
+
+  http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records);
+
+  http_response handle(const http_request& request) const;
+  // A body over the server's limit never reaches handle(): this is the answer.
+  static http_response too_large(std::size_t limit);
+
+ private:
+  std::vector<api_key> keys_;
+  std::shared_ptr<record_source> records_;
+};
+
+// FreshMail's error body.
+http_response api_error(unsigned status, int code, const std::string& message);
+// RFC 3339 (2026-11-23T14:00:00Z, fractions and offsets allowed) to epoch seconds.
+std::optional<std::int64_t> parse_rfc3339(std::string_view text);
+std::string format_rfc3339(std::int64_t epoch_seconds);
+// Appends s as a JSON string; bytes that are not UTF-8 become U+FFFD.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace bounced::daemon

@@ -1,0 +1,192 @@
+// See http_server.hpp.
+#include "daemon/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "daemon/log.hpp"
+
+namespace bounced::daemon {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using asio::awaitable;
+using asio::ip::tcp;
+
+namespace {
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+struct http_server::impl {
+  http_server_options options;
+  std::shared_ptr<const http_api> api;
+  std::size_t open = 0;  // connections, counted on the I/O thread
+  bool stopped = false;
+  // Destroyed in reverse: the thread is joined, the acceptors close, and then the io_context
+  // destroys the coroutines still pending (their guards count down `open`, still alive).
+  asio::io_context io{1};
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::thread thread;
+
+  awaitable<void> accept(tcp::acceptor& acceptor) {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) continue;  // EMFILE and the like: the next accept may work
+      if (open >= options.connections) {
+        log(log_level::warning, fmt::format("http: {} connections open, the limit: closing a new one", open));
+        continue;
+      }
+      asio::co_spawn(io, session(std::move(socket)), asio::detached);
+    }
+  }
+
+  // Sends a whole response; false when the client is gone.
+  static awaitable<bool> send(beast::tcp_stream& stream, http::response<http::string_body>& res) {
+    auto [ec, n] = co_await http::async_write(stream, res, tuple_awaitable);
+    co_return !ec;
+  }
+
+  awaitable<void> session(tcp::socket socket) {
+    ++open;
+    struct count_guard {
+      std::size_t& n;
+      ~count_guard() { --n; }
+    } guard{open};
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    const bool loopback = !peer_ec && peer.address().is_loopback();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options.body_limit);
+      parser.header_limit(64 * 1024);
+      stream.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
+      if (ec == http::error::body_limit) {
+        const http_response big = http_api::too_large(options.body_limit);
+        http::response<http::string_body> res{static_cast<http::status>(big.status), 11};
+        res.set(http::field::content_type, big.content_type);
+        res.keep_alive(false);
+        res.body() = big.body;
+        res.prepare_payload();
+        co_await send(stream, res);
+        break;
+      }
+      if (ec) break;
+      http::request<http::string_body>& req = parser.get();
+      http_request request;
+      request.method = std::string(req.method_string());
+      request.target = std::string(req.target());
+      request.authorization = std::string(req[http::field::authorization]);
+      request.loopback = loopback;
+      request.body = std::move(req.body());
+      const bool keep_alive = req.keep_alive();
+      const unsigned version = req.version();
+      http_response answer = api->handle(request);
+
+      stream.expires_after(options.idle_timeout);
+      if (!answer.next) {
+        http::response<http::string_body> res{static_cast<http::status>(answer.status), version};
+        res.set(http::field::server, "bounced");
+        res.set(http::field::content_type, answer.content_type);
+        for (const auto& [name, value] : answer.headers) res.set(name, value);
+        res.keep_alive(keep_alive);
+        res.body() = std::move(answer.body);
+        res.prepare_payload();
+        if (!co_await send(stream, res) || !keep_alive) break;
+        continue;
+      }
+      // Streamed: chunked transfer coding, one chunk per piece the API hands over.
+      http::response<http::empty_body> head{static_cast<http::status>(answer.status), version};
+      head.set(http::field::server, "bounced");
+      head.set(http::field::content_type, answer.content_type);
+      for (const auto& [name, value] : answer.headers) head.set(name, value);
+      head.keep_alive(keep_alive);
+      head.chunked(true);
+      http::response_serializer<http::empty_body> serializer{head};
+      if (auto [hec, hn] = co_await http::async_write_header(stream, serializer, tuple_awaitable); hec) break;
+      bool whole = true;
+      std::optional<std::string> piece = std::move(answer.body);
+      for (;;) {
+        if (!piece->empty()) {
+          stream.expires_after(options.idle_timeout);
+          auto [wec, wn] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(*piece)), tuple_awaitable);
+          if (wec) {
+            whole = false;
+            break;
+          }
+        }
+        try {
+          piece = answer.next();
+        } catch (const std::exception& e) {
+          // The status line went out already: the connection closes without the last chunk, so
+          // the client sees a broken answer, never a short one that looks whole.
+          log(log_level::error, fmt::format("http: {} {}: {}", request.method, request.target, e.what()));
+          whole = false;
+          break;
+        }
+        if (!piece) break;
+      }
+      if (!whole) break;
+      if (auto [lec, ln] = co_await asio::async_write(stream, http::make_chunk_last(), tuple_awaitable); lec) break;
+      if (!keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+};
+
+http_server::http_server(http_server_options options, std::shared_ptr<const http_api> api)
+    : impl_(std::make_unique<impl>()) {
+  impl_->options = options;
+  impl_->api = std::move(api);
+}
+
+http_server::~http_server() { stop(); }
+
+std::uint16_t http_server::listen(const std::string& host, std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) throw std::system_error(ec, "http: " + host + " is not an IP address");
+  const tcp::endpoint endpoint(address, port);
+  auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
+  acceptor->open(endpoint.protocol());
+  acceptor->set_option(asio::socket_base::reuse_address(true));
+  acceptor->bind(endpoint, ec);
+  if (ec) throw std::system_error(ec, fmt::format("http: cannot listen on {}:{}", host, port));
+  acceptor->listen();
+  const std::uint16_t bound = acceptor->local_endpoint().port();
+  impl_->acceptors.push_back(std::move(acceptor));
+  return bound;
+}
+
+void http_server::start() {
+  for (auto& a : impl_->acceptors) asio::co_spawn(impl_->io, impl_->accept(*a), asio::detached);
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+void http_server::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->acceptors.clear();
+}
+
+}  // namespace bounced::daemon

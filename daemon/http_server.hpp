@@ -1,0 +1,42 @@
+// The HTTP listener: Boost.Beast on its own I/O thread (an export that reads SQLite never delays
+// an SMTP or LMTP reply), HTTP/1.1 with keep-alive, one coroutine per connection. Each request is
+// read whole (its body bounded by body_limit: past it, 413 and the connection closes), handed
+// to http_api, and answered; a streamed answer goes out in chunks as the API produces them.
+// Asio and Beast stay inside http_server.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "daemon/http_api.hpp"
+
+namespace bounced::daemon {
+
+struct http_server_options {
+  std::size_t body_limit = 10240000 + 65536;  // the message size limit and room for a form around it
+  std::chrono::seconds idle_timeout{60};      // waiting for a request, and for a slow client to read
+  std::size_t connections = 512;              // past it, new connections are closed at once
+};
+
+class http_server {
+ public:
+  http_server(http_server_options options, std::shared_ptr<const http_api> api);
+  ~http_server();  // stop()
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  // Binds a TCP address now (throws std::system_error naming it); returns the port bound.
+  std::uint16_t listen(const std::string& host, std::uint16_t port);
+  // Serves on a thread of its own until stop().
+  void start();
+  // Closes the listener and every connection, and joins the thread. Idempotent.
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace bounced::daemon

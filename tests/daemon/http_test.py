@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the HTTP API of `bounced serve`: bounces go in over LMTP (smtplib), and
+real HTTP clients (urllib and curl) read them back from /v1: paging by id, filters, formats,
+single records and raw messages, FreshMail's error shape, API keys, the body limit, and 200
+concurrent exports while ingest runs.
+
+Usage: http_test.py BOUNCED_BINARY [unittest args]   (run by ctest)
+"""
+import base64
+import csv
+import io
+import json
+import os
+import re
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serve_test  # noqa: E402  (the Daemon helper and the samples)
+
+VERP = '[correlation]\nverp = ["bounces+{campaign}-{send}-{email}@bounce.test"]\n'
+
+
+class HttpDaemon(serve_test.Daemon):
+    def __init__(self, config_extra="", http="127.0.0.1:0"):
+        super().__init__(VERP + config_extra, args=["--http", http])
+
+    def start(self):
+        super().start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            found = re.findall(r"listening: http [^\s]+:(\d+)", self.log_text())
+            if found:
+                self.http = int(found[0])
+                return self
+            time.sleep(0.05)
+        raise AssertionError("no HTTP listener: " + self.log_text())
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.http}{path}"
+
+    def get(self, path, headers=None, method="GET", data=None):
+        """(status, headers, body bytes), for errors too."""
+        req = urllib.request.Request(self.url(path), headers=headers or {}, method=method, data=data)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def get_json(self, path, **kw):
+        status, headers, body = self.get(path, **kw)
+        return status, json.loads(body)
+
+    def deliver(self, envelopes):
+        """[(envelope recipient, sample name)] over one LMTP session."""
+        with smtplib.LMTP("127.0.0.1", self.ports["lmtp"], timeout=30) as lmtp:
+            for rcpt, name in envelopes:
+                refused = lmtp.sendmail("", [rcpt], serve_test.sample(name))
+                assert not refused, refused
+
+
+SAMPLES = ["rfc3464-userunknown.eml", "rfc3464-delayed-mailboxfull.eml", "arf-abuse.eml",
+           "qmail-userunknown.eml", "exim-text-userunknown.eml", "dovecot-quota.eml", "rfc3834-vacation.eml"]
+
+
+def mixed(count):
+    return [(f"bounces+c{i % 2 + 1}-s{i}-u{i}=example.net@bounce.test", SAMPLES[i % len(SAMPLES)]) for i in range(count)]
+
+
+class HttpTest(unittest.TestCase):
+    def setUp(self):
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            if not d.stderr.closed:
+                d.stop()
+            d.cleanup()
+
+    def daemon(self, *args, **kw):
+        d = HttpDaemon(*args, **kw)
+        self.daemons.append(d)
+        return d.start()
+
+    def assert_error(self, status, body, want_status, want_code):
+        self.assertEqual(status, want_status, body)
+        doc = json.loads(body)
+        self.assertEqual(doc["status"], "ERROR")
+        self.assertEqual(len(doc["errors"]), 1)
+        self.assertEqual(set(doc["errors"][0]), {"message", "code"})
+        self.assertEqual(doc["errors"][0]["code"], want_code)
+        self.assertTrue(doc["errors"][0]["message"])
+
+    def test_pages_follow_next_after_to_the_end(self):
+        d = self.daemon()
+        d.deliver(mixed(14))
+        live = [r[0] for r in d.query("SELECT id FROM undelivered_log WHERE replaced_by IS NULL ORDER BY id")]
+        self.assertGreaterEqual(len(live), 12)
+        seen, after = [], 0
+        while True:
+            status, doc = d.get_json(f"/v1/bounces?after={after}&limit=5")
+            self.assertEqual(status, 200)
+            self.assertEqual(set(doc), {"records", "next_after"})
+            seen += [r["id"] for r in doc["records"]]
+            if doc["next_after"] is None:
+                break
+            self.assertEqual(len(doc["records"]), 5)
+            self.assertEqual(doc["next_after"], doc["records"][-1]["id"])
+            after = doc["next_after"]
+        self.assertEqual(seen, live)
+        # A page that ends exactly at the last record says so.
+        status, doc = d.get_json(f"/v1/bounces?after={live[-3]}&limit=2")
+        self.assertEqual([r["id"] for r in doc["records"]], live[-2:])
+        self.assertIsNone(doc["next_after"])
+
+    def test_filters_match_what_sqlite_holds(self):
+        d = self.daemon()
+        d.deliver(mixed(14))
+        for query, sql in [
+            ("campaign=c2", "campaign_id = 'c2'"),
+            ("send=s3", "send_id = 's3'"),
+            ("kind=delay", "kind = 'delay'"),
+            ("kind=complaint", "kind = 'complaint'"),
+            ("type=hard", "bounce_type = 'hard'"),
+            ("type=soft&campaign=c1", "bounce_type = 'soft' AND campaign_id = 'c1'"),
+            ("recipient=" + d.query("SELECT recipient FROM undelivered_log LIMIT 1")[0][0],
+             "recipient = (SELECT recipient FROM undelivered_log LIMIT 1)"),
+            ("reason=userunknown", "reason = 'userunknown'"),
+            ("since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00%2B02:00", "1 = 1"),
+            ("until=2000-01-01T00:00:00Z", "1 = 0"),
+        ]:
+            with self.subTest(query=query):
+                want = [r[0] for r in d.query(f"SELECT id FROM undelivered_log WHERE {sql} ORDER BY id")]
+                status, doc = d.get_json("/v1/bounces?" + query)
+                self.assertEqual(status, 200)
+                self.assertEqual([r["id"] for r in doc["records"]], want)
+        self.assertTrue(d.query("SELECT 1 FROM undelivered_log WHERE campaign_id = 'c2'"))
+
+    def test_jsonl_and_csv_hold_the_same_records(self):
+        d = self.daemon()
+        d.deliver(mixed(7))
+        _, doc = d.get_json("/v1/bounces")
+        status, headers, body = d.get("/v1/bounces?format=jsonl")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "application/x-ndjson")
+        lines = [json.loads(line) for line in body.decode().splitlines()]
+        self.assertEqual(lines, doc["records"])
+        # curl, as a shell script would fetch it.
+        out = subprocess.run(["curl", "-sS", "--fail", d.url("/v1/bounces?format=csv")], check=True,
+                             capture_output=True).stdout.decode()
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual(len(rows), len(doc["records"]))
+        for row, rec in zip(rows, doc["records"]):
+            self.assertEqual(int(row["id"]), rec["id"])
+            self.assertEqual(row["diagnostic_text"], rec["diagnostic_text"])
+            self.assertEqual(row["remote_mta"], rec["remote_mta"])
+            self.assertEqual(row["received_at"], rec["received_at"])
+
+    def test_one_record_and_its_raw_message(self):
+        d = self.daemon()
+        d.deliver([("bounces+c9-s9-u9=example.net@bounce.test", "rfc3464-userunknown.eml")])
+        rid, mid, raw = d.query("SELECT u.id, m.id, m.raw FROM undelivered_log u JOIN messages m ON m.id = u.message_id")[0]
+        status, rec = d.get_json(f"/v1/bounces/{rid}")
+        self.assertEqual(status, 200)
+        self.assertEqual(rec["message_id"], mid)
+        self.assertEqual(rec["campaign_id"], "c9")
+        self.assertEqual(rec["status"], "5.1.1")
+        self.assertTrue(rec["rule_id"])
+        self.assertRegex(rec["received_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        status, headers, body = d.get(f"/v1/messages/{mid}")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "message/rfc822")
+        self.assertEqual(body, raw)
+        self.assertEqual(headers["X-Bounced-Outcome"], "decoded")
+        self.assert_error(*d.get("/v1/bounces/99999")[::2], 404, 1013)
+        self.assert_error(*d.get("/v1/messages/99999")[::2], 404, 1013)
+
+    def test_bad_requests_get_freshmail_errors(self):
+        d = self.daemon()
+        for path, status, code in [
+            ("/v1/bounces?limit=0", 400, 1010),
+            ("/v1/bounces?limit=25001", 400, 1011),
+            ("/v1/bounces?limit=ten", 400, 1010),
+            ("/v1/bounces?after=abc", 400, 1012),
+            ("/v1/bounces?after=-1", 400, 1012),
+            ("/v1/bounces?kind=bouncy", 400, 1010),
+            ("/v1/bounces?type=medium", 400, 1010),
+            ("/v1/bounces?since=yesterday", 400, 1010),
+            ("/v1/bounces?since=2026-02-30T00:00:00Z", 400, 1010),
+            ("/v1/bounces?colour=red", 400, 1010),
+            ("/v1/bounces?limit=1&limit=2", 400, 1010),
+            ("/v1/bounces?format=xml", 400, 1010),
+            ("/v1/bounces/x", 400, 1010),
+            ("/v1/nothing", 404, 1001),
+        ]:
+            with self.subTest(path=path):
+                got, _, body = d.get(path)
+                self.assert_error(got, body, status, code)
+        got, _, body = d.get("/v1/bounces", method="POST", data=b"{}")
+        self.assert_error(got, body, 405, 1003)
+        status, _, body = d.get("/healthz")
+        self.assertEqual((status, body), (200, b"ok\n"))
+        # A malformed request line is refused, and the daemon goes on serving.
+        with socket.create_connection(("127.0.0.1", d.http), timeout=10) as s:
+            s.sendall(b"GARBAGE\r\n\r\n")
+            s.recv(100)
+        self.assertEqual(d.get("/healthz")[0], 200)
+
+    def test_api_keys_bearer_and_basic(self):
+        secret = "0123456789abcdef0123"
+        d = self.daemon(f'[api]\nkeys = ["ops:{secret}"]\n')
+        status, headers, body = d.get("/v1/bounces")
+        self.assert_error(status, body, 401, 1000)
+        self.assertIn("Bearer", headers["WWW-Authenticate"])
+        self.assertEqual(d.get("/v1/bounces", headers={"Authorization": f"Bearer {secret}"})[0], 200)
+        basic = base64.b64encode(f"ops:{secret}".encode()).decode()
+        self.assertEqual(d.get("/v1/bounces", headers={"Authorization": f"Basic {basic}"})[0], 200)
+        for wrong in [f"Bearer {secret}x", "Bearer ", "Basic " + base64.b64encode(f"dev:{secret}".encode()).decode(),
+                      "Basic " + base64.b64encode(b"ops:wrong").decode(), "Basic !!!", secret]:
+            with self.subTest(wrong=wrong):
+                status, _, body = d.get("/v1/bounces", headers={"Authorization": wrong})
+                self.assert_error(status, body, 401, 1000)
+        self.assertEqual(d.get("/healthz")[0], 200)  # open
+
+    def test_without_keys_only_loopback_clients_are_served(self):
+        addresses = [a for a in subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+                     if re.fullmatch(r"[\d.]+", a) and not a.startswith("127.")]
+        if not addresses:
+            self.skipTest("this machine has no non-loopback IPv4 address to call from")
+        d = self.daemon(http="0.0.0.0:0")
+        self.assertIn("loopback clients only", d.log_text())
+        self.assertEqual(d.get("/v1/bounces")[0], 200)
+        req = urllib.request.Request(f"http://{addresses[0]}:{d.http}/v1/bounces")
+        try:
+            urllib.request.urlopen(req, timeout=10)
+            self.fail("a non-loopback client was served without a key")
+        except urllib.error.HTTPError as e:
+            self.assert_error(e.code, e.read(), 403, 1004)
+
+    def test_a_body_over_the_limit_gets_413(self):
+        d = self.daemon("[limits]\nmessage_size_bytes = 1000\n")
+        status, _, body = d.get("/v1/bounces", method="POST", data=b"x" * 200000)
+        self.assert_error(status, body, 413, 1014)
+        self.assertEqual(d.get("/healthz")[0], 200)
+
+    def test_a_large_page_streams_in_chunks(self):
+        d = self.daemon()
+        d.deliver(mixed(700))
+        total = d.query("SELECT count(*) FROM undelivered_log")[0][0]
+        self.assertGreater(total, 600)
+        out = subprocess.run(["curl", "-sS", "-D", "-", "--fail", d.url("/v1/bounces?limit=25000")], check=True,
+                             capture_output=True).stdout.decode()
+        head, body = out.split("\r\n\r\n", 1)
+        self.assertIn("Transfer-Encoding: chunked", head)
+        doc = json.loads(body)
+        self.assertEqual(len(doc["records"]), total)
+        self.assertIsNone(doc["next_after"])
+
+    def test_200_concurrent_exports_while_ingest_commits(self):
+        d = self.daemon()
+        d.deliver(mixed(50))
+        before = d.query("SELECT count(*) FROM messages")[0][0]
+        errors, statuses = [], []
+
+        def export(i):
+            try:
+                status, doc = d.get_json(f"/v1/bounces?limit={1 + i % 100}&after={i % 7}")
+                statuses.append(status)
+                if status != 200 or not isinstance(doc["records"], list):
+                    errors.append((status, doc))
+            except Exception as e:  # noqa: BLE001 (any failure is the test's finding)
+                errors.append(repr(e))
+
+        ingest = threading.Thread(target=d.deliver, args=([(f"bounces+c3-x{i}-u{i}=example.net@bounce.test", SAMPLES[i % 7])
+                                                          for i in range(150)],))
+        ingest.start()
+        threads = [threading.Thread(target=export, args=(i,)) for i in range(200)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        ingest.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len(statuses), 200)
+        self.assertEqual(d.query("SELECT count(*) FROM messages")[0][0], before + 150)
+
+    def test_sigterm_with_http_open_exits_cleanly(self):
+        d = self.daemon()
+        s = socket.create_connection(("127.0.0.1", d.http), timeout=10)  # an idle keep-alive client
+        self.assertEqual(d.stop(), 0)
+        s.close()
+
+
+if __name__ == "__main__":
+    serve_test.BOUNCED = sys.argv.pop(1)
+    unittest.main()
