@@ -12,6 +12,7 @@
 #include <set>
 #include <string_view>
 
+#include "daemon/store_commands.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::daemon {
@@ -276,8 +277,8 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
       if (value != "hard" && value != "soft") return api_error(400, 1010, "type must be hard or soft");
       filter.bounce_type = value;
     } else if (key == "since" || key == "until") {
-      const auto t = parse_rfc3339(value);
-      if (!t) return api_error(400, 1010, key + " must be an RFC 3339 time, such as 2026-11-23T14:00:00Z");
+      const auto t = parse_date(value);
+      if (!t) return api_error(400, 1010, key + " must be a date (2026-11-23) or an RFC 3339 time (2026-11-23T14:00:00Z)");
       (key == "since" ? filter.since : filter.until) = *t;
     } else if (key == "include_replaced") {
       if (value != "true" && value != "false") return api_error(400, 1010, "include_replaced must be true or false");
@@ -401,49 +402,6 @@ http_response http_api::handle(const http_request& request) const {
     return api_error(500, 500, std::string("server error: ") + e.what());
   }
   return api_error(404, 1001, "no such route: " + path);
-}
-
-std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM); the T may be t or a space (RFC 3339 5.6).
-  const auto digits = [&](std::size_t at, std::size_t n) -> std::optional<int> {
-    if (at + n > s.size()) return std::nullopt;
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return std::nullopt;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v;
-  };
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
-      s[16] != ':')
-    return std::nullopt;
-  const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2), minute = digits(14, 2),
-             second = digits(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(*month)),
-                                        std::chrono::day(static_cast<unsigned>(*day))};
-  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  std::size_t at = 19;
-  if (at < s.size() && s[at] == '.') {
-    ++at;
-    const std::size_t from = at;
-    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
-    if (at == from) return std::nullopt;
-  }
-  std::int64_t offset = 0;
-  if (at < s.size() && (s[at] == 'Z' || s[at] == 'z')) {
-    ++at;
-  } else if (at < s.size() && (s[at] == '+' || s[at] == '-')) {
-    const auto oh = digits(at + 1, 2), om = digits(at + 4, 2);
-    if (!oh || !om || at + 3 >= s.size() || s[at + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
-    offset = (s[at] == '+' ? 1 : -1) * (*oh * 3600 + *om * 60);
-    at += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (at != s.size()) return std::nullopt;
-  const std::int64_t days = std::chrono::sys_days(ymd).time_since_epoch().count();
-  return days * 86400 + *hour * 3600 + *minute * 60 + std::min(*second, 59) - offset;
 }
 
 std::string format_rfc3339(std::int64_t epoch_seconds) {

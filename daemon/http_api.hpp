@@ -78,8 +78,8 @@ class http_api {
 
 // FreshMail's error body.
 http_response api_error(unsigned status, int code, const std::string& message);
-// RFC 3339 (2026-11-23T14:00:00Z, fractions and offsets allowed) to epoch seconds.
-std::optional<std::int64_t> parse_rfc3339(std::string_view text);
+// Epoch seconds as RFC 3339 in UTC (2026-11-23T14:00:00Z). Times are read with parse_date
+// (store_commands.hpp): a date, or RFC 3339 with fractions and offsets.
 std::string format_rfc3339(std::int64_t epoch_seconds);
 // Appends s as a JSON string; bytes that are not UTF-8 become U+FFFD.
 void append_json_string(std::string& out, std::string_view s);

@@ -55,17 +55,7 @@ void fill(const std::string& path, int messages) {
 
 }  // namespace
 
-TEST_CASE("RFC 3339 times are read with offsets and fractions, and written in UTC", "[http_api]") {
-  CHECK(parse_rfc3339("1970-01-01T00:00:00Z") == 0);
-  CHECK(parse_rfc3339("2023-11-14T22:13:20Z") == 1700000000);
-  CHECK(parse_rfc3339("2023-11-14T23:13:20.123+01:00") == 1700000000);
-  CHECK(parse_rfc3339("2023-11-14t22:13:20z") == 1700000000);
-  CHECK(parse_rfc3339("2023-11-14 21:13:20-01:00") == 1700000000);
-  for (const char* bad : {"", "2023-11-14", "2023-11-14T22:13:20", "2023-02-30T00:00:00Z", "2023-11-14T24:00:00Z",
-                          "2023-11-14T22:13:20+1:00", "2023-11-14T22:13:20Zjunk", "2023-11-14T22:13:20.Z", "yesterday"}) {
-    INFO(bad);
-    CHECK_FALSE(parse_rfc3339(bad));
-  }
+TEST_CASE("times are written in RFC 3339 UTC", "[http_api]") {
   CHECK(format_rfc3339(1700000000) == "2023-11-14T22:13:20Z");
   CHECK(format_rfc3339(0) == "1970-01-01T00:00:00Z");
 }

@@ -10,15 +10,10 @@
 #include "temp_db.hpp"
 
 using namespace bounced::storage;
+using bounced::test::ok;
 using bounced::test::temp_db;
 
 namespace {
-
-template <class T>
-T ok(result<T> r) {
-  if (const auto* e = std::get_if<error>(&r)) FAIL("storage error: " << e->message);
-  return std::get<T>(std::move(r));
-}
 
 message_in message(const std::string& raw, std::int64_t at = 1700000000) {
   return {raw, "lmtp", "127.0.0.1", "", {"bounces@b.test", "other@b.test"}, at};

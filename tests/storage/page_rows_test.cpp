@@ -12,15 +12,10 @@
 #include "temp_db.hpp"
 
 using namespace bounced::storage;
+using bounced::test::ok;
 using bounced::test::temp_db;
 
 namespace {
-
-template <class T>
-T ok(result<T> r) {
-  if (const auto* e = std::get_if<error>(&r)) FAIL("storage error: " << e->message);
-  return std::get<T>(std::move(r));
-}
 
 const char* const kinds[] = {"bounce", "delay", "complaint", "auto-reply", "delivery"};
 const char* const types[] = {"hard", "soft", ""};

@@ -1,12 +1,21 @@
-// A fresh folder per test for a real SQLite file; removed with everything in it.
+// A fresh folder per test for a real SQLite file; removed with everything in it. And ok(): the
+// value of a storage result, or the test fails with the storage error.
 #pragma once
 
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <variant>
+
+#include "storage/database.hpp"
 
 #include <filesystem>
 #include <string>
 
 namespace bounced::test {
+
+namespace storage = bounced::storage;
 
 struct temp_db {
   std::filesystem::path dir;
@@ -23,5 +32,11 @@ struct temp_db {
   temp_db& operator=(const temp_db&) = delete;
   ~temp_db() { std::filesystem::remove_all(dir); }
 };
+
+template <class T>
+T ok(storage::result<T> r) {
+  if (const auto* e = std::get_if<storage::error>(&r)) FAIL("storage error: " << e->message);
+  return std::get<T>(std::move(r));
+}
 
 }  // namespace bounced::test
