@@ -1,6 +1,8 @@
 // See http_api.hpp.
 #include "daemon/http_api.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <fmt/format.h>
@@ -335,6 +337,120 @@ http_response one_message(const std::shared_ptr<record_source>& records, std::st
   return r;
 }
 
+// An address a block may name: local@domain, no spaces or controls, RFC 5321's lengths.
+bool valid_address(std::string_view a) {
+  const auto at = a.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at > 64 || a.size() > 254) return false;
+  for (char c : a.substr(0, at))
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '@' || c == ',') return false;
+  return is_domain_name(a.substr(at + 1));
+}
+
+void append_suppression_json(std::string& out, const storage::suppression& s) {
+  out += "{\"address\":";
+  append_json_string(out, s.address);
+  out += ",\"state\":";
+  append_json_string(out, s.blocked_at ? "blocked" : s.state);
+  out += ",\"bounce_state\":";
+  append_json_string(out, s.state);
+  out += fmt::format(",\"soft_count\":{},\"hard_count\":{},\"complaint_count\":{},\"last_record_id\":{}", s.soft_count,
+                     s.hard_count, s.complaint_count, s.last_row_id);
+  out += ",\"updated_at\":\"" + format_rfc3339(s.updated_at) + "\",\"blocked_at\":";
+  out += s.blocked_at ? "\"" + format_rfc3339(*s.blocked_at) + "\"" : std::string("null");
+  out += '}';
+}
+
+http_response suppressions_page(const std::shared_ptr<record_source>& records, const boost::urls::url_view& url) {
+  std::string after;
+  std::int64_t limit = http_api::default_limit;
+  bool blocked_only = false;
+  std::set<std::string, std::less<>> seen;
+  for (const auto& p : url.params()) {
+    if (!seen.insert(p.key).second) return api_error(400, 1010, "parameter " + p.key + " is given twice");
+    if (p.key == "after") {
+      after = parser::to_lower(p.value);
+    } else if (p.key == "limit") {
+      const auto v = to_int(p.value);
+      if (!v || *v == 0) return api_error(400, 1010, "limit must be a whole number from 1 to 25000");
+      if (*v > http_api::max_limit) return api_error(400, 1011, "limit is over the cap of 25000");
+      limit = *v;
+    } else if (p.key == "blocked") {
+      if (p.value != "true" && p.value != "false") return api_error(400, 1010, "blocked must be true or false");
+      blocked_only = p.value == "true";
+    } else {
+      return api_error(400, 1010, "unknown parameter " + p.key);
+    }
+  }
+  auto got = records->connection().page_suppressions(after, limit + 1, blocked_only);
+  if (auto* e = std::get_if<storage::error>(&got)) return api_error(500, 500, "storage: " + e->message);
+  auto& list = std::get<std::vector<storage::suppression>>(got);
+  const bool more = static_cast<std::int64_t>(list.size()) > limit;
+  if (more) list.pop_back();
+  std::string body = "{\"suppressions\":[";
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (i) body += ',';
+    append_suppression_json(body, list[i]);
+  }
+  body += "],\"next_after\":";
+  if (more) append_json_string(body, list.back().address);
+  else body += "null";
+  return json_response(body + "}\n");
+}
+
+http_response one_suppression(const std::shared_ptr<record_source>& records, const std::string& address) {
+  auto got = records->connection().suppression_of(address);
+  if (auto* e = std::get_if<storage::error>(&got)) return api_error(500, 500, "storage: " + e->message);
+  const auto& s = std::get<std::optional<storage::suppression>>(got);
+  if (!s) return api_error(404, 1013, "no suppression entry for " + address);
+  std::string body;
+  append_suppression_json(body, *s);
+  return json_response(body + "\n");
+}
+
+// FreshMail's addBlocks and removeBlocks: {"emails": [...]} in, stats out.
+http_response change_blocks(const std::shared_ptr<record_source>& records, const std::string& body, bool add) {
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object()) return api_error(400, 1343, "the body must be a JSON object: {\"emails\": [...]}");
+  const auto* emails = doc.as_object().if_contains("emails");
+  if (!emails || !emails->is_array() || emails->as_array().empty())
+    return api_error(400, 1336, "no addresses given: {\"emails\": [...]}");
+  if (emails->as_array().size() > 1000) return api_error(400, 1399, "too many addresses in one request: at most 1000");
+  std::vector<std::string> good;
+  std::string incorrect = "[";
+  std::int64_t bad = 0;
+  for (const auto& e : emails->as_array()) {
+    const std::string a = e.is_string() ? std::string(parser::trim(std::string_view(e.as_string()))) : "";
+    if (valid_address(a)) {
+      good.push_back(a);
+      continue;
+    }
+    if (bad++) incorrect += ',';
+    if (e.is_string()) append_json_string(incorrect, e.as_string());
+    else incorrect += boost::json::serialize(e);
+  }
+  incorrect += ']';
+  if (good.empty()) return api_error(400, 1301, "none of the addresses is correct");
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto& db = records->connection();
+  auto done = add ? db.block(good, now) : db.unblock(good);
+  if (auto* e = std::get_if<storage::error>(&done)) return api_error(500, 500, "storage: " + e->message);
+  const auto& r = std::get<storage::block_result>(done);
+  const std::string stats = add ? fmt::format("\"added\":{},\"existing\":{},\"incorrect\":{}", r.changed, r.unchanged, bad)
+                                : fmt::format("\"removed\":{},\"not_existing\":{},\"incorrect\":{}", r.changed, r.unchanged, bad);
+  return json_response("{\"status\":\"OK\",\"data\":{\"stats\":{" + stats + "},\"incorrect_mails\":" + incorrect + "}}\n");
+}
+
+http_response erase_address(const std::shared_ptr<record_source>& records, const std::string& address) {
+  if (!valid_address(address)) return api_error(400, 1010, "not an email address: " + address);
+  auto done = records->connection().forget(address);
+  if (auto* e = std::get_if<storage::error>(&done)) return api_error(500, 500, "storage: " + e->message);
+  const auto& r = std::get<storage::forget_result>(done);
+  return json_response(fmt::format("{{\"status\":\"OK\",\"data\":{{\"messages\":{},\"records\":{},\"suppressions\":{}}}}}\n",
+                                   r.messages, r.rows, r.suppressions));
+}
+
 }  // namespace
 
 http_response api_error(unsigned status, int code, const std::string& message) {
@@ -384,7 +500,7 @@ http_response http_api::handle(const http_request& request) const {
     if (!rest.starts_with(prefix)) return std::nullopt;
     return rest.substr(prefix.size());
   };
-  const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool get = request.method == "GET";
   try {
     if (rest == "bounces") {
       if (!get) return api_error(405, 1003, "use GET for " + path);
@@ -397,6 +513,22 @@ http_response http_api::handle(const http_request& request) const {
     if (auto id = route("messages/"); id && id->find('/') == std::string_view::npos) {
       if (!get) return api_error(405, 1003, "use GET for " + path);
       return one_message(records_, *id);
+    }
+    if (rest == "suppressions") {
+      if (!get) return api_error(405, 1003, "use GET for " + path);
+      return suppressions_page(records_, url);
+    }
+    if (rest == "suppressions/block" || rest == "suppressions/unblock") {
+      if (request.method != "POST") return api_error(405, 1003, "use POST for " + path);
+      return change_blocks(records_, request.body, rest == "suppressions/block");
+    }
+    if (auto address = route("suppressions/"); address && address->find('/') == std::string_view::npos) {
+      if (!get) return api_error(405, 1003, "use GET for " + path);
+      return one_suppression(records_, std::string(*address));
+    }
+    if (auto address = route("addresses/"); address && address->find('/') == std::string_view::npos) {
+      if (request.method != "DELETE") return api_error(405, 1003, "use DELETE for " + path);
+      return erase_address(records_, std::string(*address));
     }
   } catch (const std::exception& e) {
     return api_error(500, 500, std::string("server error: ") + e.what());

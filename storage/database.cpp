@@ -129,6 +129,15 @@ stored_message read_message(const sqlite::statement& st) {
   return m;
 }
 
+constexpr const char* select_suppression_sql =
+    "SELECT address, state, soft_count, last_soft_original, hard_count, complaint_count, updated_at, last_row_id, "
+    "blocked_at FROM suppressions";
+
+suppression read_suppression(const sqlite::statement& st) {
+  return suppression{st.text(0),  st.text(1),  st.int64(2), st.text(3),          st.int64(4),
+                     st.int64(5), st.int64(6), st.int64(7), st.optional_int64(8)};
+}
+
 }  // namespace
 
 struct database::impl {
@@ -151,12 +160,16 @@ struct database::impl {
                        true),
         insert_row(db, insert_row_sql(), true),
         get_suppression(db,
-                        "SELECT address, state, soft_count, last_soft_original, hard_count, complaint_count, "
-                        "updated_at, last_row_id FROM suppressions WHERE address = ?",
+                        std::string(select_suppression_sql) + " WHERE address = ?",
                         true),
         put_suppression(db,
-                        "INSERT OR REPLACE INTO suppressions (address, state, soft_count, last_soft_original, "
-                        "hard_count, complaint_count, updated_at, last_row_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        // An upsert, not INSERT OR REPLACE: a block made by hand (blocked_at) stays.
+                        "INSERT INTO suppressions (address, state, soft_count, last_soft_original, "
+                        "hard_count, complaint_count, updated_at, last_row_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (address) DO UPDATE SET state = excluded.state, soft_count = excluded.soft_count, "
+                        "last_soft_original = excluded.last_soft_original, hard_count = excluded.hard_count, "
+                        "complaint_count = excluded.complaint_count, updated_at = excluded.updated_at, "
+                        "last_row_id = excluded.last_row_id",
                         true) {}
 
   std::int64_t add_row(std::int64_t message_id, std::int64_t received_at, const row& r) {
@@ -174,10 +187,7 @@ struct database::impl {
     get_suppression.reset();
     get_suppression.bind(1, address);
     std::optional<suppression> s;
-    if (get_suppression.step())
-      s = suppression{get_suppression.text(0),  get_suppression.text(1),  get_suppression.int64(2),
-                      get_suppression.text(3),  get_suppression.int64(4), get_suppression.int64(5),
-                      get_suppression.int64(6), get_suppression.int64(7)};
+    if (get_suppression.step()) s = read_suppression(get_suppression);
     get_suppression.reset();
     return s;
   }
@@ -193,7 +203,7 @@ struct database::impl {
     const std::string address = lower(r.recipient);
     if (address.empty()) return;
     std::optional<suppression> found = load_suppression(address);
-    suppression s = found.value_or(suppression{address, "active", 0, "", 0, 0, 0, 0});
+    suppression s = found.value_or(suppression{address, "active", 0, "", 0, 0, 0, 0, std::nullopt});
     if (r.kind == "bounce" && r.bounce_type == "hard") {
       ++s.hard_count;
       if (s.state != "complained") s.state = "hard-bouncing";
@@ -464,6 +474,59 @@ result<forget_result> database::forget(const std::string& address) {
 result<std::optional<suppression>> database::suppression_of(const std::string& address) {
   try {
     return impl_->load_suppression(lower(address));
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<std::vector<suppression>> database::page_suppressions(const std::string& after, std::int64_t limit,
+                                                             bool blocked_only) {
+  try {
+    sqlite::statement st(impl_->db, std::string(select_suppression_sql) + " WHERE address > ?" +
+                                        (blocked_only ? " AND blocked_at IS NOT NULL" : "") + " ORDER BY address LIMIT ?");
+    st.bind(1, after).bind(2, limit);
+    std::vector<suppression> out;
+    while (st.step()) out.push_back(read_suppression(st));
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<block_result> database::block(const std::vector<std::string>& addresses, std::int64_t at) {
+  try {
+    sqlite::transaction tx(impl_->db);
+    sqlite::statement st(impl_->db,
+                         "INSERT INTO suppressions (address, state, updated_at, blocked_at) VALUES (?, 'active', ?, ?) "
+                         "ON CONFLICT (address) DO UPDATE SET blocked_at = excluded.blocked_at, updated_at = excluded.updated_at "
+                         "WHERE blocked_at IS NULL");
+    block_result out;
+    for (const std::string& a : addresses) {
+      st.reset();
+      st.bind(1, lower(a)).bind(2, at).bind(3, at);
+      st.run();
+      (impl_->db.changes() > 0 ? out.changed : out.unchanged) += 1;
+    }
+    tx.commit();
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<block_result> database::unblock(const std::vector<std::string>& addresses) {
+  try {
+    sqlite::transaction tx(impl_->db);
+    sqlite::statement st(impl_->db, "UPDATE suppressions SET blocked_at = NULL WHERE address = ? AND blocked_at IS NOT NULL");
+    block_result out;
+    for (const std::string& a : addresses) {
+      st.reset();
+      st.bind(1, lower(a));
+      st.run();
+      (impl_->db.changes() > 0 ? out.changed : out.unchanged) += 1;
+    }
+    tx.commit();
+    return out;
   } catch (const sqlite::failure& e) {
     return error{e.what()};
   }

@@ -141,6 +141,13 @@ struct suppression {
   std::int64_t complaint_count = 0;
   std::int64_t updated_at = 0;
   std::int64_t last_row_id = 0;
+  std::optional<std::int64_t> blocked_at;  // blocked by hand (block()), whatever the state
+};
+
+// What block() and unblock() did, in FreshMail's terms.
+struct block_result {
+  std::int64_t changed = 0;    // added (block) or removed (unblock)
+  std::int64_t unchanged = 0;  // already blocked (block) or not blocked by hand (unblock)
 };
 
 struct counts {
@@ -203,6 +210,13 @@ class database {
   result<forget_result> forget(const std::string& address);
 
   result<std::optional<suppression>> suppression_of(const std::string& address);
+  // Addresses above `after` (lower case, in order), at most `limit`; only blocked ones if asked.
+  result<std::vector<suppression>> page_suppressions(const std::string& after, std::int64_t limit,
+                                                     bool blocked_only = false);
+  // Blocks by hand (addresses lower-cased; one transaction). A block never changes the state
+  // bounces gave; unblock removes only a block made here.
+  result<block_result> block(const std::vector<std::string>& addresses, std::int64_t at);
+  result<block_result> unblock(const std::vector<std::string>& addresses);
   result<std::vector<stored_row>> rows_of(std::int64_t message_id);
   // Up to `limit` rows with id > after that match the filter, in id order. One read transaction;
   // callers page through more by calling again with the last id.

@@ -86,12 +86,19 @@ CREATE INDEX undelivered_log_category ON undelivered_log (category, id);
 CREATE INDEX undelivered_log_reason ON undelivered_log (reason, id);
 )sql";
 
+// Version 3: blocks made by hand (FreshMail's addBlocks), beside the state bounces give, so that
+// unblocking leaves that state as it was.
+constexpr const char* schema_v3 = R"sql(
+ALTER TABLE suppressions ADD COLUMN blocked_at INTEGER;
+)sql";
+
 }  // namespace
 
 const std::vector<migration>& schema_migrations() {
   static const std::vector<migration> steps = {
       {"messages, undelivered_log, suppressions", schema_v1},
       {"indexes for the export filters type, category and reason", schema_v2},
+      {"suppressions.blocked_at: blocks made by hand", schema_v3},
   };
   return steps;
 }

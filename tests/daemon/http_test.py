@@ -292,6 +292,61 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(len(statuses), 200)
         self.assertEqual(d.query("SELECT count(*) FROM messages")[0][0], before + 150)
 
+    def post_json(self, d, path, doc, method="POST"):
+        data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+        status, _, body = d.get(path, method=method, data=data, headers={"Content-Type": "application/json"})
+        return status, body
+
+    def test_suppressions_blocks_and_erasure(self):
+        d = self.daemon()
+        d.deliver([("bounces+c1-s1-u1=example.net@bounce.test", "rfc3464-userunknown.eml")])
+        hard = d.query("SELECT address FROM suppressions WHERE state = 'hard-bouncing'")[0][0]
+        status, doc = d.get_json(f"/v1/suppressions/{hard}")
+        self.assertEqual(status, 200)
+        self.assertEqual((doc["state"], doc["bounce_state"], doc["hard_count"], doc["blocked_at"]),
+                         ("hard-bouncing", "hard-bouncing", 1, None))
+        self.assertEqual(doc["last_record_id"], d.query("SELECT max(id) FROM undelivered_log")[0][0])
+        # FreshMail's addBlocks answer.
+        status, body = self.post_json(d, "/v1/suppressions/block", {"emails": [hard, "New@Example.net", "not an address", 7]})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body), {"status": "OK", "data": {"stats": {"added": 2, "existing": 0, "incorrect": 2},
+                                                                   "incorrect_mails": ["not an address", 7]}})
+        status, body = self.post_json(d, "/v1/suppressions/block", {"emails": ["new@example.net"]})
+        self.assertEqual(json.loads(body)["data"]["stats"], {"added": 0, "existing": 1, "incorrect": 0})
+        status, doc = d.get_json("/v1/suppressions/new@example.net")
+        self.assertEqual((doc["state"], doc["bounce_state"]), ("blocked", "active"))
+        self.assertRegex(doc["blocked_at"], r"Z$")
+        status, doc = d.get_json("/v1/suppressions?blocked=true")
+        self.assertEqual(sorted(s["address"] for s in doc["suppressions"]), sorted([hard, "new@example.net"]))
+        status, doc = d.get_json("/v1/suppressions?limit=1")
+        self.assertEqual(len(doc["suppressions"]), 1)
+        status, doc2 = d.get_json(f"/v1/suppressions?limit=5&after={doc['next_after']}")
+        self.assertIsNone(doc2["next_after"])
+        self.assertEqual(len(doc["suppressions"]) + len(doc2["suppressions"]), 2)
+        # removeBlocks: only blocks made by hand go; the bounce state stays.
+        status, body = self.post_json(d, "/v1/suppressions/unblock", {"emails": [hard, "nobody@example.net"]})
+        self.assertEqual(json.loads(body), {"status": "OK", "data": {"stats": {"removed": 1, "not_existing": 1, "incorrect": 0},
+                                                                   "incorrect_mails": []}})
+        status, doc = d.get_json(f"/v1/suppressions/{hard}")
+        self.assertEqual((doc["state"], doc["blocked_at"]), ("hard-bouncing", None))
+        for payload, code in [(b"not json", 1343), ({"emails": []}, 1336), ({"mails": ["a@b.c"]}, 1336),
+                              ({"emails": ["x", "y@"]}, 1301), ({"emails": ["a@example.net"] * 1001}, 1399)]:
+            with self.subTest(payload=str(payload)[:40]):
+                self.assert_error(*self.post_json(d, "/v1/suppressions/block", payload), 400, code)
+        self.assert_error(*d.get("/v1/suppressions/block")[::2], 405, 1003)
+        self.assert_error(*d.get("/v1/suppressions/nobody@example.net")[::2], 404, 1013)
+        # The data-protection erasure.
+        status, body = self.post_json(d, f"/v1/addresses/{hard}", b"", method="DELETE")
+        self.assertEqual(status, 200, body)
+        doc = json.loads(body)
+        self.assertEqual(doc["status"], "OK")
+        self.assertEqual((doc["data"]["messages"], doc["data"]["suppressions"]), (1, 1))
+        self.assertGreaterEqual(doc["data"]["records"], 1)
+        self.assert_error(*d.get(f"/v1/suppressions/{hard}")[::2], 404, 1013)
+        self.assertEqual(d.get_json(f"/v1/bounces?recipient={hard}")[1]["records"], [])
+        self.assertEqual(d.query("SELECT count(*) FROM messages")[0][0], 0)
+        self.assert_error(*self.post_json(d, "/v1/addresses/nobody", b"", method="DELETE"), 400, 1010)
+
     def test_sigterm_with_http_open_exits_cleanly(self):
         d = self.daemon()
         s = socket.create_connection(("127.0.0.1", d.http), timeout=10)  # an idle keep-alive client
