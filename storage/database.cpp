@@ -493,19 +493,20 @@ result<std::vector<suppression>> database::page_suppressions(const std::string& 
   }
 }
 
-result<block_result> database::block(const std::vector<std::string>& addresses, std::int64_t at) {
+namespace {
+
+// One statement per address, in one transaction: counts the addresses it changed a row for.
+result<block_result> per_address(sqlite::connection& db, const std::string& sql, const std::vector<std::string>& addresses,
+                                 const std::function<void(sqlite::statement&, const std::string&)>& bind) {
   try {
-    sqlite::transaction tx(impl_->db);
-    sqlite::statement st(impl_->db,
-                         "INSERT INTO suppressions (address, state, updated_at, blocked_at) VALUES (?, 'active', ?, ?) "
-                         "ON CONFLICT (address) DO UPDATE SET blocked_at = excluded.blocked_at, updated_at = excluded.updated_at "
-                         "WHERE blocked_at IS NULL");
+    sqlite::transaction tx(db);
+    sqlite::statement st(db, sql);
     block_result out;
     for (const std::string& a : addresses) {
       st.reset();
-      st.bind(1, lower(a)).bind(2, at).bind(3, at);
+      bind(st, lower(a));
       st.run();
-      (impl_->db.changes() > 0 ? out.changed : out.unchanged) += 1;
+      (db.changes() > 0 ? out.changed : out.unchanged) += 1;
     }
     tx.commit();
     return out;
@@ -514,22 +515,19 @@ result<block_result> database::block(const std::vector<std::string>& addresses, 
   }
 }
 
+}  // namespace
+
+result<block_result> database::block(const std::vector<std::string>& addresses, std::int64_t at) {
+  return per_address(impl_->db,
+                     "INSERT INTO suppressions (address, state, updated_at, blocked_at) VALUES (?, 'active', ?, ?) "
+                     "ON CONFLICT (address) DO UPDATE SET blocked_at = excluded.blocked_at, updated_at = excluded.updated_at "
+                     "WHERE blocked_at IS NULL",
+                     addresses, [at](sqlite::statement& st, const std::string& a) { st.bind(1, a).bind(2, at).bind(3, at); });
+}
+
 result<block_result> database::unblock(const std::vector<std::string>& addresses) {
-  try {
-    sqlite::transaction tx(impl_->db);
-    sqlite::statement st(impl_->db, "UPDATE suppressions SET blocked_at = NULL WHERE address = ? AND blocked_at IS NOT NULL");
-    block_result out;
-    for (const std::string& a : addresses) {
-      st.reset();
-      st.bind(1, lower(a));
-      st.run();
-      (impl_->db.changes() > 0 ? out.changed : out.unchanged) += 1;
-    }
-    tx.commit();
-    return out;
-  } catch (const sqlite::failure& e) {
-    return error{e.what()};
-  }
+  return per_address(impl_->db, "UPDATE suppressions SET blocked_at = NULL WHERE address = ? AND blocked_at IS NOT NULL",
+                     addresses, [](sqlite::statement& st, const std::string& a) { st.bind(1, a); });
 }
 
 result<std::vector<stored_row>> database::rows_of(std::int64_t message_id) {
