@@ -442,6 +442,52 @@ http_response change_blocks(const std::shared_ptr<record_source>& records, const
   return json_response("{\"status\":\"OK\",\"data\":{\"stats\":{" + stats + "},\"incorrect_mails\":" + incorrect + "}}\n");
 }
 
+// FreshMail's campaign report counts hard_bounce and soft_bounce; bounced adds the other kinds
+// and the bounces by category and by reason.
+http_response stats(const std::shared_ptr<record_source>& records, const boost::urls::url_view& url) {
+  std::optional<std::string> campaign, send;
+  std::set<std::string, std::less<>> seen;
+  for (const auto& p : url.params()) {
+    if (!seen.insert(p.key).second) return api_error(400, 1010, "parameter " + p.key + " is given twice");
+    if (p.key == "campaign") campaign = p.value;
+    else if (p.key == "send") send = p.value;
+    else return api_error(400, 1010, "unknown parameter " + p.key);
+  }
+  auto got = records->connection().stats(campaign, send);
+  if (auto* e = std::get_if<storage::error>(&got)) return api_error(500, 500, "storage: " + e->message);
+  std::map<std::string, std::int64_t> totals = {{"hard_bounce", 0}, {"soft_bounce", 0}, {"bounce_untyped", 0}, {"complaint", 0},
+                                                {"delay", 0},       {"auto_reply", 0},  {"delivery", 0}};
+  std::map<std::string, std::int64_t> by_category, by_reason;
+  for (const auto& g : std::get<std::vector<storage::stat_group>>(got)) {
+    if (g.kind == "bounce") {
+      totals[g.bounce_type == "hard" ? "hard_bounce" : g.bounce_type == "soft" ? "soft_bounce" : "bounce_untyped"] += g.count;
+      by_category[g.category] += g.count;
+      by_reason[g.reason] += g.count;
+    } else {
+      totals[g.kind == "auto-reply" ? "auto_reply" : g.kind] += g.count;
+    }
+  }
+  std::string body = "{\"campaign\":";
+  if (campaign) append_json_string(body, *campaign);
+  else body += "null";
+  body += ",\"send\":";
+  if (send) append_json_string(body, *send);
+  else body += "null";
+  for (const auto& [name, n] : totals) body += fmt::format(",\"{}\":{}", name, n);
+  for (const auto& [name, counts] : {std::pair{"bounces_by_category", &by_category}, std::pair{"bounces_by_reason", &by_reason}}) {
+    body += fmt::format(",\"{}\":{{", name);
+    bool first = true;
+    for (const auto& [key, n] : *counts) {
+      if (!first) body += ',';
+      first = false;
+      append_json_string(body, key);
+      body += fmt::format(":{}", n);
+    }
+    body += '}';
+  }
+  return json_response(body + "}\n");
+}
+
 http_response erase_address(const std::shared_ptr<record_source>& records, const std::string& address) {
   if (!valid_address(address)) return api_error(400, 1010, "not an email address: " + address);
   auto done = records->connection().forget(address);
@@ -513,6 +559,10 @@ http_response http_api::handle(const http_request& request) const {
     if (auto id = route("messages/"); id && id->find('/') == std::string_view::npos) {
       if (!get) return api_error(405, 1003, "use GET for " + path);
       return one_message(records_, *id);
+    }
+    if (rest == "stats") {
+      if (!get) return api_error(405, 1003, "use GET for " + path);
+      return stats(records_, url);
     }
     if (rest == "suppressions") {
       if (!get) return api_error(405, 1003, "use GET for " + path);

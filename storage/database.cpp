@@ -583,6 +583,24 @@ result<std::vector<stored_row>> database::page_rows(const record_filter& f, std:
   }
 }
 
+result<std::vector<stat_group>> database::stats(const std::optional<std::string>& campaign_id,
+                                                const std::optional<std::string>& send_id) {
+  try {
+    std::string sql = "SELECT kind, bounce_type, category, reason, count(*) FROM undelivered_log WHERE replaced_by IS NULL";
+    if (campaign_id) sql += " AND campaign_id = ?";
+    if (send_id) sql += " AND send_id = ?";
+    sqlite::statement st(impl_->db, sql + " GROUP BY kind, bounce_type, category, reason");
+    int i = 1;
+    if (campaign_id) st.bind(i++, *campaign_id);
+    if (send_id) st.bind(i++, *send_id);
+    std::vector<stat_group> out;
+    while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.int64(4)});
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
 result<std::optional<stored_row>> database::row_by_id(std::int64_t id) {
   try {
     sqlite::statement st(impl_->db, "SELECT id, message_id, received_at, replaced_by, " + column_list() +

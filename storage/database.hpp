@@ -175,6 +175,12 @@ struct page_stats {
   std::string plan;                 // EXPLAIN QUERY PLAN, its detail lines joined by "; "
 };
 
+// One group of live rows, for the stats.
+struct stat_group {
+  std::string kind, bounce_type, category, reason;
+  std::int64_t count = 0;
+};
+
 struct options {
   int soft_bounce_limit = 3;  // soft bounces of different original messages in a row
   int busy_timeout_ms = 5000;  // how long a call waits for another process's write lock
@@ -223,6 +229,9 @@ class database {
   result<std::vector<stored_row>> page_rows(const record_filter& filter, std::int64_t after, std::int64_t limit,
                                             page_stats* stats = nullptr);
   result<std::optional<stored_row>> row_by_id(std::int64_t id);
+  // Live rows counted by kind, type, category and reason; of one campaign and/or send if given.
+  result<std::vector<stat_group>> stats(const std::optional<std::string>& campaign_id,
+                                        const std::optional<std::string>& send_id);
   result<std::optional<stored_message>> message(std::int64_t message_id);
   result<counts> count();
 

@@ -347,6 +347,28 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(d.query("SELECT count(*) FROM messages")[0][0], 0)
         self.assert_error(*self.post_json(d, "/v1/addresses/nobody", b"", method="DELETE"), 400, 1010)
 
+    def test_stats_count_what_sqlite_holds(self):
+        d = self.daemon()
+        d.deliver(mixed(21))
+        for query, where in [("", "1 = 1"), ("?campaign=c1", "campaign_id = 'c1'"),
+                             ("?campaign=c2&send=s3", "campaign_id = 'c2' AND send_id = 's3'")]:
+            with self.subTest(query=query):
+                status, doc = d.get_json("/v1/stats" + query)
+                self.assertEqual(status, 200)
+
+                def count(cond):
+                    return d.query(f"SELECT count(*) FROM undelivered_log WHERE replaced_by IS NULL AND {where} AND {cond}")[0][0]
+                self.assertEqual(doc["hard_bounce"], count("kind = 'bounce' AND bounce_type = 'hard'"))
+                self.assertEqual(doc["soft_bounce"], count("kind = 'bounce' AND bounce_type = 'soft'"))
+                self.assertEqual(doc["complaint"], count("kind = 'complaint'"))
+                self.assertEqual(doc["delay"], count("kind = 'delay'"))
+                self.assertEqual(doc["auto_reply"], count("kind = 'auto-reply'"))
+                self.assertEqual(sum(doc["bounces_by_reason"].values()), count("kind = 'bounce'"))
+                self.assertEqual(sum(doc["bounces_by_category"].values()), count("kind = 'bounce'"))
+        self.assertGreater(d.get_json("/v1/stats")[1]["hard_bounce"], 0)
+        self.assertEqual(d.get_json("/v1/stats?campaign=none")[1]["hard_bounce"], 0)
+        self.assert_error(*d.get("/v1/stats?campain=c1")[::2], 400, 1010)
+
     def test_sigterm_with_http_open_exits_cleanly(self):
         d = self.daemon()
         s = socket.create_connection(("127.0.0.1", d.http), timeout=10)  # an idle keep-alive client
