@@ -515,8 +515,9 @@ storage::database& record_source::connection() {
   return *slot;
 }
 
-http_api::http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records)
-    : keys_(std::move(keys)), records_(std::move(records)) {}
+http_api::http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records,
+                   std::function<std::string()> metrics_text)
+    : keys_(std::move(keys)), records_(std::move(records)), metrics_text_(std::move(metrics_text)) {}
 
 http_response http_api::too_large(std::size_t limit) {
   return api_error(413, 1014, "the request body is over the limit of " + std::to_string(limit) + " bytes");
@@ -531,6 +532,12 @@ http_response http_api::handle(const http_request& request) const {
     http_response r;
     r.content_type = "text/plain";
     r.body = "ok\n";
+    return r;
+  }
+  if (path == "/metrics" && metrics_text_) {
+    http_response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics_text_();
     return r;
   }
   if (!path.starts_with("/v1/")) return api_error(404, 1001, "no such route: " + path);

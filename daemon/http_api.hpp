@@ -1,6 +1,7 @@
 // The HTTP API as plain functions: a request in, a response out, no sockets (http_server.hpp
 // carries them). Routes so far:
 //   GET /healthz                 open: "ok"
+//   GET /metrics                 open: Prometheus text
 //   GET /v1/bounces              the records paged by id (after, limit, filters, format)
 //   GET /v1/bounces/{id}         one record (with its rule and the raw message's id)
 //   GET /v1/messages/{id}        the stored raw message
@@ -65,7 +66,9 @@ class http_api {
   static constexpr std::int64_t default_limit = 1000;
   static constexpr std::int64_t max_limit = 25000;
 
-  http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records);
+  // metrics_text renders GET /metrics (open to all); none: 404.
+  http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records,
+           std::function<std::string()> metrics_text = {});
 
   http_response handle(const http_request& request) const;
   // A body over the server's limit never reaches handle(): this is the answer.
@@ -74,6 +77,7 @@ class http_api {
  private:
   std::vector<api_key> keys_;
   std::shared_ptr<record_source> records_;
+  std::function<std::string()> metrics_text_;
 };
 
 // FreshMail's error body.

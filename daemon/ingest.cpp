@@ -12,8 +12,8 @@
 namespace bounced::daemon {
 
 ingest::ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules,
-               config::correlation_section correlation, unsigned threads)
-    : writer_(writer), rules_(std::move(rules)), correlation_(std::move(correlation)) {
+               config::correlation_section correlation, unsigned threads, metrics* counts)
+    : writer_(writer), counts_(counts), rules_(std::move(rules)), correlation_(std::move(correlation)) {
   for (unsigned i = 0; i < std::max(1U, threads); ++i) threads_.emplace_back([this] { work(); });
 }
 
@@ -47,7 +47,8 @@ void ingest::work() {
 void ingest::deliver(delivery message, std::function<void(delivery_result)> done) {
   std::unique_lock lock(mu_);
   const bool small = message.data.size() <= inline_decode_bytes;
-  auto job = [this, rules = rules_, message = std::move(message), done = std::move(done)]() mutable {
+  const auto arrived = std::chrono::steady_clock::now();
+  auto job = [this, arrived, rules = rules_, message = std::move(message), done = std::move(done)]() mutable {
     storage::message_in in;
     in.raw = std::move(message.data);
     in.via = message.protocol == mail_protocol::lmtp ? "lmtp" : "smtp";
@@ -60,13 +61,23 @@ void ingest::deliver(delivery message, std::function<void(delivery_result)> done
     if (decoded.result.status == "failed")
       log(log_level::warning, fmt::format("client={}: decoding failed, stored raw: {}", message.client, printable(decoded.result.detail)));
     const std::size_t records = decoded.rows.size();
+    std::vector<std::pair<std::string, std::string>> kinds;
+    if (counts_) {
+      counts_->decoded(decoded.result.status);
+      for (const storage::row& r : decoded.rows) kinds.emplace_back(r.kind, r.bounce_type);
+    }
     writer_.submit(std::move(in), std::move(decoded.result), std::move(decoded.rows),
-                   [records, done = std::move(done)](const storage::result<storage::store_result>& stored) {
+                   [this, arrived, via = std::string(message.protocol == mail_protocol::lmtp ? "lmtp" : "smtp"),
+                    kinds = std::move(kinds), records, done = std::move(done)](const storage::result<storage::store_result>& stored) {
                      if (const auto* e = std::get_if<storage::error>(&stored)) {
+                       if (counts_) counts_->refused(via);
                        done({false, "", 0, e->message});
                        return;
                      }
                      const auto& r = std::get<storage::store_result>(stored);
+                     if (counts_)
+                       counts_->stored(via, r.duplicate, r.duplicate ? decltype(kinds){} : kinds,
+                                       std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
                      done({true, fmt::format("{}{}", r.message_id, r.duplicate ? " (duplicate)" : ""), r.duplicate ? 0 : records, ""});
                    });
   };

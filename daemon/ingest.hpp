@@ -21,6 +21,7 @@
 
 #include "classifier/classify.hpp"
 #include "daemon/config.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/server.hpp"
 #include "storage/database.hpp"
 #include "storage/writer.hpp"
@@ -32,8 +33,9 @@ class ingest {
   // Messages up to this size are decoded on the thread that delivers them.
   static constexpr std::size_t inline_decode_bytes = 256 * 1024;
 
+  // counts (may be null) gets each message's outcome for /metrics; it must outlive this.
   ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules,
-         config::correlation_section correlation, unsigned threads);
+         config::correlation_section correlation, unsigned threads, metrics* counts = nullptr);
   ~ingest();
   ingest(const ingest&) = delete;
   ingest& operator=(const ingest&) = delete;
@@ -47,6 +49,7 @@ class ingest {
   void work();
 
   storage::writer& writer_;
+  metrics* counts_;
   std::shared_ptr<const classifier::rule_set> rules_;  // guarded by mu_
   const config::correlation_section correlation_;
   std::mutex mu_;

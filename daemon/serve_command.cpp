@@ -146,7 +146,8 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   int status = 0;
   {
-    ingest pipeline(*writer, rules, cfg.correlation, std::clamp(std::thread::hardware_concurrency(), 1U, 8U));
+    metrics counts;
+    ingest pipeline(*writer, rules, cfg.correlation, std::clamp(std::thread::hardware_concurrency(), 1U, 8U), &counts);
     server srv(server_settings(cfg), [&pipeline](delivery d, std::function<void(delivery_result)> done) {
       pipeline.deliver(std::move(d), std::move(done));
     });
@@ -164,7 +165,8 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     }
     std::unique_ptr<http_server> web;
     if (cfg.listen.http) {
-      auto api = std::make_shared<const http_api>(cfg.api.keys, std::make_shared<record_source>(database));
+      auto api = std::make_shared<const http_api>(cfg.api.keys, std::make_shared<record_source>(database),
+                                                  [&counts, &srv] { return counts.render(srv.sessions()); });
       http_server_options web_options;
       web_options.body_limit = cfg.limits.message_size_bytes + 65536;
       web_options.idle_timeout = std::chrono::seconds(std::min<std::uint32_t>(cfg.limits.idle_timeout_seconds, 60));

@@ -369,6 +369,27 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(d.get_json("/v1/stats?campaign=none")[1]["hard_bounce"], 0)
         self.assert_error(*d.get("/v1/stats?campain=c1")[::2], 400, 1010)
 
+    def test_metrics_count_what_went_in(self):
+        d = self.daemon('[api]\nkeys = ["ops:0123456789abcdef0123"]\n')
+        d.deliver(mixed(7) + mixed(1))  # the last is the first again: a duplicate
+        status, headers, body = d.get("/metrics")  # open, without a key
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        values = {}
+        for line in body.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                values[name] = float(value)
+        self.assertEqual(values['bounced_messages_stored_total{via="lmtp"}'], 7)
+        self.assertEqual(values['bounced_messages_duplicate_total{via="lmtp"}'], 1)
+        self.assertEqual(values['bounced_messages_refused_total{via="lmtp"}'], 0)
+        self.assertEqual(values["bounced_commit_seconds_count"], 8)
+        self.assertEqual(values['bounced_commit_seconds_bucket{le="+Inf"}'], 8)
+        self.assertIn("bounced_sessions_open", values)
+        self.assertEqual(sum(v for k, v in values.items() if k.startswith("bounced_decode_outcomes_total")), 8)
+        for kind, type_, n in d.query("SELECT kind, bounce_type, count(*) FROM undelivered_log GROUP BY 1, 2"):
+            self.assertEqual(values[f'bounced_records_total{{kind="{kind}",type="{type_}"}}'], n)
+
     def test_sigterm_with_http_open_exits_cleanly(self):
         d = self.daemon()
         s = socket.create_connection(("127.0.0.1", d.http), timeout=10)  # an idle keep-alive client
