@@ -48,8 +48,6 @@ bool is_ipv6_text(std::string_view s) noexcept {
   return !z.empty() && std::all_of(z.begin(), z.end(), [](char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
-}  // namespace
-
 // RFC 1035 2.3.4 / RFC 5321 4.5.3.1.2: labels of 1..63 letters, digits and `-`, 255 octets in all.
 bool is_domain_name(std::string_view s) noexcept {
   if (s.empty() || s.size() > 253) return false;
@@ -66,8 +64,6 @@ bool is_domain_name(std::string_view s) noexcept {
   }
   return true;
 }
-
-namespace {
 
 // RFC 5322 3.6.8: a field name is printable US-ASCII except `:`.
 bool is_header_name(std::string_view s) noexcept {

@@ -130,9 +130,6 @@ struct config_error {
   std::string to_string() const;  // FILE:LINE:COLUMN: message (FILE: message without a position)
 };
 
-// RFC 1035 / RFC 5321 host name: labels of 1..63 letters, digits and '-', at most 253 octets.
-bool is_domain_name(std::string_view s) noexcept;
-
 // Reads and checks one file. Keys that are absent keep their defaults.
 std::variant<config, config_error> load_config(const std::string& path);
 // The same for TOML text already in memory; `name` is used in errors.

@@ -15,6 +15,8 @@
 #include <string_view>
 
 #include "daemon/store_commands.hpp"
+#include "parser/charset.hpp"
+#include "parser/mime.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::daemon {
@@ -35,31 +37,6 @@ std::optional<std::int64_t> to_int(std::string_view s) {
   return v;
 }
 
-std::string base64_decode(std::string_view in) {
-  static const auto table = [] {
-    std::array<int, 256> t{};
-    t.fill(-1);
-    const std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (std::size_t i = 0; i < alphabet.size(); ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
-    return t;
-  }();
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const int v = table[static_cast<unsigned char>(c)];
-    if (v < 0) return {};
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
 // Constant time in the length of the secret given.
 bool same_secret(std::string_view given, std::string_view expected) {
   unsigned char diff = given.size() == expected.size() ? 0 : 1;
@@ -77,7 +54,7 @@ bool authorised(const std::vector<api_key>& keys, std::string_view header) {
   if (scheme == "bearer") {
     for (const api_key& k : keys) ok |= same_secret(credentials, k.secret);
   } else if (scheme == "basic") {
-    const std::string decoded = base64_decode(credentials);
+    const std::string decoded = parser::decode_base64(credentials);
     const auto colon = decoded.find(':');
     if (colon == std::string::npos) return false;
     const std::string_view id = std::string_view(decoded).substr(0, colon);
@@ -244,15 +221,30 @@ struct page_reader {
   }
 };
 
+// A parameter given twice is an error on every route: no silent choice between them.
+std::optional<http_response> repeated_parameter(const boost::urls::url_view& url) {
+  std::set<std::string, std::less<>> seen;
+  for (const auto& p : url.params())
+    if (!seen.insert(p.key).second) return api_error(400, 1010, "parameter " + p.key + " is given twice");
+  return std::nullopt;
+}
+
+// `limit` on every paged route: 1 to max_limit.
+std::variant<std::int64_t, http_response> read_limit(std::string_view value) {
+  const auto v = to_int(value);
+  if (!v || *v == 0) return api_error(400, 1010, "limit must be a whole number from 1 to 25000");
+  if (*v > http_api::max_limit) return api_error(400, 1011, "limit is over the cap of 25000");
+  return *v;
+}
+
 http_response export_page(const std::shared_ptr<record_source>& records, const boost::urls::url_view& url) {
   storage::record_filter filter;
   std::int64_t after = 0, limit = http_api::default_limit;
   export_format format = export_format::json;
-  std::set<std::string, std::less<>> seen;
+  if (auto e = repeated_parameter(url)) return *e;
   for (const auto& p : url.params()) {
     const std::string& key = p.key;
     const std::string& value = p.value;
-    if (!seen.insert(key).second) return api_error(400, 1010, "parameter " + key + " is given twice");
     std::optional<std::string>* text = key == "campaign" ? &filter.campaign_id
                                      : key == "send" ? &filter.send_id
                                      : key == "list" ? &filter.list_id
@@ -268,10 +260,9 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
       if (!v) return api_error(400, 1012, "after must be a record id (a whole number, 0 or more)");
       after = *v;
     } else if (key == "limit") {
-      const auto v = to_int(value);
-      if (!v || *v == 0) return api_error(400, 1010, "limit must be a whole number from 1 to 25000");
-      if (*v > http_api::max_limit) return api_error(400, 1011, "limit is over the cap of 25000");
-      limit = *v;
+      auto v = read_limit(value);
+      if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
+      limit = std::get<std::int64_t>(v);
     } else if (key == "kind") {
       if (!kinds.contains(value)) return api_error(400, 1010, "kind must be one of bounce, delay, complaint, auto-reply, delivery");
       filter.kind = value;
@@ -337,14 +328,8 @@ http_response one_message(const std::shared_ptr<record_source>& records, std::st
   return r;
 }
 
-// An address a block may name: local@domain, no spaces or controls, RFC 5321's lengths.
-bool valid_address(std::string_view a) {
-  const auto at = a.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at > 64 || a.size() > 254) return false;
-  for (char c : a.substr(0, at))
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '@' || c == ',') return false;
-  return is_domain_name(a.substr(at + 1));
-}
+// An address a block may name: the parser's plausible address, within RFC 5321's 254 octets.
+bool valid_address(std::string_view a) { return a.size() <= 254 && parser::looks_like_address(a); }
 
 void append_suppression_json(std::string& out, const storage::suppression& s) {
   out += "{\"address\":";
@@ -364,16 +349,14 @@ http_response suppressions_page(const std::shared_ptr<record_source>& records, c
   std::string after;
   std::int64_t limit = http_api::default_limit;
   bool blocked_only = false;
-  std::set<std::string, std::less<>> seen;
+  if (auto e = repeated_parameter(url)) return *e;
   for (const auto& p : url.params()) {
-    if (!seen.insert(p.key).second) return api_error(400, 1010, "parameter " + p.key + " is given twice");
     if (p.key == "after") {
       after = parser::to_lower(p.value);
     } else if (p.key == "limit") {
-      const auto v = to_int(p.value);
-      if (!v || *v == 0) return api_error(400, 1010, "limit must be a whole number from 1 to 25000");
-      if (*v > http_api::max_limit) return api_error(400, 1011, "limit is over the cap of 25000");
-      limit = *v;
+      auto v = read_limit(p.value);
+      if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
+      limit = std::get<std::int64_t>(v);
     } else if (p.key == "blocked") {
       if (p.value != "true" && p.value != "false") return api_error(400, 1010, "blocked must be true or false");
       blocked_only = p.value == "true";
@@ -446,9 +429,8 @@ http_response change_blocks(const std::shared_ptr<record_source>& records, const
 // and the bounces by category and by reason.
 http_response stats(const std::shared_ptr<record_source>& records, const boost::urls::url_view& url) {
   std::optional<std::string> campaign, send;
-  std::set<std::string, std::less<>> seen;
+  if (auto e = repeated_parameter(url)) return *e;
   for (const auto& p : url.params()) {
-    if (!seen.insert(p.key).second) return api_error(400, 1010, "parameter " + p.key + " is given twice");
     if (p.key == "campaign") campaign = p.value;
     else if (p.key == "send") send = p.value;
     else return api_error(400, 1010, "unknown parameter " + p.key);
@@ -603,6 +585,9 @@ std::string format_rfc3339(std::int64_t epoch_seconds) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
+  // Almost every value is valid UTF-8: then only ASCII needs escaping. Otherwise each byte that
+  // starts no valid sequence (parser::is_valid_utf8's rules) becomes U+FFFD.
+  const bool valid = parser::is_valid_utf8(s);
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
@@ -621,19 +606,14 @@ void append_json_string(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    // A UTF-8 sequence, checked as RFC 3629 defines it (no overlongs, no surrogates, at most
-    // U+10FFFF); anything else is one U+FFFD per byte.
-    std::size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-    bool valid = n != 0 && i + n <= s.size();
-    for (std::size_t k = 1; valid && k < n; ++k) valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-    if (valid && n >= 3) {
-      const auto c1 = static_cast<unsigned char>(s[i + 1]);
-      if (c == 0xe0 && c1 < 0xa0) valid = false;
-      if (c == 0xed && c1 >= 0xa0) valid = false;
-      if (c == 0xf0 && c1 < 0x90) valid = false;
-      if (c == 0xf4 && c1 >= 0x90) valid = false;
+    if (valid) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
     }
-    if (!valid) {
+    std::size_t n = 2;
+    while (n <= 4 && (i + n > s.size() || !parser::is_valid_utf8(s.substr(i, n)))) ++n;
+    if (n > 4) {
       out += "\\ufffd";
       ++i;
       continue;

@@ -61,22 +61,22 @@ void ingest::deliver(delivery message, std::function<void(delivery_result)> done
     if (decoded.result.status == "failed")
       log(log_level::warning, fmt::format("client={}: decoding failed, stored raw: {}", message.client, printable(decoded.result.detail)));
     const std::size_t records = decoded.rows.size();
+    std::string outcome = decoded.result.status;  // read before the submit below moves the result
     std::vector<std::pair<std::string, std::string>> kinds;
-    if (counts_) {
-      counts_->decoded(decoded.result.status);
+    if (counts_)
       for (const storage::row& r : decoded.rows) kinds.emplace_back(r.kind, r.bounce_type);
-    }
     writer_.submit(std::move(in), std::move(decoded.result), std::move(decoded.rows),
                    [this, arrived, via = std::string(message.protocol == mail_protocol::lmtp ? "lmtp" : "smtp"),
-                    kinds = std::move(kinds), records, done = std::move(done)](const storage::result<storage::store_result>& stored) {
+                    outcome = std::move(outcome), kinds = std::move(kinds), records, done = std::move(done)](const storage::result<storage::store_result>& stored) {
                      if (const auto* e = std::get_if<storage::error>(&stored)) {
-                       if (counts_) counts_->refused(via);
+                       if (counts_) counts_->refused(via, outcome);
                        done({false, "", 0, e->message});
                        return;
                      }
                      const auto& r = std::get<storage::store_result>(stored);
+                     static const decltype(kinds) none;  // a duplicate adds no records
                      if (counts_)
-                       counts_->stored(via, r.duplicate, r.duplicate ? decltype(kinds){} : kinds,
+                       counts_->stored(via, outcome, r.duplicate, r.duplicate ? none : kinds,
                                        std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
                      done({true, fmt::format("{}{}", r.message_id, r.duplicate ? " (duplicate)" : ""), r.duplicate ? 0 : records, ""});
                    });

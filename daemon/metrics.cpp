@@ -23,10 +23,11 @@ std::string label(const std::string& v) {
 
 }  // namespace
 
-void metrics::stored(const std::string& via, bool duplicate, const std::vector<std::pair<std::string, std::string>>& records,
-                     double commit_seconds) {
+void metrics::stored(const std::string& via, const std::string& outcome, bool duplicate,
+                     const std::vector<std::pair<std::string, std::string>>& records, double commit_seconds) {
   std::lock_guard lock(mu_);
   ++(duplicate ? duplicates_ : stored_)[via];
+  ++outcomes_[outcome];
   for (const auto& r : records) ++records_[r];
   ++commits_;
   commit_sum_ += commit_seconds;
@@ -34,13 +35,9 @@ void metrics::stored(const std::string& via, bool duplicate, const std::vector<s
     if (commit_seconds <= buckets[i]) ++bucket_counts_[i];
 }
 
-void metrics::refused(const std::string& via) {
+void metrics::refused(const std::string& via, const std::string& outcome) {
   std::lock_guard lock(mu_);
   ++refused_[via];
-}
-
-void metrics::decoded(const std::string& outcome) {
-  std::lock_guard lock(mu_);
   ++outcomes_[outcome];
 }
 

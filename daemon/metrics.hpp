@@ -16,13 +16,12 @@ namespace bounced::daemon {
 
 class metrics {
  public:
-  // A message committed (or found to be a duplicate), with the kind and type of each new record.
-  void stored(const std::string& via, bool duplicate, const std::vector<std::pair<std::string, std::string>>& records,
-              double commit_seconds);
+  // A message committed (or found to be a duplicate), with its decode outcome (decoded, nothing,
+  // failed) and the kind and type of each new record.
+  void stored(const std::string& via, const std::string& outcome, bool duplicate,
+              const std::vector<std::pair<std::string, std::string>>& records, double commit_seconds);
   // Storage failed: the client got 451.
-  void refused(const std::string& via);
-  // decoded, nothing or failed.
-  void decoded(const std::string& outcome);
+  void refused(const std::string& via, const std::string& outcome);
   std::string render(std::size_t sessions_open) const;
 
   // Upper bounds of the commit-time histogram, in seconds.

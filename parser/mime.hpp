@@ -29,6 +29,8 @@ struct mime_part {
 // Parses LF-normalised message text. Never throws; a message mimetic cannot split comes back
 // as one text part holding its body.
 mime_part parse_mime(std::string_view message);
+// RFC 2045 6.8 base64, skipping every character outside the alphabet; '=' ends the data.
+std::string decode_base64(std::string_view in);
 
 // Walks the tree depth-first, calling fn(part) for every part including the root.
 template <class Fn>
