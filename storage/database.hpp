@@ -99,7 +99,12 @@ struct store_item {
   message_in message;
   outcome result;
   std::vector<row> rows;
+  std::string key;  // delivery_key(message), or "" to have store_batch compute it
 };
+
+// The duplicate check's key: SHA-256 (hex) of the envelope and the raw bytes. A retry of the same
+// delivery has the same key; the same message to another envelope recipient has another.
+std::string delivery_key(const message_in& message);
 
 // A stored message, as reprocess reads it back.
 struct stored_message {
@@ -200,6 +205,7 @@ class database {
   result<store_result> store(const message_in& message, const outcome& result, const std::vector<row>& rows);
   // Stores several messages in ONE transaction (group commit): all or nothing.
   result<std::vector<store_result>> store_batch(const std::vector<store_item>& items);
+
 
   // Calls visit for each message received at or after `since`, in id order. visit may call
   // replace(); it returns false to stop early.

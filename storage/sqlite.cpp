@@ -5,6 +5,8 @@
 
 #include <climits>
 
+#include "storage/wal_buffer.hpp"
+
 namespace bounced::storage::sqlite {
 
 namespace {
@@ -20,9 +22,9 @@ int checked_size(std::string_view s) {
 
 }  // namespace
 
-connection::connection(const std::string& path) {
+connection::connection(const std::string& path, bool buffer_wal) {
   const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+                                 buffer_wal ? wal_buffer_vfs() : nullptr);
   if (rc != SQLITE_OK) {
     std::string what = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close_v2(db_);
@@ -44,6 +46,7 @@ void connection::exec(const std::string& sql) {
 }
 
 std::int64_t connection::changes() const { return sqlite3_changes64(db_); }
+std::int64_t connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 statement::statement(const connection& db, std::string_view sql, bool persistent) : db_(db) {
   const unsigned flags = persistent ? SQLITE_PREPARE_PERSISTENT : 0;

@@ -21,8 +21,9 @@ struct failure : std::runtime_error {
 
 class connection {
  public:
-  // Opens (creating) the file; throws failure.
-  explicit connection(const std::string& path);
+  // Opens (creating) the file; throws failure. With buffer_wal the WAL's writes go through
+  // wal_buffer.hpp's VFS: only for a connection that sets synchronous = FULL before it writes.
+  explicit connection(const std::string& path, bool buffer_wal = false);
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
   ~connection();
@@ -31,6 +32,8 @@ class connection {
   // Runs SQL text that has no parameters (schema, pragmas, BEGIN/COMMIT).
   void exec(const std::string& sql);
   std::int64_t changes() const;
+  // The rowid of the last row this connection inserted (sqlite3_last_insert_rowid).
+  std::int64_t last_insert_rowid() const;
 
  private:
   sqlite3* db_ = nullptr;

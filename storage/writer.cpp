@@ -14,10 +14,11 @@ writer::writer(database db, std::size_t max_batch_messages)
 writer::~writer() { stop(); }
 
 void writer::submit(message_in message, outcome result, std::vector<row> rows, callback done) {
+  std::string key = delivery_key(message);  // here, not on the writer's thread
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back({{std::move(message), std::move(result), std::move(rows)}, std::move(done)});
+      queue_.push_back({{std::move(message), std::move(result), std::move(rows), std::move(key)}, std::move(done)});
       cv_.notify_one();
       return;
     }

@@ -5,6 +5,8 @@
 // half-stored); the daemon answers those 451.
 // Callbacks run on the writer's thread, in submission order: they must be quick (post to the
 // session's executor) and must not call submit() to wait on it.
+// The writer's thread does only what must be serial: submit() computes each message's duplicate
+// key on the caller's thread.
 #pragma once
 
 #include <atomic>

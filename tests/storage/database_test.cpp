@@ -110,14 +110,15 @@ TEST_CASE("a failed store writes nothing and returns an error", "[database]") {
 TEST_CASE("a batch is all or nothing", "[database]") {
   temp_db t;
   database db(t.path);
-  std::vector<store_item> items = {{message("one"), decoded, {bounce("a@x.test", "hard", "")}},
-                                   {message("two"), decoded, {bounce("b@x.test", "hard", "")}},
-                                   {message("one"), decoded, {bounce("a@x.test", "hard", "")}}};
+  // The third comes with its key computed beforehand (as the writer does): the same key.
+  std::vector<store_item> items = {{message("one"), decoded, {bounce("a@x.test", "hard", "")}, ""},
+                                   {message("two"), decoded, {bounce("b@x.test", "hard", "")}, ""},
+                                   {message("one"), decoded, {bounce("a@x.test", "hard", "")}, delivery_key(message("one"))}};
   const auto stored = ok(db.store_batch(items));
   REQUIRE(stored.size() == 3);
   CHECK(stored[2].duplicate);
   CHECK(stored[2].message_id == stored[0].message_id);
-  items.push_back({message("three"), {"bogus", ""}, {}});
+  items.push_back({message("three"), {"bogus", ""}, {}, ""});
   items[0].message.raw = "four";
   CHECK(std::holds_alternative<error>(db.store_batch(items)));
   CHECK(ok(db.count()).messages == 2);
