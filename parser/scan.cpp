@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
 #include <vector>
 
 #include "parser/header.hpp"
@@ -27,50 +26,83 @@ bool looks_like_bounce(const mail& m) {
   return return_path == "<>";
 }
 
-std::size_t original_start(std::string_view text) {
-  static constexpr std::array<std::string_view, 23> markers = {
-      "--- Below this line is a copy of the message",
-      "------ This is a copy of the message",
-      "----- Original message -----",
-      "-----Original Message-----",
-      "--- Original message follows",
-      "----- The following is a copy of the original message",
-      "------ Original message ------",
-      "----- Unsent message follows -----",
-      "----- Unsent message below -----",
-      "--- The header of the original message is following",
-      "----- Original message header follows",
-      "Original message headers:",
-      "The original message was:",
-      "--- Original Message ---",
-      "------- Returned Message --------",
-      "----- Message header follows -----",
-      "Below is a copy of the original message",
-      "Content-Type: message/rfc822",
-      "----- Transcript of session follows -----\n\n\nReturn-Path",
-      "------ This is a copy of the headers",
-      "Original-Headers:",
-      "\nReturn-Path: <",
-      "Included is a copy of the message header",
-  };
-  // One lower-cased copy, then a Boyer-Moore-Horspool pass per marker, each only as far as the
-  // earliest marker found so far: the passes skip most of the text, so the whole search costs
-  // about one read of it.
-  using searcher = std::boyer_moore_horspool_searcher<std::string::const_iterator>;
-  static const std::vector<std::pair<std::string, searcher>> searchers = [] {
-    std::vector<std::pair<std::string, searcher>> out;
-    out.reserve(markers.size());
-    for (std::string_view marker : markers) out.emplace_back(to_lower(marker), searcher(std::string::const_iterator(), std::string::const_iterator()));
-    for (auto& [lowered, search] : out) search = searcher(lowered.cbegin(), lowered.cend());
-    return out;
+namespace {
+
+// The lines that introduce a quoted original, as MTAs write them.
+constexpr std::array<std::string_view, 23> original_markers = {
+    "--- Below this line is a copy of the message",
+    "------ This is a copy of the message",
+    "----- Original message -----",
+    "-----Original Message-----",
+    "--- Original message follows",
+    "----- The following is a copy of the original message",
+    "------ Original message ------",
+    "----- Unsent message follows -----",
+    "----- Unsent message below -----",
+    "--- The header of the original message is following",
+    "----- Original message header follows",
+    "Original message headers:",
+    "The original message was:",
+    "--- Original Message ---",
+    "------- Returned Message --------",
+    "----- Message header follows -----",
+    "Below is a copy of the original message",
+    "Content-Type: message/rfc822",
+    "----- Transcript of session follows -----\n\n\nReturn-Path",
+    "------ This is a copy of the headers",
+    "Original-Headers:",
+    "\nReturn-Path: <",
+    "Included is a copy of the message header",
+};
+
+// Every marker holds one of these words. A search for the three words (vectorised ifind) finds
+// every place a marker can be; the markers that hold the word found are then compared there.
+constexpr std::array<std::string_view, 3> marker_anchors = {"message", "headers", "return-path"};
+
+struct anchored {
+  std::string_view marker;
+  std::size_t offset;  // where the anchor word starts inside the marker
+};
+
+struct anchor_table {
+  std::array<std::vector<anchored>, marker_anchors.size()> markers;
+  std::array<std::size_t, marker_anchors.size()> max_offset{};
+};
+
+const anchor_table& anchors() {
+  static const anchor_table table = [] {
+    anchor_table t;
+    for (std::string_view marker : original_markers) {
+      for (std::size_t a = 0; a < marker_anchors.size(); ++a) {
+        const std::size_t at = ifind(marker, marker_anchors[a]);
+        if (at == std::string_view::npos) continue;
+        t.markers[a].push_back({marker, at});
+        t.max_offset[a] = std::max(t.max_offset[a], at);
+        break;  // each marker under the first word it holds
+      }
+    }
+    return t;
   }();
-  const std::string lowered = to_lower(text);
+  return table;
+}
+
+}  // namespace
+
+std::size_t original_start(std::string_view text) {
+  const anchor_table& table = anchors();
   std::size_t best = std::string_view::npos;
-  for (const auto& [marker, search] : searchers) {
-    const std::size_t limit = best == std::string_view::npos ? lowered.size() : std::min(lowered.size(), best + marker.size());
-    const auto end = lowered.cbegin() + static_cast<std::ptrdiff_t>(limit);
-    const auto found = std::search(lowered.cbegin(), end, search);
-    if (found != end) best = static_cast<std::size_t>(found - lowered.cbegin());
+  for (std::size_t a = 0; a < marker_anchors.size(); ++a) {
+    for (std::size_t at = ifind(text, marker_anchors[a]); at != std::string_view::npos;
+         at = ifind(text, marker_anchors[a], at + 1)) {
+      // Past this point a marker holding the word would start after the earliest found.
+      if (best != std::string_view::npos && at > best + table.max_offset[a]) break;
+      for (const anchored& m : table.markers[a]) {
+        if (at < m.offset) continue;
+        const std::size_t start = at - m.offset;
+        if (best != std::string_view::npos && start >= best) continue;
+        if (start + m.marker.size() <= text.size() && iequals(text.substr(start, m.marker.size()), m.marker)) best = start;
+      }
+    }
   }
   return best;
 }
