@@ -276,23 +276,38 @@ config read(walker& w, const toml::table& root) {
   }
   if (const auto* t = w.section(root, "correlation")) read_correlation(w, *t, c.correlation);
   if (const auto* t = w.section(root, "api")) {
-    w.only(*t, {"keys"}, "api");
-    std::vector<std::string> keys;
-    w.strings(*t, "api", "keys", keys, [](const std::string& s) -> std::string {
-      const auto colon = s.find(':');
-      if (colon == std::string::npos || colon == 0) return "a key is written \"id:secret\"";
-      for (char ch : s.substr(0, colon))
-        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.')
-          return "a key id holds letters, digits, '-', '_' and '.' only";
-      const std::string secret = s.substr(colon + 1);
-      if (secret.size() < 16) return "a secret has at least 16 characters";
-      for (char ch : secret)
-        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return "a secret holds no spaces or control characters";
-      return "";
-    });
-    for (const std::string& k : keys) {
-      const auto colon = k.find(':');
-      if (colon != std::string::npos) c.api.keys.push_back({k.substr(0, colon), k.substr(colon + 1)});
+    w.only(*t, {"keys", "mailkit_clients", "oempro_networks"}, "api");
+    // "id:secret" (keys) and "client_id:client_md5" (Mailkit) alike.
+    const auto credentials = [](std::string_view what) {
+      return [what](const std::string& s) -> std::string {
+        const auto colon = s.find(':');
+        if (colon == std::string::npos || colon == 0) return std::string("a ") + std::string(what) + " is written \"id:secret\"";
+        for (char ch : s.substr(0, colon))
+          if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.')
+            return "an id holds letters, digits, '-', '_' and '.' only";
+        const std::string secret = s.substr(colon + 1);
+        if (secret.size() < 16) return "a secret has at least 16 characters";
+        for (char ch : secret)
+          if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return "a secret holds no spaces or control characters";
+        return "";
+      };
+    };
+    for (auto [key, into] : {std::pair{"keys", &c.api.keys}, std::pair{"mailkit_clients", &c.api.mailkit_clients}}) {
+      std::vector<std::string> written;
+      w.strings(*t, "api", key, written, credentials(std::string_view(key) == "keys" ? "key" : "client"));
+      for (const std::string& k : written) {
+        const auto colon = k.find(':');
+        if (colon != std::string::npos) into->push_back({k.substr(0, colon), k.substr(colon + 1)});
+      }
+    }
+    std::vector<std::string> networks;
+    if (t->get("oempro_networks")) {
+      w.strings(*t, "api", "oempro_networks", networks, [](const std::string& s) -> std::string {
+        return parse_network(s) ? "" : "\"" + s + "\" is not an address or a network (192.0.2.0/24, 2001:db8::/32)";
+      });
+      c.api.oempro_networks.clear();
+      for (const std::string& n : networks)
+        if (auto parsed = parse_network(n)) c.api.oempro_networks.push_back(*parsed);
     }
   }
   if (const auto* t = w.section(root, "log")) {
@@ -347,6 +362,8 @@ std::variant<listen_address, address_error> parse_listen_address(std::string_vie
   return listen_address{listen_address::kind::tcp, std::string(host), static_cast<std::uint16_t>(value), {}};
 }
 
+
+std::vector<ip_network> default_oempro_networks() { return {*parse_network("127.0.0.0/8"), *parse_network("::1/128")}; }
 
 std::string config::database_path() const { return storage.database.empty() ? default_database_path() : storage.database; }
 
@@ -411,7 +428,7 @@ const std::vector<std::string>& config_keys() {
       "correlation.headers.campaign_id", "correlation.headers.send_id", "correlation.headers.email_id",
       "correlation.headers.list_id", "correlation.headers.send_message_id", "correlation.headers.source_system",
       "correlation.headers.transaction_id",
-      "api.keys",
+      "api.keys", "api.mailkit_clients", "api.oempro_networks",
       "log.level"};
   return keys;
 }

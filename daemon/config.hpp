@@ -17,6 +17,7 @@
 
 #include "daemon/correlate.hpp"
 #include "daemon/log.hpp"
+#include "daemon/network.hpp"
 
 namespace bounced::daemon {
 
@@ -39,6 +40,9 @@ struct address_error {
 // callers that allow "off" check for it first.
 std::variant<listen_address, address_error> parse_listen_address(std::string_view text);
 
+
+// Loopback: 127.0.0.0/8 and ::1.
+std::vector<ip_network> default_oempro_networks();
 
 // An API client's credentials: Basic id:secret, or Bearer secret.
 struct api_key {
@@ -105,7 +109,11 @@ struct config {
   } correlation;
 
   struct api_section {
-    std::vector<api_key> keys;  // written "id:secret"; none = loopback clients only
+    std::vector<api_key> keys;  // written "id:secret"; none = loopback clients only (/v1, Inxmail)
+    // Mailkit's client_id and client_md5 (seeds/001), written "id:md5"; none = loopback only.
+    std::vector<api_key> mailkit_clients;
+    // Who may call Oempro's /api.php, which takes no credentials (seeds/000).
+    std::vector<ip_network> oempro_networks = default_oempro_networks();
     friend bool operator==(const api_section&, const api_section&) = default;
   } api;
 

@@ -112,8 +112,8 @@ stored_row read_row(const sqlite::statement& st) {
 }
 
 constexpr const char* select_message_sql =
-    "SELECT id, received_at, raw, via, client, envelope_sender, envelope_recipients, outcome, outcome_detail, records "
-    "FROM messages";
+    "SELECT id, received_at, raw, via, client, envelope_sender, envelope_recipients, outcome, outcome_detail, records, "
+    "pmta_category FROM messages";
 
 stored_message read_message(const sqlite::statement& st) {
   stored_message m;
@@ -126,6 +126,7 @@ stored_message read_message(const sqlite::statement& st) {
   m.envelope_recipients = split(st.text(6));
   m.result = {st.text(7), st.text(8)};
   m.records = st.int64(9);
+  m.pmta_category = st.text(10);
   return m;
 }
 
@@ -163,8 +164,8 @@ struct database::impl {
         find_sha(db, "SELECT id FROM messages WHERE sha256 = ?", true),
         insert_message(db,
                        "INSERT INTO messages (received_at, via, client, envelope_sender, envelope_recipients, "
-                       "size_bytes, sha256, raw, outcome, outcome_detail, records) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "size_bytes, sha256, raw, outcome, outcome_detail, records, pmta_category) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        true),
         insert_row(db, insert_row_sql(), true),
         get_suppression(db,
@@ -255,7 +256,7 @@ struct database::impl {
     insert_message.bind(1, m.received_at).bind(2, m.via).bind(3, m.client).bind(4, m.envelope_sender);
     insert_message.bind(5, recipients).bind(6, static_cast<std::int64_t>(m.raw.size()));
     insert_message.bind(7, sha).bind_blob(8, m.raw).bind(9, o.status).bind(10, o.detail);
-    insert_message.bind(11, static_cast<std::int64_t>(rows.size()));
+    insert_message.bind(11, static_cast<std::int64_t>(rows.size())).bind(12, m.pmta_category);
     insert_message.run();
     store_result out{db.last_insert_rowid(), false, {}};
     insert_message.reset();
@@ -552,6 +553,34 @@ result<std::vector<stored_row>> database::rows_of(std::int64_t message_id) {
 
 result<std::vector<stored_row>> database::page_rows(const record_filter& f, std::int64_t after, std::int64_t limit,
                                                     page_stats* stats) {
+  return rows_where(f, after, 0, limit, stats);
+}
+
+result<std::vector<stored_row>> database::page_rows_at(const record_filter& f, std::int64_t offset, std::int64_t limit) {
+  return rows_where(f, 0, offset, limit, nullptr);
+}
+
+result<std::map<std::string, std::string>> database::suppression_states(const std::vector<std::string>& addresses) {
+  // In groups well under SQLite's bound on parameters (32,766).
+  constexpr std::size_t per_query = 500;
+  try {
+    std::map<std::string, std::string> out;
+    for (std::size_t from = 0; from < addresses.size(); from += per_query) {
+      const std::size_t n = std::min(per_query, addresses.size() - from);
+      std::string sql = "SELECT address, state FROM suppressions WHERE address IN (?";
+      for (std::size_t i = 1; i < n; ++i) sql += ",?";
+      sqlite::statement st(impl_->db, sql + ")");
+      for (std::size_t i = 0; i < n; ++i) st.bind(static_cast<int>(i + 1), lower(addresses[from + i]));
+      while (st.step()) out.emplace(st.text(0), st.text(1));
+    }
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<std::vector<stored_row>> database::rows_where(const record_filter& f, std::int64_t after, std::int64_t offset,
+                                                     std::int64_t limit, page_stats* stats) {
   try {
     std::string sql = "SELECT id, message_id, received_at, replaced_by, " + column_list() + " FROM undelivered_log WHERE id > ?";
     std::vector<const std::string*> texts;
@@ -567,14 +596,15 @@ result<std::vector<stored_row>> database::page_rows(const record_filter& f, std:
     if (f.since) sql += " AND received_at >= ?";
     if (f.until) sql += " AND received_at < ?";
     if (!f.include_replaced) sql += " AND replaced_by IS NULL";
-    sql += " ORDER BY id LIMIT ?";
+    sql += " ORDER BY id LIMIT ? OFFSET ?";
     const auto bind_all = [&](sqlite::statement& st) {
       int i = 1;
       st.bind(i++, after);
       for (const std::string* t : texts) st.bind(i++, *t);
       if (f.since) st.bind(i++, *f.since);
       if (f.until) st.bind(i++, *f.until);
-      st.bind(i, limit);
+      st.bind(i++, limit);
+      st.bind(i, offset);
     };
     std::vector<stored_row> out;
     sqlite::statement st(impl_->db, sql);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -40,6 +41,7 @@ struct message_in {
   std::string envelope_sender;
   std::vector<std::string> envelope_recipients;
   std::int64_t received_at = 0;  // epoch seconds
+  std::string pmta_category;  // handed in beside the message (Oempro over HTTP), "" for mail
 };
 
 // What decoding made of a message.
@@ -115,6 +117,7 @@ struct stored_message {
   std::vector<std::string> envelope_recipients;
   outcome result;
   std::int64_t records = 0;
+  std::string pmta_category;
 };
 
 struct replace_result {
@@ -234,6 +237,12 @@ class database {
   // callers page through more by calling again with the last id.
   result<std::vector<stored_row>> page_rows(const record_filter& filter, std::int64_t after, std::int64_t limit,
                                             page_stats* stats = nullptr);
+  // Page-numbered paging (Inxmail): up to `limit` matching rows in id order after skipping the
+  // first `offset` of them. A deep page costs its offset in index steps.
+  result<std::vector<stored_row>> page_rows_at(const record_filter& filter, std::int64_t offset, std::int64_t limit);
+  // The suppression state of each address given that has an entry (addresses are matched in
+  // lower case; the map's keys are lower case).
+  result<std::map<std::string, std::string>> suppression_states(const std::vector<std::string>& addresses);
   result<std::optional<stored_row>> row_by_id(std::int64_t id);
   // Live rows counted by kind, type, category and reason; of one campaign and/or send if given.
   result<std::vector<stat_group>> stats(const std::optional<std::string>& campaign_id,
@@ -242,6 +251,9 @@ class database {
   result<counts> count();
 
  private:
+  result<std::vector<stored_row>> rows_where(const record_filter& filter, std::int64_t after, std::int64_t offset,
+                                             std::int64_t limit, page_stats* stats);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -92,6 +92,13 @@ constexpr const char* schema_v3 = R"sql(
 ALTER TABLE suppressions ADD COLUMN blocked_at INTEGER;
 )sql";
 
+// Version 4: a PowerMTA bounce category handed in beside a message (Oempro's
+// PowerMTABounceCategory over HTTP), kept with the message so that reprocess gives it to the
+// new rows again.
+constexpr const char* schema_v4 = R"sql(
+ALTER TABLE messages ADD COLUMN pmta_category TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<migration>& schema_migrations() {
@@ -99,6 +106,7 @@ const std::vector<migration>& schema_migrations() {
       {"messages, undelivered_log, suppressions", schema_v1},
       {"indexes for the export filters type, category and reason", schema_v2},
       {"suppressions.blocked_at: blocks made by hand", schema_v3},
+      {"messages.pmta_category: a category handed in with the message", schema_v4},
   };
   return steps;
 }

@@ -190,3 +190,32 @@ TEST_CASE("a missing file is an error without a position", "[config]") {
   CHECK(e.line == 0);
   CHECK(e.to_string() == "/nonexistent/bounced.toml: cannot be read");
 }
+
+TEST_CASE("api: keys, Mailkit clients and Oempro's networks", "[config]") {
+  const auto c = loaded(R"(
+[api]
+keys = ["exports:0123456789abcdef-secret"]
+mailkit_clients = ["12345:0123456789abcdef0123456789abcdef"]
+oempro_networks = ["192.0.2.0/24", "2001:db8::/32", "198.51.100.7"]
+)");
+  REQUIRE(c.api.keys.size() == 1);
+  CHECK(c.api.keys[0].id == "exports");
+  REQUIRE(c.api.mailkit_clients.size() == 1);
+  CHECK(c.api.mailkit_clients[0].id == "12345");
+  CHECK(c.api.mailkit_clients[0].secret == "0123456789abcdef0123456789abcdef");
+  REQUIRE(c.api.oempro_networks.size() == 3);
+  CHECK(c.api.oempro_networks[0].to_string() == "192.0.2.0/24");
+  CHECK(c.api.oempro_networks[1].to_string() == "2001:db8::/32");
+  CHECK(c.api.oempro_networks[2].to_string() == "198.51.100.7/32");
+  CHECK(loaded("[api]\noempro_networks = []\n").api.oempro_networks.empty());
+  CHECK(config{}.api.oempro_networks.size() == 2);
+
+  const auto e = failed("[api]\nmailkit_clients = [\"12345\"]\n");
+  CHECK(e.line == 2);
+  CHECK(e.message.find("id:secret") != std::string::npos);
+  CHECK(failed("[api]\nmailkit_clients = [\"12345:short\"]\n").message.find("16 characters") != std::string::npos);
+  const auto n = failed("[api]\noempro_networks = [\"192.0.2.0/33\"]\n");
+  CHECK(n.line == 2);
+  CHECK(n.message.find("not an address or a network") != std::string::npos);
+  CHECK_FALSE(failed("[api]\noempro_networks = [\"localhost\"]\n").message.empty());
+}

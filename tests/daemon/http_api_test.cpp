@@ -48,7 +48,7 @@ void fill(const std::string& path, int messages) {
     r.kind = i % 2 ? "bounce" : "delay";
     r.bounce_type = i % 2 ? "hard" : "soft";
     r.diagnostic_text = "550 \"quoted\", with a comma\nand a line";
-    auto stored = db.store({"raw " + std::to_string(i), "lmtp", "", "", {"b@x.test"}, 1700000000 + i}, {"decoded", ""}, {r});
+    auto stored = db.store({"raw " + std::to_string(i), "lmtp", "", "", {"b@x.test"}, 1700000000 + i, ""}, {"decoded", ""}, {r});
     REQUIRE(std::holds_alternative<bounced::storage::store_result>(stored));
   }
 }

@@ -16,7 +16,7 @@ using bounced::test::temp_db;
 namespace {
 
 message_in message(const std::string& raw, std::int64_t at = 1700000000) {
-  return {raw, "lmtp", "127.0.0.1", "", {"bounces@b.test", "other@b.test"}, at};
+  return {raw, "lmtp", "127.0.0.1", "", {"bounces@b.test", "other@b.test"}, at, ""};
 }
 
 row bounce(const std::string& recipient, const std::string& type, const std::string& original) {
@@ -68,6 +68,20 @@ TEST_CASE("a message and its rows are stored and read back", "[database]") {
   CHECK(m->envelope_recipients == std::vector<std::string>{"bounces@b.test", "other@b.test"});
   CHECK(m->result.status == "decoded");
   CHECK(m->records == 2);
+  CHECK(m->pmta_category.empty());
+}
+
+TEST_CASE("a category handed in with a message is kept with it", "[database]") {
+  temp_db t;
+  database db(t.path);
+  message_in in = message("raw from oempro");
+  in.via = "http";
+  in.pmta_category = "bad-mailbox";
+  const auto stored = ok(db.store(in, decoded, {}));
+  const auto m = ok(db.message(stored.message_id));
+  REQUIRE(m);
+  CHECK(m->pmta_category == "bad-mailbox");
+  CHECK(m->via == "http");
 }
 
 TEST_CASE("the same raw bytes twice are stored and counted once", "[database]") {

@@ -40,7 +40,7 @@ void fill(database& db, int count) {
   std::vector<store_item> batch;
   for (int i = 0; i < count; ++i) {
     store_item item;
-    item.message = {"message " + std::to_string(i), "lmtp", "127.0.0.1", "", {"b@bounce.test"}, 1700000000 + i};
+    item.message = {"message " + std::to_string(i), "lmtp", "127.0.0.1", "", {"b@bounce.test"}, 1700000000 + i, ""};
     item.result = {"decoded", ""};
     item.rows = {make_row(i)};
     batch.push_back(std::move(item));
@@ -154,4 +154,44 @@ TEST_CASE("each single filter reads its index (100,000 rows)", "[page_rows][slow
     CHECK(static_cast<double>(s.vm_steps) <= 2 * per_row * static_cast<double>(s.rows) + 100);
     for (const auto& r : page) CHECK(r.id > 20000);
   }
+}
+
+TEST_CASE("numbered pages skip whole pages of the filtered rows, in id order", "[page_rows]") {
+  temp_db t;
+  database db(t.path);
+  fill(db, 300);
+  record_filter f;
+  f.campaign_id = "c7";  // rows 7, 57, 107, ...: 6 of them
+  const auto first = ok(db.page_rows_at(f, 0, 4));
+  const auto second = ok(db.page_rows_at(f, 4, 4));
+  REQUIRE(first.size() == 4);
+  REQUIRE(second.size() == 2);
+  std::vector<std::int64_t> ids;
+  for (const auto& r : first) ids.push_back(r.id);
+  for (const auto& r : second) ids.push_back(r.id);
+  const auto all = ok(db.page_rows(f, 0, 100));
+  REQUIRE(all.size() == 6);
+  for (std::size_t i = 0; i < all.size(); ++i) CHECK(ids[i] == all[i].id);
+  CHECK(ok(db.page_rows_at(f, 6, 4)).empty());
+}
+
+TEST_CASE("suppression states are looked up by address in any case, in groups", "[page_rows]") {
+  temp_db t;
+  database db(t.path);
+  fill(db, 1200);  // user0..user999: hard bounces make some hard-bouncing
+  std::vector<std::string> asked;
+  for (int i = 0; i < 1000; ++i) asked.push_back("USER" + std::to_string(i) + "@Example.NET");
+  asked.push_back("nobody@example.net");
+  const auto states = ok(db.suppression_states(asked));
+  std::size_t expected = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const auto s = ok(db.suppression_of("user" + std::to_string(i) + "@example.net"));
+    if (!s) continue;
+    ++expected;
+    REQUIRE(states.count("user" + std::to_string(i) + "@example.net") == 1);
+    CHECK(states.at("user" + std::to_string(i) + "@example.net") == s->state);
+  }
+  CHECK(expected > 100);
+  CHECK(states.size() == expected);
+  CHECK(states.count("nobody@example.net") == 0);
 }

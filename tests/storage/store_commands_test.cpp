@@ -34,7 +34,7 @@ T ok(storage::result<T> r) {
 }
 
 storage::message_in stored(const std::string& raw, std::int64_t at) {
-  return {raw, "pipe", "", "", {"bounces@sender.bounced.test"}, at};
+  return {raw, "pipe", "", "", {"bounces@sender.bounced.test"}, at, ""};
 }
 
 const classifier::rule_set& builtin_rules() {

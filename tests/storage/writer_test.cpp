@@ -38,7 +38,7 @@ TEST_CASE("concurrent submits are grouped into fewer transactions and all answer
       clients.emplace_back([&, c] {
         for (int i = 0; i < per_thread; ++i) {
           const std::string id = std::to_string(c) + "-" + std::to_string(i);
-          w.submit({"raw " + id, "lmtp", "", "", {"b@b.test"}, 1000}, {"decoded", ""}, {hard("u" + id + "@x.test")},
+          w.submit({"raw " + id, "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"decoded", ""}, {hard("u" + id + "@x.test")},
                    [&](const result<store_result>& r) {
                      if (const auto* ok = std::get_if<store_result>(&r)) {
                        std::lock_guard lock(mu);
@@ -72,7 +72,7 @@ TEST_CASE("a callback runs only after its message is committed", "[writer]") {
   writer w(database(t.path));
   std::atomic<bool> seen{false};
   std::int64_t messages_seen = -1;
-  w.submit({"one", "pipe", "", "", {}, 1}, {"nothing", "x"}, {}, [&](const result<store_result>&) {
+  w.submit({"one", "pipe", "", "", {}, 1, ""}, {"nothing", "x"}, {}, [&](const result<store_result>&) {
     // Another connection sees the message: it is committed, not just written in a transaction.
     database other(t.path);
     messages_seen = std::get<counts>(other.count()).messages;
@@ -100,18 +100,18 @@ TEST_CASE("a failed batch answers every message with the error and stores none",
     std::mutex gate;
     std::unique_lock hold(gate);
     std::atomic<bool> in_callback{false};
-    w.submit({"first", "pipe", "", "", {}, 1}, {"nothing", ""}, {}, [&](const result<store_result>& r) {
+    w.submit({"first", "pipe", "", "", {}, 1, ""}, {"nothing", ""}, {}, [&](const result<store_result>& r) {
       in_callback = true;
       std::lock_guard wait(gate);
       done(r);
     });
     while (!in_callback) std::this_thread::yield();
-    w.submit({"a", "pipe", "", "", {}, 1}, {"nothing", ""}, {}, done);
-    w.submit({"b", "pipe", "", "", {}, 1}, {"not-an-outcome", ""}, {}, done);
-    w.submit({"c", "pipe", "", "", {}, 1}, {"nothing", ""}, {}, done);
+    w.submit({"a", "pipe", "", "", {}, 1, ""}, {"nothing", ""}, {}, done);
+    w.submit({"b", "pipe", "", "", {}, 1, ""}, {"not-an-outcome", ""}, {}, done);
+    w.submit({"c", "pipe", "", "", {}, 1, ""}, {"nothing", ""}, {}, done);
     hold.unlock();
     w.stop();
-    w.submit({"late", "pipe", "", "", {}, 1}, {"nothing", ""}, {}, done);
+    w.submit({"late", "pipe", "", "", {}, 1, ""}, {"nothing", ""}, {}, done);
   }
   CHECK(stored == 1);
   CHECK(errors.size() == 4);
