@@ -14,6 +14,10 @@
 #include <set>
 #include <string_view>
 
+#include "daemon/api_inxmail.hpp"
+#include "daemon/api_mailkit.hpp"
+#include "daemon/api_oempro.hpp"
+#include "daemon/http_util.hpp"
 #include "daemon/store_commands.hpp"
 #include "parser/charset.hpp"
 #include "parser/mime.hpp"
@@ -28,50 +32,6 @@ namespace {
 constexpr std::int64_t rows_per_piece = 500;
 
 const std::set<std::string, std::less<>> kinds = {"bounce", "delay", "complaint", "auto-reply", "delivery"};
-
-std::optional<std::int64_t> to_int(std::string_view s) {
-  std::int64_t v = 0;
-  if (s.empty() || s.size() > 18) return std::nullopt;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
-  return v;
-}
-
-// Constant time in the length of the secret given.
-bool same_secret(std::string_view given, std::string_view expected) {
-  unsigned char diff = given.size() == expected.size() ? 0 : 1;
-  for (std::size_t i = 0; i < given.size(); ++i)
-    diff |= static_cast<unsigned char>(given[i] ^ (i < expected.size() ? expected[i] : 0));
-  return diff == 0;
-}
-
-bool authorised(const std::vector<api_key>& keys, std::string_view header) {
-  const auto space = header.find(' ');
-  if (space == std::string_view::npos) return false;
-  const std::string scheme = parser::to_lower(header.substr(0, space));
-  const std::string_view credentials = parser::trim(header.substr(space + 1));
-  bool ok = false;
-  if (scheme == "bearer") {
-    for (const api_key& k : keys) ok |= same_secret(credentials, k.secret);
-  } else if (scheme == "basic") {
-    const std::string decoded = parser::decode_base64(credentials);
-    const auto colon = decoded.find(':');
-    if (colon == std::string::npos) return false;
-    const std::string_view id = std::string_view(decoded).substr(0, colon);
-    const std::string_view secret = std::string_view(decoded).substr(colon + 1);
-    for (const api_key& k : keys) ok |= (id == k.id) & same_secret(secret, k.secret);
-  }
-  return ok;
-}
-
-http_response json_response(std::string body, unsigned status = 200) {
-  http_response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-void append_json_int(std::string& out, std::int64_t v) { fmt::format_to(std::back_inserter(out), "{}", v); }
 
 // The columns of a record, in export order, for JSON and CSV alike.
 struct field {
@@ -498,8 +458,8 @@ storage::database& record_source::connection() {
 }
 
 http_api::http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records,
-                   std::function<std::string()> metrics_text)
-    : keys_(std::move(keys)), records_(std::move(records)), metrics_text_(std::move(metrics_text)) {}
+                   std::function<std::string()> metrics_text, esp_settings esp)
+    : keys_(std::move(keys)), records_(std::move(records)), metrics_text_(std::move(metrics_text)), esp_(std::move(esp)) {}
 
 http_response http_api::too_large(std::size_t limit) {
   return api_error(413, 1014, "the request body is over the limit of " + std::to_string(limit) + " bytes");
@@ -521,6 +481,18 @@ http_response http_api::handle(const http_request& request) const {
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics_text_();
     return r;
+  }
+  // The ESP interfaces, each with its own credentials and error shapes.
+  try {
+    if (path == "/json.fcgi") return mailkit_json(request, esp_.mailkit_clients, records_);
+    if (path == "/rpc.fcgi") return mailkit_xmlrpc(request, esp_.mailkit_clients, records_);
+    if (is_inxmail_path(path)) {
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      return inxmail(request, keys_, records_, now);
+    }
+    if (path == "/api.php") return oempro(request, esp_.oempro_networks, esp_.sink);
+  } catch (const std::exception& e) {
+    return api_error(500, 500, std::string("server error: ") + e.what());
   }
   if (!path.starts_with("/v1/")) return api_error(404, 1001, "no such route: " + path);
   if (keys_.empty()) {

@@ -1,10 +1,14 @@
 // The HTTP API as plain functions: a request in, a response out, no sockets (http_server.hpp
-// carries them). Routes so far:
+// carries them). Routes:
 //   GET /healthz                 open: "ok"
 //   GET /metrics                 open: Prometheus text
 //   GET /v1/bounces              the records paged by id (after, limit, filters, format)
 //   GET /v1/bounces/{id}         one record (with its rule and the raw message's id)
 //   GET /v1/messages/{id}        the stored raw message
+//   /v1/suppressions..., /v1/stats, /v1/addresses/{address}: see the README
+//   POST /json.fcgi, /rpc.fcgi   Mailkit's raw bounce export (api_mailkit.hpp)
+//   GET /api-service/custom/sap/v1/bounces|complaints   Inxmail (api_inxmail.hpp)
+//   POST /api.php                Oempro's bounce registration (api_oempro.hpp)
 // Errors on /v1 have FreshMail's shape (seeds/003): {"status": "ERROR", "errors": [{"message",
 // "code"}]}, with FreshMail's general codes where one fits (1000 unauthorised, 1001 no such
 // route, 1003 wrong method, 1004 forbidden, 500 server error) and bounced's own for the rest
@@ -36,7 +40,9 @@ struct http_request {
   std::string method;  // GET, POST, ...
   std::string target;  // origin form: /v1/bounces?after=10
   std::string authorization;
-  bool loopback = false;  // the client connected from a loopback address
+  std::string content_type;
+  bool loopback = false;       // the client connected from a loopback address
+  std::string client_address;  // numeric, as the socket reports it
   std::string body;
 };
 
@@ -61,6 +67,24 @@ class record_source {
   std::string path_;
 };
 
+// What became of a message handed in over HTTP.
+struct stored_answer {
+  bool stored = false;    // on disk (a duplicate too)
+  std::string queue_id;   // the stored message's id, "(duplicate)" added for a duplicate
+  std::size_t records = 0;
+  std::string error;      // why not
+};
+// Stores one message handed in over HTTP (the daemon's ingest pipeline); `done` is called once,
+// from any thread, after the commit.
+using message_sink = std::function<void(storage::message_in message, std::function<void(stored_answer)> done)>;
+
+// The ESP interfaces' settings beside the /v1 keys (config [api]).
+struct esp_settings {
+  std::vector<api_key> mailkit_clients;  // none: loopback clients only
+  std::vector<ip_network> oempro_networks = default_oempro_networks();
+  message_sink sink;  // none: /api.php answers that nothing is stored here
+};
+
 class http_api {
  public:
   static constexpr std::int64_t default_limit = 1000;
@@ -68,7 +92,7 @@ class http_api {
 
   // metrics_text renders GET /metrics (open to all); none: 404.
   http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records,
-           std::function<std::string()> metrics_text = {});
+           std::function<std::string()> metrics_text = {}, esp_settings esp = {});
 
   http_response handle(const http_request& request) const;
   // A body over the server's limit never reaches handle(): this is the answer.
@@ -78,6 +102,7 @@ class http_api {
   std::vector<api_key> keys_;
   std::shared_ptr<record_source> records_;
   std::function<std::string()> metrics_text_;
+  esp_settings esp_;
 };
 
 // FreshMail's error body.

@@ -70,6 +70,7 @@ struct http_server::impl {
     boost::system::error_code peer_ec;
     const auto peer = socket.remote_endpoint(peer_ec);
     const bool loopback = !peer_ec && peer.address().is_loopback();
+    const std::string client_address = peer_ec ? std::string() : peer.address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
@@ -94,7 +95,9 @@ struct http_server::impl {
       request.method = std::string(req.method_string());
       request.target = std::string(req.target());
       request.authorization = std::string(req[http::field::authorization]);
+      request.content_type = std::string(req[http::field::content_type]);
       request.loopback = loopback;
+      request.client_address = client_address;
       request.body = std::move(req.body());
       const bool keep_alive = req.keep_alive();
       const unsigned version = req.version();

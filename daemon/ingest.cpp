@@ -45,29 +45,36 @@ void ingest::work() {
 }
 
 void ingest::deliver(delivery message, std::function<void(delivery_result)> done) {
+  storage::message_in in;
+  in.raw = std::move(message.data);
+  in.via = message.protocol == mail_protocol::lmtp ? "lmtp" : "smtp";
+  in.client = std::move(message.client);
+  in.envelope_sender = std::move(message.env.sender);
+  in.envelope_recipients = std::move(message.env.recipients);
+  submit(std::move(in), std::move(done));
+}
+
+void ingest::submit(storage::message_in in, std::function<void(delivery_result)> done) {
   std::unique_lock lock(mu_);
-  const bool small = message.data.size() <= inline_decode_bytes;
+  const bool small = in.raw.size() <= inline_decode_bytes;
   const auto arrived = std::chrono::steady_clock::now();
-  auto job = [this, arrived, rules = rules_, message = std::move(message), done = std::move(done)]() mutable {
-    storage::message_in in;
-    in.raw = std::move(message.data);
-    in.via = message.protocol == mail_protocol::lmtp ? "lmtp" : "smtp";
-    in.client = message.client;
-    in.envelope_sender = std::move(message.env.sender);
-    in.envelope_recipients = std::move(message.env.recipients);
+  auto job = [this, arrived, rules = rules_, in = std::move(in), done = std::move(done)]() mutable {
     in.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::string envelope_recipient = in.envelope_recipients.empty() ? std::string() : in.envelope_recipients.front();
     decoded_message decoded = decode_for_storage(in.raw, *rules, in.envelope_sender, envelope_recipient, "", correlation_);
     if (decoded.result.status == "failed")
-      log(log_level::warning, fmt::format("client={}: decoding failed, stored raw: {}", message.client, printable(decoded.result.detail)));
+      log(log_level::warning, fmt::format("client={}: decoding failed, stored raw: {}", in.client, printable(decoded.result.detail)));
+    // A category handed in beside the message (Oempro's PowerMTABounceCategory) goes to every row.
+    for (storage::row& r : decoded.rows) r.pmta_category = in.pmta_category;
     const std::size_t records = decoded.rows.size();
     std::string outcome = decoded.result.status;  // read before the submit below moves the result
     std::vector<std::pair<std::string, std::string>> kinds;
     if (counts_)
       for (const storage::row& r : decoded.rows) kinds.emplace_back(r.kind, r.bounce_type);
+    std::string via = in.via;
     writer_.submit(std::move(in), std::move(decoded.result), std::move(decoded.rows),
-                   [this, arrived, via = std::string(message.protocol == mail_protocol::lmtp ? "lmtp" : "smtp"),
-                    outcome = std::move(outcome), kinds = std::move(kinds), records, done = std::move(done)](const storage::result<storage::store_result>& stored) {
+                   [this, arrived, via = std::move(via), outcome = std::move(outcome), kinds = std::move(kinds), records,
+                    done = std::move(done)](const storage::result<storage::store_result>& stored) {
                      if (const auto* e = std::get_if<storage::error>(&stored)) {
                        if (counts_) counts_->refused(via, outcome);
                        done({false, "", 0, e->message});

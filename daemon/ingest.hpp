@@ -42,6 +42,9 @@ class ingest {
 
   // The server's deliver function: done is called once, from the writer's thread.
   void deliver(delivery message, std::function<void(delivery_result)> done);
+  // A message handed in some other way (over HTTP: via, client, envelope and a PowerMTA category
+  // set by the caller; received_at is set here); done as for deliver.
+  void submit(storage::message_in message, std::function<void(delivery_result)> done);
   // New rules (SIGHUP); messages already being decoded keep the old ones.
   void set_rules(std::shared_ptr<const classifier::rule_set> rules);
 

@@ -165,8 +165,16 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     }
     std::unique_ptr<http_server> web;
     if (cfg.listen.http) {
+      esp_settings esp;
+      esp.mailkit_clients = cfg.api.mailkit_clients;
+      esp.oempro_networks = cfg.api.oempro_networks;
+      esp.sink = [&pipeline](storage::message_in message, std::function<void(stored_answer)> done) {
+        pipeline.submit(std::move(message), [done = std::move(done)](delivery_result r) {
+          done({r.stored, r.queue_id, r.records, r.error});
+        });
+      };
       auto api = std::make_shared<const http_api>(cfg.api.keys, std::make_shared<record_source>(database),
-                                                  [&counts, &srv] { return counts.render(srv.sessions()); });
+                                                  [&counts, &srv] { return counts.render(srv.sessions()); }, std::move(esp));
       http_server_options web_options;
       web_options.body_limit = cfg.limits.message_size_bytes + 65536;
       web_options.idle_timeout = std::chrono::seconds(std::min<std::uint32_t>(cfg.limits.idle_timeout_seconds, 60));
@@ -179,7 +187,10 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
         writer->stop();
         return 1;
       }
-      if (cfg.api.keys.empty()) log(log_level::info, "api: no key configured: HTTP /v1 serves loopback clients only");
+      if (cfg.api.keys.empty())
+        log(log_level::info, "api: no key configured: HTTP /v1 and Inxmail's routes serve loopback clients only");
+      if (cfg.api.mailkit_clients.empty())
+        log(log_level::info, "api: no Mailkit client configured: /json.fcgi and /rpc.fcgi serve loopback clients only");
       web->start();
     }
     log(log_level::info, fmt::format("database {}", database));

@@ -177,8 +177,9 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
     std::string failure;
     const auto visited = db.for_each_message(since, [&](const storage::stored_message& m) {
       const std::string recipient = m.envelope_recipients.empty() ? std::string() : m.envelope_recipients.front();
-      const decoded_message d =
+      decoded_message d =
           decode_for_storage(m.raw, rules, m.envelope_sender, recipient, "message " + std::to_string(m.id), cfg.correlation);
+      for (storage::row& r : d.rows) r.pmta_category = m.pmta_category;  // handed in with the message
       const auto r = db.replace(m.id, d.result, d.rows);
       if (const auto* e = std::get_if<storage::error>(&r)) {
         failure = "message " + std::to_string(m.id) + ": " + e->message;

@@ -567,7 +567,8 @@ result<std::map<std::string, std::string>> database::suppression_states(const st
     std::map<std::string, std::string> out;
     for (std::size_t from = 0; from < addresses.size(); from += per_query) {
       const std::size_t n = std::min(per_query, addresses.size() - from);
-      std::string sql = "SELECT address, state FROM suppressions WHERE address IN (?";
+      std::string sql = "SELECT address, CASE WHEN blocked_at IS NULL THEN state ELSE 'blocked' END FROM suppressions "
+                        "WHERE address IN (?";
       for (std::size_t i = 1; i < n; ++i) sql += ",?";
       sqlite::statement st(impl_->db, sql + ")");
       for (std::size_t i = 0; i < n; ++i) st.bind(static_cast<int>(i + 1), lower(addresses[from + i]));

@@ -240,8 +240,8 @@ class database {
   // Page-numbered paging (Inxmail): up to `limit` matching rows in id order after skipping the
   // first `offset` of them. A deep page costs its offset in index steps.
   result<std::vector<stored_row>> page_rows_at(const record_filter& filter, std::int64_t offset, std::int64_t limit);
-  // The suppression state of each address given that has an entry (addresses are matched in
-  // lower case; the map's keys are lower case).
+  // The suppression state of each address given that has an entry, "blocked" where it is blocked
+  // by hand (addresses are matched in lower case; the map's keys are lower case).
   result<std::map<std::string, std::string>> suppression_states(const std::vector<std::string>& addresses);
   result<std::optional<stored_row>> row_by_id(std::int64_t id);
   // Live rows counted by kind, type, category and reason; of one campaign and/or send if given.

@@ -37,7 +37,13 @@ std::string body_of(http_response r) {
 }
 
 http_request get(const std::string& target, std::string authorization = "", bool loopback = true) {
-  return {"GET", target, std::move(authorization), loopback, ""};
+  http_request r;
+  r.method = "GET";
+  r.target = target;
+  r.authorization = std::move(authorization);
+  r.loopback = loopback;
+  r.client_address = loopback ? "127.0.0.1" : "192.0.2.2";
+  return r;
 }
 
 void fill(const std::string& path, int messages) {

@@ -194,4 +194,8 @@ TEST_CASE("suppression states are looked up by address in any case, in groups", 
   CHECK(expected > 100);
   CHECK(states.size() == expected);
   CHECK(states.count("nobody@example.net") == 0);
+  ok(db.block({"nobody@example.net", "user1@example.net"}, 1700000000));
+  const auto blocked = ok(db.suppression_states({"Nobody@example.net", "user1@example.net"}));
+  CHECK(blocked.at("nobody@example.net") == "blocked");
+  CHECK(blocked.at("user1@example.net") == "blocked");
 }

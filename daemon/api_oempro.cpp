@@ -1,0 +1,131 @@
+// See api_oempro.hpp.
+#include "daemon/api_oempro.hpp"
+
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <future>
+#include <map>
+
+#include "daemon/http_util.hpp"
+#include "parser/text.hpp"
+
+namespace bounced::daemon {
+
+namespace {
+
+constexpr std::string_view command_name = "internal.bounce.register";
+
+http_response answer(bool success, int code, const std::string& text, unsigned status) {
+  std::string body = fmt::format("{{\"Success\":{},\"ErrorCode\":{},\"ErrorText\":", success ? "true" : "false", code);
+  append_json_string(body, text);
+  return json_response(body + "}\n", status);
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> form_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!body.empty()) {
+    const auto amp = body.find('&');
+    const std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    auto name = form_decode(pair.substr(0, eq));
+    auto value = form_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!name || !value) return std::nullopt;
+    out.emplace_back(std::move(*name), std::move(*value));
+  }
+  return out;
+}
+
+http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink) {
+  bool inside = false;
+  for (const ip_network& n : networks) inside |= network_contains(n, request.client_address);
+  if (!inside) return answer(false, 4, "this client may not call /api.php (see [api] oempro_networks)", 403);
+  if (request.method != "POST") return answer(false, 3, "use POST for /api.php", 405);
+
+  // The parameters, by name, from JSON or a form.
+  std::map<std::string, std::string, std::less<>> given;
+  const std::string_view type = parser::trim(std::string_view(request.content_type).substr(0, request.content_type.find(';')));
+  const bool json = parser::iequals(type, "application/json") ||
+                    (type.empty() && parser::trim(request.body).starts_with('{'));
+  if (json) {
+    boost::system::error_code ec;
+    const boost::json::value doc = boost::json::parse(request.body, ec);
+    if (ec || !doc.is_object()) return answer(false, 3, "the body is not a JSON object", 400);
+    for (const auto& [key, value] : doc.as_object()) {
+      if (value.is_null()) continue;
+      if (!value.is_string()) return answer(false, 3, std::string(key) + " must be a string", 400);
+      given[std::string(key)] = std::string(value.as_string());
+    }
+  } else if (type.empty() || parser::iequals(type, "application/x-www-form-urlencoded")) {
+    auto form = parse_form(request.body);
+    if (!form) return answer(false, 3, "the body is not a form (application/x-www-form-urlencoded)", 400);
+    for (auto& [key, value] : *form) {
+      if (given.contains(key)) return answer(false, 3, "parameter " + key + " is given twice", 400);
+      given[key] = std::move(value);
+    }
+  } else {
+    return answer(false, 3, "send the parameters as application/json or application/x-www-form-urlencoded", 400);
+  }
+  for (const auto& [key, value] : given)
+    if (key != "Command" && key != "EmailMessage" && key != "MailFrom" && key != "PowerMTABounceCategory" &&
+        key != "SessionID" && key != "APIKey")
+      return answer(false, 3, "unknown parameter " + key, 400);
+  const auto command = given.find("Command");
+  if (command == given.end() || command->second.empty()) return answer(false, 2, "Command parameter is missing", 400);
+  if (command->second != command_name)
+    return answer(false, 2, "command " + command->second + " is not supported: bounced takes internal.bounce.register", 400);
+  const auto message = given.find("EmailMessage");
+  if (message == given.end() || message->second.empty()) return answer(false, 1, "EmailMessage parameter is missing", 400);
+  if (!sink) return answer(false, 0, "Bounce processing error: this server stores no messages", 503);
+
+  storage::message_in in;
+  in.raw = std::move(message->second);
+  in.via = "http";
+  in.client = request.client_address;
+  const auto from = given.find("MailFrom");
+  in.envelope_sender = from == given.end() || from->second.empty() ? "localhost" : from->second;
+  if (const auto category = given.find("PowerMTABounceCategory"); category != given.end()) in.pmta_category = category->second;
+  in.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // The answer waits for the commit, as a 250 does: a request handled is a message on disk.
+  std::promise<stored_answer> promise;
+  auto future = promise.get_future();
+  sink(std::move(in), [&promise](stored_answer a) { promise.set_value(std::move(a)); });
+  const stored_answer stored = future.get();
+  if (!stored.stored) return answer(false, 0, "Bounce processing error: " + stored.error, 503);
+  http_response r = answer(true, 0, "", 200);
+  r.headers.emplace_back("X-Bounced-Message", stored.queue_id);
+  return r;
+}
+
+}  // namespace bounced::daemon

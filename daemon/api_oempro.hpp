@@ -1,0 +1,30 @@
+// Oempro's internal.bounce.register (seeds/000): POST /api.php with a raw RFC 822 bounce
+// (EmailMessage), the envelope sender (MailFrom, "localhost" when absent) and PowerMTA's bounce
+// category (PowerMTABounceCategory, kept as given in pmta_category), as JSON or as a form
+// (application/x-www-form-urlencoded). The message goes through the same decoding, store and
+// duplicate check as mail over LMTP (via "http"), and the answer comes once it is on disk.
+//
+// As the document says, the route takes no credentials (SessionID and APIKey are accepted and
+// not used): only clients in [api] oempro_networks may call it (loopback by default).
+//
+// Answers have the document's shape, {"Success", "ErrorCode", "ErrorText"}: Success true and
+// ErrorCode 0 once stored (a duplicate included). Failures: ErrorCode 0 with "Bounce processing
+// error" when storing failed (HTTP 503: try again), as the document's example; 1 EmailMessage
+// missing, 2 Command missing or not internal.bounce.register (HTTP 400); 3 a body that is not
+// JSON or a form, or an unknown parameter (HTTP 400); 4 a client outside the networks (HTTP 403).
+#pragma once
+
+#include <vector>
+
+#include "daemon/http_api.hpp"
+#include "daemon/network.hpp"
+
+namespace bounced::daemon {
+
+http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink);
+
+// application/x-www-form-urlencoded into (name, value) pairs, '+' and %XX decoded; nullopt for
+// a malformed escape.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body);
+
+}  // namespace bounced::daemon

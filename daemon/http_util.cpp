@@ -1,0 +1,66 @@
+// See http_util.hpp.
+#include "daemon/http_util.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <iterator>
+
+#include "parser/mime.hpp"
+#include "parser/text.hpp"
+
+namespace bounced::daemon {
+
+std::optional<std::int64_t> to_int(std::string_view s) {
+  std::int64_t v = 0;
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+bool same_secret(std::string_view given, std::string_view expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ (i < expected.size() ? expected[i] : 0));
+  return diff == 0;
+}
+
+bool known_client(const std::vector<api_key>& clients, std::string_view id, std::string_view secret) {
+  bool ok = false;
+  for (const api_key& k : clients) ok |= (id == k.id) & same_secret(secret, k.secret);
+  return ok;
+}
+
+std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view header) {
+  const auto space = header.find(' ');
+  if (space == std::string_view::npos || !parser::iequals(header.substr(0, space), "basic")) return std::nullopt;
+  const std::string decoded = parser::decode_base64(parser::trim(header.substr(space + 1)));
+  const auto colon = decoded.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return std::pair{decoded.substr(0, colon), decoded.substr(colon + 1)};
+}
+
+bool authorised(const std::vector<api_key>& keys, std::string_view header) {
+  const auto space = header.find(' ');
+  if (space == std::string_view::npos) return false;
+  if (parser::iequals(header.substr(0, space), "bearer")) {
+    const std::string_view secret = parser::trim(header.substr(space + 1));
+    bool ok = false;
+    for (const api_key& k : keys) ok |= same_secret(secret, k.secret);
+    return ok;
+  }
+  const auto basic = basic_credentials(header);
+  return basic && known_client(keys, basic->first, basic->second);
+}
+
+http_response json_response(std::string body, unsigned status) {
+  http_response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+void append_json_int(std::string& out, std::int64_t v) { fmt::format_to(std::back_inserter(out), "{}", v); }
+
+}  // namespace bounced::daemon

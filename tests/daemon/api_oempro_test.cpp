@@ -1,0 +1,59 @@
+// Oempro's route without sockets: the form reader, the network check and the answers, with a
+// sink that stands in for the ingest pipeline (the daemon's own is tested in esp_test.py).
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "daemon/api_oempro.hpp"
+
+using namespace bounced::daemon;
+
+TEST_CASE("oempro: forms are read with + and %XX decoded", "[oempro]") {
+  const auto f = parse_form("Command=internal.bounce.register&EmailMessage=From%3A+a%0D%0A%0D%0Abody&&Empty=&Bare");
+  REQUIRE(f);
+  REQUIRE(f->size() == 4);
+  CHECK((*f)[0] == std::pair<std::string, std::string>{"Command", "internal.bounce.register"});
+  CHECK((*f)[1].second == "From: a\r\n\r\nbody");
+  CHECK((*f)[2] == std::pair<std::string, std::string>{"Empty", ""});
+  CHECK((*f)[3] == std::pair<std::string, std::string>{"Bare", ""});
+  CHECK(parse_form("")->empty());
+  for (const char* bad : {"a=%", "a=%4", "a=%zz", "%G0=1"}) CHECK_FALSE(parse_form(bad));
+}
+
+TEST_CASE("oempro: a message goes to the sink with its envelope and category", "[oempro]") {
+  bounced::storage::message_in got;
+  message_sink sink = [&got](bounced::storage::message_in m, std::function<void(stored_answer)> done) {
+    got = std::move(m);
+    done({true, "7", 1, ""});
+  };
+  http_request r;
+  r.method = "POST";
+  r.target = "/api.php";
+  r.client_address = "127.0.0.1";
+  r.content_type = "application/x-www-form-urlencoded";
+  r.body = "Command=internal.bounce.register&EmailMessage=raw+bytes&PowerMTABounceCategory=bad-mailbox&APIKey=k";
+  const auto networks = std::vector<ip_network>{*parse_network("127.0.0.0/8")};
+  const http_response a = oempro(r, networks, sink);
+  CHECK(a.status == 200);
+  CHECK(a.body == "{\"Success\":true,\"ErrorCode\":0,\"ErrorText\":\"\"}\n");
+  CHECK(got.raw == "raw bytes");
+  CHECK(got.envelope_sender == "localhost");
+  CHECK(got.via == "http");
+  CHECK(got.client == "127.0.0.1");
+  CHECK(got.pmta_category == "bad-mailbox");
+  CHECK(got.received_at > 0);
+
+  message_sink failing = [](bounced::storage::message_in, std::function<void(stored_answer)> done) {
+    done({false, "", 0, "disk full"});
+  };
+  const http_response f = oempro(r, networks, failing);
+  CHECK(f.status == 503);
+  CHECK(f.body == "{\"Success\":false,\"ErrorCode\":0,\"ErrorText\":\"Bounce processing error: disk full\"}\n");
+
+  r.client_address = "192.0.2.1";
+  CHECK(oempro(r, networks, sink).status == 403);
+  r.client_address = "::ffff:127.0.0.1";  // an IPv4 client on a dual-stack socket
+  CHECK(oempro(r, networks, sink).status == 200);
+  r.content_type = "text/plain";
+  CHECK(oempro(r, networks, sink).status == 400);
+}
