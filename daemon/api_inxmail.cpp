@@ -42,12 +42,16 @@ std::string compact_time(std::int64_t epoch) {
   return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second);
 }
 
-// The document's error timestamps: 2015-10-23T11:22:01.827+0000.
-std::string error_time(std::chrono::system_clock::time_point at) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-  const civil c = to_civil(ms / 1000);
+// The document's error timestamps: 2015-10-23T11:22:01.827+0000. Kept in milliseconds: a date
+// the client gives may lie past what a nanosecond clock holds (year 2262).
+std::string error_time(std::int64_t epoch_ms) {
+  const civil c = to_civil(epoch_ms / 1000);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000", c.year, c.month, c.day, c.hour, c.minute, c.second,
-                     ms % 1000);
+                     epoch_ms % 1000);
+}
+
+std::string error_time_now() {
+  return error_time(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 // yyyyMMddHHmmss to epoch seconds: exactly 14 digits naming a real time.
@@ -77,7 +81,7 @@ http_response inxmail_error(unsigned status, std::string_view error, std::string
   append_json_string(body, message);
   body += ",\"path\":";
   append_json_string(body, path);
-  body += fmt::format(",\"status\":{},\"timestamp\":\"{}\"}}\n", status, error_time(std::chrono::system_clock::now()));
+  body += fmt::format(",\"status\":{},\"timestamp\":\"{}\"}}\n", status, error_time_now());
   return json_response(std::move(body), status);
 }
 
@@ -183,7 +187,7 @@ http_response inxmail(const http_request& request, const std::vector<api_key>& k
   }
   if (complaints && filter.source_system && filter.campaign_id)
     return bad_request("InvalidParameter", "only one of sourceSystem or campaignId may be used", target);
-  const auto as_error_time = [](std::int64_t t) { return error_time(std::chrono::system_clock::time_point(std::chrono::seconds(t))); };
+  const auto as_error_time = [](std::int64_t t) { return error_time(t * 1000); };
   if (start && *start > now) return bad_request("InvalidDateParameter", "Start date " + as_error_time(*start) + " is in future", target);
   if (start && end && *end < *start)
     return bad_request("InvalidDateParameter",

@@ -55,9 +55,14 @@ std::optional<call_error> read_values(raw_bounces_call& c, const std::string& id
   return std::nullopt;
 }
 
-bool allowed(const raw_bounces_call& c, const std::vector<api_key>& clients, bool loopback) {
-  if (clients.empty()) return loopback;
+bool allowed(const raw_bounces_call& c, const std::vector<api_key>& clients) {
   return known_client(clients, c.client_id, c.client_md5);
+}
+
+// With no client configured only loopback clients are served; others hear what Mailkit says to
+// an address off its list, with 403.
+bool disallowed_address(const std::vector<api_key>& clients, const http_request& request) {
+  return clients.empty() && !request.loopback;
 }
 
 // TEXT_STATUS is the Diagnostic-Code field as the DSN wrote it: "smtp; 552 4.2.2 ...".
@@ -241,6 +246,7 @@ std::optional<std::string> xml_text(const std::vector<xmlrpc::value>& params, st
 
 http_response mailkit_json(const http_request& request, const std::vector<api_key>& clients,
                            const std::shared_ptr<record_source>& records) {
+  if (disallowed_address(clients, request)) return json_error(unauthorised, "Disallowed IP " + request.client_address, 403);
   if (request.method != "POST") return json_error(bad_call, "use POST for /json.fcgi", 405);
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(request.body, ec);
@@ -252,7 +258,7 @@ http_response mailkit_json(const http_request& request, const std::vector<api_ke
   if (!id || !md5) return json_error(bad_call, "id and md5 must be strings or whole numbers");
   c.client_id = *id;
   c.client_md5 = *md5;
-  if (!allowed(c, clients, request.loopback)) return json_error(unauthorised, "Unauthorized");
+  if (!clients.empty() && !allowed(c, clients)) return json_error(unauthorised, "Unauthorized");
   const auto function = json_text(o.if_contains("function"));
   if (!function || function->empty()) return json_error(bad_call, "function is missing");
   if (*function != function_name) return json_error(unknown_function, "Unknown function " + *function);
@@ -261,11 +267,12 @@ http_response mailkit_json(const http_request& request, const std::vector<api_ke
   if (parameters && !parameters->is_null()) {
     if (!parameters->is_object()) return json_error(bad_call, "parameters must be an object");
     const char* names[4] = {"ID_message", "ID_send", "ID_undelivered_log", "limit"};
-    for (const auto& [key, value] : parameters->as_object()) {
-      const auto at = std::find_if(std::begin(names), std::end(names), [&](const char* n) { return key == n; });
-      if (at == std::end(names)) return json_error(bad_call, "unknown parameter " + std::string(key));
-      const auto text = json_text(&value);
-      if (!text) return json_error(bad_call, std::string(key) + " must be a string or a whole number");
+    for (const auto& entry : parameters->as_object()) {
+      const std::string key(entry.key());
+      const auto at = std::find_if(std::begin(names), std::end(names), [&key](const char* n) { return key == n; });
+      if (at == std::end(names)) return json_error(bad_call, "unknown parameter " + key);
+      const auto text = json_text(&entry.value());
+      if (!text) return json_error(bad_call, key + " must be a string or a whole number");
       values[at - std::begin(names)] = *text;
     }
   }
@@ -275,6 +282,8 @@ http_response mailkit_json(const http_request& request, const std::vector<api_ke
 
 http_response mailkit_xmlrpc(const http_request& request, const std::vector<api_key>& clients,
                              const std::shared_ptr<record_source>& records) {
+  if (disallowed_address(clients, request))
+    return xml_answer(xmlrpc::string_response("Disallowed IP " + request.client_address), 403);
   if (request.method != "POST") return xml_answer(xmlrpc::fault(bad_call, "use POST for /rpc.fcgi"), 405);
   auto parsed = xmlrpc::parse_call(request.body);
   if (auto* e = std::get_if<xmlrpc::error>(&parsed)) return xml_answer(xmlrpc::fault(bad_call, "not an XML-RPC call: " + e->message));
@@ -290,7 +299,7 @@ http_response mailkit_xmlrpc(const http_request& request, const std::vector<api_
   raw_bounces_call c;
   c.client_id = values[0];
   c.client_md5 = values[1];
-  if (!allowed(c, clients, request.loopback)) return xml_answer(xmlrpc::string_response("Unauthorized"));
+  if (!clients.empty() && !allowed(c, clients)) return xml_answer(xmlrpc::string_response("Unauthorized"));
   if (call.method != function_name) return xml_answer(xmlrpc::fault(unknown_function, "Unknown function " + call.method));
   if (auto e = read_values(c, values[2], values[3], values[4], values[5])) return xml_answer(xmlrpc::fault(e->status, e->message));
   return export_records(c, records, true);

@@ -11,7 +11,8 @@
 // blocked), else "temporary" (the document's example shows it is not the record's own class).
 //
 // Failures answer as Mailkit does: JSON {"error_status": N, "error": "..."}; XML-RPC a
-// methodResponse holding the string "Unauthorized" for bad credentials, a <fault> otherwise.
+// methodResponse holding the string "Unauthorized" for bad credentials ("Disallowed IP ..." with
+// HTTP 403 for a non-loopback client when no client is configured), a <fault> otherwise.
 // error_status and faultCode: 1 unauthorised, 2 bad call (not JSON or XML-RPC, a missing or
 // malformed value), 3 unknown function.
 #pragma once

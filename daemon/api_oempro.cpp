@@ -68,8 +68,11 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::
 }
 
 http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink) {
+  // A UNIX-socket client is local: it may call where a loopback client may.
+  const bool local = request.client_address == "unix";
   bool inside = false;
-  for (const ip_network& n : networks) inside |= network_contains(n, request.client_address);
+  for (const ip_network& n : networks)
+    inside |= local ? network_contains(n, "127.0.0.1") || network_contains(n, "::1") : network_contains(n, request.client_address);
   if (!inside) return answer(false, 4, "this client may not call /api.php (see [api] oempro_networks)", 403);
   if (request.method != "POST") return answer(false, 3, "use POST for /api.php", 405);
 

@@ -5,7 +5,8 @@
 // duplicate check as mail over LMTP (via "http"), and the answer comes once it is on disk.
 //
 // As the document says, the route takes no credentials (SessionID and APIKey are accepted and
-// not used): only clients in [api] oempro_networks may call it (loopback by default).
+// not used): only clients in [api] oempro_networks may call it (loopback by default; a client of
+// a UNIX-socket listener is local, and may call where a loopback address may).
 //
 // Answers have the document's shape, {"Success", "ErrorCode", "ErrorText"}: Success true and
 // ErrorCode 0 once stored (a duplicate included). Failures: ErrorCode 0 with "Bounce processing

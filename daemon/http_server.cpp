@@ -6,12 +6,16 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <system_error>
 #include <thread>
@@ -26,6 +30,7 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using asio::awaitable;
 using asio::ip::tcp;
+using local_stream = asio::local::stream_protocol;
 
 namespace {
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
@@ -40,9 +45,13 @@ struct http_server::impl {
   // destroys the coroutines still pending (their guards count down `open`, still alive).
   asio::io_context io{1};
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::unique_ptr<local_stream::acceptor>> unix_acceptors;
+  std::vector<std::string> unix_paths;
   std::thread thread;
 
-  awaitable<void> accept(tcp::acceptor& acceptor) {
+  // One accept loop for TCP and UNIX listeners.
+  template <class Acceptor>
+  awaitable<void> accept(Acceptor& acceptor) {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -56,22 +65,32 @@ struct http_server::impl {
   }
 
   // Sends a whole response; false when the client is gone.
-  static awaitable<bool> send(beast::tcp_stream& stream, http::response<http::string_body>& res) {
+  template <class Stream>
+  static awaitable<bool> send(Stream& stream, http::response<http::string_body>& res) {
     auto [ec, n] = co_await http::async_write(stream, res, tuple_awaitable);
     co_return !ec;
   }
 
-  awaitable<void> session(tcp::socket socket) {
+  // Who is calling: a TCP peer's address, or a UNIX socket's client, which is local (the socket
+  // file's permissions decide who may connect) and is served as a loopback client is.
+  static std::pair<bool, std::string> peer_of(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) return {false, ""};
+    return {peer.address().is_loopback(), peer.address().to_string()};
+  }
+  static std::pair<bool, std::string> peer_of(const local_stream::socket&) { return {true, "unix"}; }
+
+  template <class Socket>
+  awaitable<void> session(Socket socket) {
     ++open;
     struct count_guard {
       std::size_t& n;
       ~count_guard() { --n; }
     } guard{open};
-    boost::system::error_code peer_ec;
-    const auto peer = socket.remote_endpoint(peer_ec);
-    const bool loopback = !peer_ec && peer.address().is_loopback();
-    const std::string client_address = peer_ec ? std::string() : peer.address().to_string();
-    beast::tcp_stream stream(std::move(socket));
+    const auto [loopback, client_address] = peer_of(socket);
+    beast::basic_stream<typename Socket::protocol_type, asio::any_io_executor, beast::unlimited_rate_policy> stream(
+        std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
@@ -151,7 +170,7 @@ struct http_server::impl {
       if (!keep_alive) break;
     }
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().shutdown(Socket::shutdown_send, ignored);
   }
 };
 
@@ -165,8 +184,14 @@ http_server::~http_server() { stop(); }
 
 std::uint16_t http_server::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) throw std::system_error(ec, "http: " + host + " is not an IP address");
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    // A host name ("localhost"): its first address, resolved once at start, as the mail listeners do.
+    tcp::resolver resolver(impl_->io);
+    const auto found = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || found.empty()) throw std::system_error(ec, "http: listen address " + host);
+    address = found.begin()->endpoint().address();
+  }
   const tcp::endpoint endpoint(address, port);
   auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
   acceptor->open(endpoint.protocol());
@@ -179,8 +204,24 @@ std::uint16_t http_server::listen(const std::string& host, std::uint16_t port) {
   return bound;
 }
 
+void http_server::listen_unix(const std::string& path) {
+  // A socket file left by a previous run that died: replace it.
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+  auto acceptor = std::make_unique<local_stream::acceptor>(impl_->io);
+  boost::system::error_code ec;
+  acceptor->open(local_stream(), ec);
+  if (!ec) acceptor->bind(local_stream::endpoint(path), ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::system_error(ec, "http: cannot listen on unix:" + path);
+  ::chmod(path.c_str(), 0660);  // the owner and the group may call it
+  impl_->unix_acceptors.push_back(std::move(acceptor));
+  impl_->unix_paths.push_back(path);
+}
+
 void http_server::start() {
   for (auto& a : impl_->acceptors) asio::co_spawn(impl_->io, impl_->accept(*a), asio::detached);
+  for (auto& a : impl_->unix_acceptors) asio::co_spawn(impl_->io, impl_->accept(*a), asio::detached);
   impl_->thread = std::thread([this] { impl_->io.run(); });
 }
 
@@ -190,6 +231,8 @@ void http_server::stop() {
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->acceptors.clear();
+  impl_->unix_acceptors.clear();
+  for (const std::string& path : impl_->unix_paths) ::unlink(path.c_str());
 }
 
 }  // namespace bounced::daemon

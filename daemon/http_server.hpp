@@ -27,8 +27,12 @@ class http_server {
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
 
-  // Binds a TCP address now (throws std::system_error naming it); returns the port bound.
+  // Binds a TCP address now (throws std::system_error naming it); returns the port bound. A host
+  // name is resolved once, to its first address.
   std::uint16_t listen(const std::string& host, std::uint16_t port);
+  // Binds a UNIX socket (mode 0660; a stale socket file is replaced; removed again at stop()).
+  // Its clients are local and served as loopback clients are.
+  void listen_unix(const std::string& path);
   // Serves on a thread of its own until stop().
   void start();
   // Closes the listener and every connection, and joins the thread. Idempotent.

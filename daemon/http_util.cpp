@@ -27,9 +27,9 @@ bool same_secret(std::string_view given, std::string_view expected) {
 }
 
 bool known_client(const std::vector<api_key>& clients, std::string_view id, std::string_view secret) {
-  bool ok = false;
-  for (const api_key& k : clients) ok |= (id == k.id) & same_secret(secret, k.secret);
-  return ok;
+  unsigned ok = 0;  // no short circuit: every secret is compared
+  for (const api_key& k : clients) ok |= static_cast<unsigned>(id == k.id) & static_cast<unsigned>(same_secret(secret, k.secret));
+  return ok != 0;
 }
 
 std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view header) {

@@ -123,10 +123,6 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::vector<listen_spec> listeners;
   if (cfg.listen.lmtp) listeners.push_back(to_spec(*cfg.listen.lmtp, mail_protocol::lmtp));
   if (cfg.listen.smtp) listeners.push_back(to_spec(*cfg.listen.smtp, mail_protocol::smtp));
-  if (cfg.listen.http && cfg.listen.http->type == listen_address::kind::unix_socket) {
-    err << "bounced serve: the HTTP listener takes host:port (a UNIX socket is not supported for HTTP)\n";
-    return 2;
-  }
 
   auto loaded_rules = load_rules(cfg);
   if (auto* e = std::get_if<std::string>(&loaded_rules)) {
@@ -180,8 +176,13 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       web_options.idle_timeout = std::chrono::seconds(std::min<std::uint32_t>(cfg.limits.idle_timeout_seconds, 60));
       web = std::make_unique<http_server>(web_options, api);
       try {
-        const std::uint16_t port = web->listen(cfg.listen.http->host, cfg.listen.http->port);
-        log(log_level::info, fmt::format("listening: http {}:{}", cfg.listen.http->host, port));
+        if (cfg.listen.http->type == listen_address::kind::unix_socket) {
+          web->listen_unix(cfg.listen.http->path);
+          log(log_level::info, fmt::format("listening: http unix:{}", cfg.listen.http->path));
+        } else {
+          const std::uint16_t port = web->listen(cfg.listen.http->host, cfg.listen.http->port);
+          log(log_level::info, fmt::format("listening: http {}:{}", cfg.listen.http->host, port));
+        }
       } catch (const std::exception& e) {
         err << "bounced serve: " << e.what() << "\n";
         writer->stop();

@@ -29,7 +29,7 @@ bool looks_like_bounce(const mail& m) {
 namespace {
 
 // The lines that introduce a quoted original, as MTAs write them.
-constexpr std::array<std::string_view, 23> original_markers = {
+constexpr std::array<std::string_view, 23> markers = {
     "--- Below this line is a copy of the message",
     "------ This is a copy of the message",
     "----- Original message -----",
@@ -72,7 +72,7 @@ struct anchor_table {
 const anchor_table& anchors() {
   static const anchor_table table = [] {
     anchor_table t;
-    for (std::string_view marker : original_markers) {
+    for (std::string_view marker : markers) {
       for (std::size_t a = 0; a < marker_anchors.size(); ++a) {
         const std::size_t at = ifind(marker, marker_anchors[a]);
         if (at == std::string_view::npos) continue;
@@ -87,6 +87,8 @@ const anchor_table& anchors() {
 }
 
 }  // namespace
+
+std::span<const std::string_view> original_markers() { return markers; }
 
 std::size_t original_start(std::string_view text) {
   const anchor_table& table = anchors();

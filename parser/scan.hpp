@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <span>
 #include <string_view>
 
 #include "parser/mail.hpp"
@@ -17,6 +18,8 @@ bool looks_like_bounce(const mail& m);
 std::string_view cut_original(std::string_view text);
 // Where the quoted original starts in text (npos when none).
 std::size_t original_start(std::string_view text);
+// The marker lines original_start looks for (for tests and documentation).
+std::span<const std::string_view> original_markers();
 // True when text holds an error phrase ("user unknown", "mailbox full", ...).
 bool has_error_phrase(std::string_view text);
 // A header of the returned original ("" when absent).

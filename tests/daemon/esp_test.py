@@ -18,8 +18,11 @@ import os
 import re
 import subprocess
 import sys
+import time
 import unittest
+import urllib.error
 import urllib.parse
+import urllib.request
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,21 +40,7 @@ KEY_ID, KEY_SECRET = "inx", "0123456789abcdef-inxmail"
 MAILKIT_ID, MAILKIT_MD5 = "12345", "0123456789abcdef0123456789abcdef"
 
 
-class EspTest(unittest.TestCase):
-    def setUp(self):
-        self.daemons = []
-
-    def tearDown(self):
-        for d in self.daemons:
-            if not d.stderr.closed:
-                d.stop()
-            d.cleanup()
-
-    def daemon(self, config_extra="", **kw):
-        d = http_test.HttpDaemon(config_extra, **kw)
-        self.daemons.append(d)
-        return d.start()
-
+class EspTest(http_test.DaemonCase):
     # --- Mailkit -------------------------------------------------------------------------------
 
     def mailkit(self, d, parameters=None, client_id="1", md5="x", function="mailkit.report.raw.bounces"):
@@ -178,6 +167,22 @@ class EspTest(unittest.TestCase):
             self.assertIn(b"<fault>", raw)
         self.assertEqual(d.get("/healthz")[0], 200)
 
+    def test_mailkit_without_clients_serves_loopback_only(self):
+        addresses = [a for a in subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+                     if re.fullmatch(r"[\d.]+", a) and not a.startswith("127.")]
+        if not addresses:
+            self.skipTest("this machine has no non-loopback IPv4 address to call from")
+        d = self.daemon(http="0.0.0.0:0")
+        self.assertIn("no Mailkit client configured", d.log_text())
+        d.deliver(http_test.mixed(2))
+        self.assertEqual(len(self.mailkit(d)), len(self.expected_mailkit(d)))
+        body = json.dumps({"function": "mailkit.report.raw.bounces", "id": "1", "md5": "x"}).encode()
+        req = urllib.request.Request(f"http://{addresses[0]}:{d.http}/json.fcgi", data=body, method="POST")
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=10)
+        self.assertEqual(e.exception.code, 403)
+        self.assertEqual(json.loads(e.exception.read()), {"error_status": 1, "error": f"Disallowed IP {addresses[0]}"})
+
     def test_mailkit_xmlrpc_unauthorized_is_a_string_as_mailkit_answers(self):
         d = self.daemon(f'[api]\nmailkit_clients = ["{MAILKIT_ID}:{MAILKIT_MD5}"]\n')
         d.deliver(http_test.mixed(2))
@@ -284,6 +289,9 @@ class EspTest(unittest.TestCase):
             (BOUNCES + "?startTimeUTC=2015-10-21", 400, "InvalidDateParameter", "Start date"),
             (BOUNCES + "?endTimeUTC=20151321000000", 400, "InvalidDateParameter", "End date"),
             (BOUNCES + "?startTimeUTC=29991231000000", 400, "InvalidDateParameter", "is in future"),
+            # Far past what nanosecond clocks hold (found by fuzz_http): still the date given.
+            (BOUNCES + "?startTimeUTC=99991231235959", 400, "InvalidDateParameter",
+             "Start date 9999-12-31T23:59:59.000+0000 is in future"),
             (BOUNCES + "?startTimeUTC=20200101000000&endTimeUTC=20190101000000", 400, "InvalidDateParameter", "before"),
             (BOUNCES + "?pageSize=2001", 400, "InvalidParameter", "pageSize"),
             (BOUNCES + "?pageSize=0", 400, "InvalidParameter", "pageSize"),
@@ -372,6 +380,33 @@ class EspTest(unittest.TestCase):
         d3 = self.daemon('[api]\noempro_networks = ["127.0.0.1"]\n')
         status, doc = self.oempro(d3, {"Command": "internal.bounce.register", "EmailMessage": "Subject: x\r\n\r\ny\r\n"})
         self.assertEqual((status, doc["Success"]), (200, True))
+
+
+class UnixSocketTest(unittest.TestCase):
+    def test_http_on_a_unix_socket(self):
+        d = serve_test.Daemon(http_test.VERP)
+        d.args = ["--http", f"unix:{d.dir}/http.sock"]
+        self.addCleanup(d.cleanup)
+        d.start()
+        sock = os.path.join(d.dir, "http.sock")
+        deadline = time.monotonic() + 20
+        while "listening: http unix:" not in d.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(oct(os.stat(sock).st_mode & 0o777), "0o660")
+        http_test.HttpDaemon.deliver(d, http_test.mixed(3))
+
+        def curl(*args):
+            return subprocess.run(["curl", "-sS", "--fail", "--unix-socket", sock] + list(args),
+                                  check=True, capture_output=True).stdout
+        doc = json.loads(curl("http://bounced/v1/bounces"))
+        self.assertEqual([r["id"] for r in doc["records"]],
+                         [r[0] for r in d.query("SELECT id FROM undelivered_log WHERE replaced_by IS NULL ORDER BY id")])
+        # A local client: Oempro's route takes it with the default (loopback) networks.
+        out = curl("http://bounced/api.php", "--data-urlencode", "Command=internal.bounce.register",
+                   "--data-urlencode", "EmailMessage=Subject: x\r\n\r\ny\r\n")
+        self.assertEqual(json.loads(out)["Success"], True)
+        self.assertEqual(d.stop(), 0)
+        self.assertFalse(os.path.exists(sock))
 
 
 if __name__ == "__main__":

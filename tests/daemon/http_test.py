@@ -75,7 +75,9 @@ def mixed(count):
     return [(f"bounces+c{i % 2 + 1}-s{i}-u{i}=example.net@bounce.test", SAMPLES[i % len(SAMPLES)]) for i in range(count)]
 
 
-class HttpTest(unittest.TestCase):
+class DaemonCase(unittest.TestCase):
+    """Starts HttpDaemons on demand and stops and removes them after each test."""
+
     def setUp(self):
         self.daemons = []
 
@@ -90,6 +92,8 @@ class HttpTest(unittest.TestCase):
         self.daemons.append(d)
         return d.start()
 
+
+class HttpTest(DaemonCase):
     def assert_error(self, status, body, want_status, want_code):
         self.assertEqual(status, want_status, body)
         doc = json.loads(body)
