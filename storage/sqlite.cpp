@@ -32,6 +32,12 @@ connection::connection(const std::string& path, bool buffer_wal) {
     throw failure("cannot open " + path + ": " + what);
   }
   sqlite3_extended_result_codes(db_, 1);
+  if (!buffer_wal) return;
+  if (std::string why = prepare_for_wal_buffer(db_); !why.empty()) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw failure("cannot open " + path + ": " + why);
+  }
 }
 
 connection::~connection() { sqlite3_close_v2(db_); }

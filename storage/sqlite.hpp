@@ -22,7 +22,7 @@ struct failure : std::runtime_error {
 class connection {
  public:
   // Opens (creating) the file; throws failure. With buffer_wal the WAL's writes go through
-  // wal_buffer.hpp's VFS: only for a connection that sets synchronous = FULL before it writes.
+  // wal_buffer.hpp's VFS, with the pragmas it needs (synchronous = FULL, cache_spill = OFF).
   explicit connection(const std::string& path, bool buffer_wal = false);
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;

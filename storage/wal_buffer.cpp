@@ -27,6 +27,7 @@ struct wal_file {
   sqlite3_file* real;      // the default VFS's file object, right behind this one
   std::string* pending;    // bytes written but not yet handed to the kernel
   sqlite3_int64 pending_at;  // the file offset of pending's first byte
+  int failed;              // a flush's error not yet reported by a sync (SQLITE_OK if none)
 };
 
 // Where the default VFS's file object starts inside ours: after wal_file, 8-byte aligned.
@@ -39,26 +40,36 @@ sqlite3_io_methods wal_methods;
 wal_file* self(sqlite3_file* f) { return reinterpret_cast<wal_file*>(f); }
 sqlite3_file* real(sqlite3_file* f) { return self(f)->real; }
 
-// Hands what is gathered to the kernel. On failure what was gathered is dropped: those frames
-// belong to the transaction that fails with this error, and SQLite writes them again.
-int flush(wal_file* w) {
+// Writes n bytes at offset in pieces the default VFS takes whole.
+int write_through(wal_file* w, const char* data, std::size_t n, sqlite3_int64 offset) {
   int rc = SQLITE_OK;
-  const std::string& p = *w->pending;
-  for (std::size_t at = 0; at < p.size() && rc == SQLITE_OK; at += write_bytes) {
-    const std::size_t n = std::min(write_bytes, p.size() - at);
-    rc = w->real->pMethods->xWrite(w->real, p.data() + at, static_cast<int>(n), w->pending_at + static_cast<sqlite3_int64>(at));
+  for (std::size_t at = 0; at < n && rc == SQLITE_OK; at += write_bytes) {
+    const std::size_t piece = std::min(write_bytes, n - at);
+    rc = w->real->pMethods->xWrite(w->real, data + at, static_cast<int>(piece), offset + static_cast<sqlite3_int64>(at));
   }
-  w->pending->clear();
   return rc;
 }
 
+// Hands what is gathered to the kernel. On failure what was gathered is dropped: those frames
+// belong to the transaction that fails with this error, and SQLite writes them again. The error
+// is also kept for the next sync, so that a caller that ignores it (SQLite ignores some file
+// controls' answers) cannot let the commit that needed those frames succeed.
+int flush(wal_file* w) {
+  const std::string& p = *w->pending;
+  const int rc = write_through(w, p.data(), p.size(), w->pending_at);
+  w->pending->clear();
+  if (rc != SQLITE_OK && w->failed == SQLITE_OK) w->failed = rc;
+  return rc;
+}
+
+// What is still gathered at close was never synced, so never committed (wal_buffer.hpp): it is
+// dropped, not written over frames that another connection may have committed since.
 int x_close(sqlite3_file* f) {
   wal_file* w = self(f);
-  const int flushed = flush(w);
   const int closed = w->real->pMethods->xClose(w->real);
   delete w->pending;
   w->pending = nullptr;
-  return flushed != SQLITE_OK ? flushed : closed;
+  return closed;
 }
 
 int x_read(sqlite3_file* f, void* into, int n, sqlite3_int64 offset) {
@@ -84,7 +95,7 @@ int x_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
     return SQLITE_OK;
   }
   if (const int rc = flush(w); rc != SQLITE_OK) return rc;
-  if (bytes >= write_bytes) return w->real->pMethods->xWrite(w->real, data, n, offset);
+  if (bytes >= gather_bytes) return write_through(w, static_cast<const char*>(data), bytes, offset);
   w->pending_at = offset;
   p.assign(static_cast<const char*>(data), bytes);
   return SQLITE_OK;
@@ -96,7 +107,12 @@ int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
 }
 
 int x_sync(sqlite3_file* f, int flags) {
-  if (const int rc = flush(self(f)); rc != SQLITE_OK) return rc;
+  wal_file* w = self(f);
+  flush(w);
+  if (const int rc = w->failed; rc != SQLITE_OK) {
+    w->failed = SQLITE_OK;
+    return rc;
+  }
   return real(f)->pMethods->xSync(real(f), flags);
 }
 
@@ -145,6 +161,7 @@ int x_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   }
   w->pending = new std::string();
   w->pending_at = 0;
+  w->failed = SQLITE_OK;
   file->pMethods = &wal_methods;
   return rc;
 }
@@ -209,6 +226,24 @@ void register_vfs() {
 }
 
 }  // namespace
+
+std::string prepare_for_wal_buffer(sqlite3* db) {
+  if (sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA cache_spill = OFF", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return sqlite3_errmsg(db);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT synchronous, cache_spill FROM pragma_synchronous, pragma_cache_spill", -1, &st,
+                         nullptr) != SQLITE_OK)
+    return sqlite3_errmsg(db);
+  std::string why;
+  if (sqlite3_step(st) != SQLITE_ROW)
+    why = sqlite3_errmsg(db);
+  else if (sqlite3_column_int(st, 0) < 2)
+    why = "PRAGMA synchronous = FULL did not take";
+  else if (sqlite3_column_int(st, 1) != 0)
+    why = "PRAGMA cache_spill = OFF did not take";
+  sqlite3_finalize(st);
+  return why;
+}
 
 const char* wal_buffer_vfs() {
   static std::once_flag once;
