@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <future>
+#include <memory>
 #include <map>
 
 #include "daemon/http_util.hpp"
@@ -120,14 +120,28 @@ http_response oempro(const http_request& request, const std::vector<ip_network>&
   in.envelope_sender = from == given.end() || from->second.empty() ? "localhost" : from->second;
   if (const auto category = given.find("PowerMTABounceCategory"); category != given.end()) in.pmta_category = category->second;
   in.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  // The answer waits for the commit, as a 250 does: a request handled is a message on disk.
-  std::promise<stored_answer> promise;
-  auto future = promise.get_future();
-  sink(std::move(in), [&promise](stored_answer a) { promise.set_value(std::move(a)); });
-  const stored_answer stored = future.get();
-  if (!stored.stored) return answer(false, 0, "Bounce processing error: " + stored.error, 503);
-  http_response r = answer(true, 0, "", 200);
-  r.headers.emplace_back("X-Bounced-Message", stored.queue_id);
+  // The answer waits for the commit, as a 250 does: a request answered Success is a message on
+  // disk. The HTTP thread serves other requests meanwhile.
+  http_response r;
+  r.later = std::make_shared<deferred_response>();
+  r.later->start = [sink, in = std::move(in)](std::function<void(http_response)> reply) mutable {
+    try {
+      sink(std::move(in), [reply](stored_answer stored) {
+        if (!stored.stored) return reply(answer(false, 0, "Bounce processing error: " + stored.error, 503));
+        http_response ok = answer(true, 0, "", 200);
+        ok.headers.emplace_back("X-Bounced-Message", stored.queue_id);
+        reply(std::move(ok));
+      });
+    } catch (const std::exception& e) {
+      reply(answer(false, 0, std::string("Bounce processing error: ") + e.what(), 503));
+    }
+  };
+  r.later->timed_out = [] {
+    return answer(false, 0,
+                  "Bounce processing error: the store did not answer in time; the message may still be stored, "
+                  "and sending it again stores it once",
+                  503);
+  };
   return r;
 }
 

@@ -2,7 +2,8 @@
 // (EmailMessage), the envelope sender (MailFrom, "localhost" when absent) and PowerMTA's bounce
 // category (PowerMTABounceCategory, kept as given in pmta_category), as JSON or as a form
 // (application/x-www-form-urlencoded). The message goes through the same decoding, store and
-// duplicate check as mail over LMTP (via "http"), and the answer comes once it is on disk.
+// duplicate check as mail over LMTP (via "http"), and the answer comes once it is on disk (a
+// deferred_response: the HTTP thread does not wait for the commit).
 //
 // As the document says, the route takes no credentials (SessionID and APIKey are accepted and
 // not used): only clients in [api] oempro_networks may call it (loopback by default; a client of
@@ -10,7 +11,8 @@
 //
 // Answers have the document's shape, {"Success", "ErrorCode", "ErrorText"}: Success true and
 // ErrorCode 0 once stored (a duplicate included). Failures: ErrorCode 0 with "Bounce processing
-// error" when storing failed (HTTP 503: try again), as the document's example; 1 EmailMessage
+// error" when storing failed or did not answer in time (HTTP 503: try again), as the document's
+// example; 1 EmailMessage
 // missing, 2 Command missing or not internal.bounce.register (HTTP 400); 3 a body that is not
 // JSON or a form, or an unknown parameter (HTTP 400); 4 a client outside the networks (HTTP 403).
 #pragma once

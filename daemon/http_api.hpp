@@ -46,6 +46,15 @@ struct http_request {
   std::string body;
 };
 
+struct http_response;
+// An answer that waits for work off the HTTP thread (a commit): the server calls start with a
+// function to call once, from any thread, with the answer, and serves other requests meanwhile.
+// When none came within the server's answer_timeout, it sends timed_out() instead.
+struct deferred_response {
+  std::function<void(std::function<void(http_response)>)> start;
+  std::function<http_response()> timed_out;
+};
+
 struct http_response {
   unsigned status = 200;
   std::string content_type = "application/json";
@@ -54,6 +63,8 @@ struct http_response {
   // Set for streamed bodies: each call returns the next piece, nullopt at the end (body is then
   // the first piece, possibly empty).
   std::function<std::optional<std::string>()> next;
+  // Set for an answer that comes later (all of the above is then unused).
+  std::shared_ptr<deferred_response> later;
 };
 
 // Opens read connections on demand, one per thread that asks (SQLite connections are used by one

@@ -7,6 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -17,11 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "daemon/log.hpp"
+#include "daemon/network.hpp"
 
 namespace bounced::daemon {
 
@@ -69,6 +74,42 @@ struct http_server::impl {
   static awaitable<bool> send(Stream& stream, http::response<http::string_body>& res) {
     auto [ec, n] = co_await http::async_write(stream, res, tuple_awaitable);
     co_return !ec;
+  }
+
+  // Waits, without holding up the thread, for a deferred answer, or for answer_timeout. The
+  // answer may come from any thread, after this session ended or the server stopped: it reaches
+  // the timer only while the timer lives (the guard below clears the pointer under the lock).
+  struct waiting {
+    std::mutex lock;
+    asio::steady_timer* timer = nullptr;
+    std::optional<http_response> answer;
+  };
+  awaitable<http_response> settle(const deferred_response& later) {
+    auto state = std::make_shared<waiting>();
+    asio::steady_timer timer(io);
+    timer.expires_after(options.answer_timeout);
+    state->timer = &timer;
+    struct release {
+      waiting& w;
+      ~release() {
+        std::lock_guard<std::mutex> hold(w.lock);
+        w.timer = nullptr;
+      }
+    } guard{*state};
+    later.start([state](http_response a) {
+      std::lock_guard<std::mutex> hold(state->lock);
+      if (state->answer || state->timer == nullptr) return;
+      state->answer = std::move(a);
+      asio::post(state->timer->get_executor(), [state] {
+        std::lock_guard<std::mutex> again(state->lock);
+        if (state->timer) state->timer->cancel();
+      });
+    });
+    co_await timer.async_wait(tuple_awaitable);
+    std::lock_guard<std::mutex> hold(state->lock);
+    if (state->answer) co_return std::move(*state->answer);
+    state->timer = nullptr;  // an answer from now on is dropped
+    co_return later.timed_out();
   }
 
   // Who is calling: a TCP peer's address, or a UNIX socket's client, which is local (the socket
@@ -121,6 +162,7 @@ struct http_server::impl {
       const bool keep_alive = req.keep_alive();
       const unsigned version = req.version();
       http_response answer = api->handle(request);
+      if (const auto later = answer.later) answer = co_await settle(*later);
 
       stream.expires_after(options.idle_timeout);
       if (!answer.next) {
@@ -205,16 +247,14 @@ std::uint16_t http_server::listen(const std::string& host, std::uint16_t port) {
 }
 
 void http_server::listen_unix(const std::string& path) {
-  // A socket file left by a previous run that died: replace it.
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+  clear_stale_socket(path);
   auto acceptor = std::make_unique<local_stream::acceptor>(impl_->io);
   boost::system::error_code ec;
   acceptor->open(local_stream(), ec);
   if (!ec) acceptor->bind(local_stream::endpoint(path), ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::system_error(ec, "http: cannot listen on unix:" + path);
-  ::chmod(path.c_str(), 0660);  // the owner and the group may call it
+  restrict_socket(path);  // the owner and the group may call it
   impl_->unix_acceptors.push_back(std::move(acceptor));
   impl_->unix_paths.push_back(path);
 }

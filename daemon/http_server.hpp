@@ -1,7 +1,8 @@
 // The HTTP listener: Boost.Beast on its own I/O thread (an export that reads SQLite never delays
 // an SMTP or LMTP reply), HTTP/1.1 with keep-alive, one coroutine per connection. Each request is
 // read whole (its body bounded by body_limit: past it, 413 and the connection closes), handed
-// to http_api, and answered; a streamed answer goes out in chunks as the API produces them.
+// to http_api, and answered; a streamed answer goes out in chunks as the API produces them, and a
+// deferred one (a commit to wait for) is awaited while the thread serves other connections.
 // Asio and Beast stay inside http_server.cpp.
 #pragma once
 
@@ -18,6 +19,7 @@ struct http_server_options {
   std::size_t body_limit = 10240000 + 65536;  // the message size limit and room for a form around it
   std::chrono::seconds idle_timeout{60};      // waiting for a request, and for a slow client to read
   std::size_t connections = 512;              // past it, new connections are closed at once
+  std::chrono::seconds answer_timeout{60};    // for a deferred answer (a commit): then timed_out()
 };
 
 class http_server {

@@ -2,9 +2,15 @@
 #include "daemon/network.hpp"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <charconv>
+#include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace bounced::daemon {
 
@@ -77,6 +83,26 @@ std::string ip_network::to_string() const {
   char buffer[INET6_ADDRSTRLEN] = {};
   ::inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), buffer, sizeof buffer);
   return std::string(buffer) + "/" + std::to_string(prefix);
+}
+
+void clear_stale_socket(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return;  // bind will say what is wrong
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  if (path.size() >= sizeof sun.sun_path) return;
+  std::memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket for unix:" + path);
+  const bool live = ::connect(fd, reinterpret_cast<const sockaddr*>(&sun), sizeof sun) == 0;
+  ::close(fd);
+  if (live) throw std::system_error(EADDRINUSE, std::generic_category(), "unix:" + path + " has a server listening");
+  ::unlink(path.c_str());
+}
+
+void restrict_socket(const std::string& path) {
+  if (::chmod(path.c_str(), 0660) != 0)
+    throw std::system_error(errno, std::generic_category(), "cannot set the mode of unix:" + path);
 }
 
 }  // namespace bounced::daemon

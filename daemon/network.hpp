@@ -24,4 +24,12 @@ std::optional<ip_network> parse_network(std::string_view text);
 // that is not an address.
 bool network_contains(const ip_network& network, std::string_view address);
 
+// Before binding a UNIX socket at path: a socket file that nobody listens on (left by a run that
+// died) is removed; one that answers a connect belongs to a running server, and is left alone
+// with std::system_error (EADDRINUSE) naming it.
+void clear_stale_socket(const std::string& path);
+// After binding: the socket's mode, 0660 (the owner and its group may connect); throws
+// std::system_error when it cannot be set.
+void restrict_socket(const std::string& path);
+
 }  // namespace bounced::daemon

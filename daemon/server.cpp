@@ -3,6 +3,7 @@
 // kept by one watchdog coroutine per connection: a read or write is a plain async call (racing a
 // timer per call cost more than the rest of the session), and the watchdog cancels the socket's
 // pending operation when its deadline passes.
+#include "daemon/network.hpp"
 #include "daemon/server.hpp"
 
 #include <sys/stat.h>
@@ -484,15 +485,13 @@ server::~server() = default;
 
 void server::listen(const listen_spec& spec) {
   if (spec.unix_socket) {
-    // A socket file left by a previous run that died: replace it.
-    struct stat st {};
-    if (::lstat(spec.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(spec.path.c_str());
+    clear_stale_socket(spec.path);
     local_stream::acceptor acceptor(impl_->io);
     acceptor.open();
     acceptor.bind(local_stream::endpoint(spec.path));
     acceptor.listen();
     // The MTA's user (postfix, Debian-exim) reaches it through the group.
-    ::chmod(spec.path.c_str(), 0660);
+    restrict_socket(spec.path);
     impl_->unix_listeners.push_back({std::move(acceptor), spec.protocol, spec.path});
     impl_->ports.push_back(0);
     return;

@@ -2,11 +2,26 @@
 // sink that stands in for the ingest pipeline (the daemon's own is tested in esp_test.py).
 #include <catch2/catch.hpp>
 
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "daemon/api_oempro.hpp"
 
 using namespace bounced::daemon;
+
+namespace {
+
+// The answer, once the sink has called back (the tests' sinks call back at once).
+http_response settled(http_response r) {
+  if (!r.later) return r;
+  std::optional<http_response> got;
+  r.later->start([&got](http_response a) { got = std::move(a); });
+  REQUIRE(got);
+  return std::move(*got);
+}
+
+}  // namespace
 
 TEST_CASE("oempro: forms are read with + and %XX decoded", "[oempro]") {
   const auto f = parse_form("Command=internal.bounce.register&EmailMessage=From%3A+a%0D%0A%0D%0Abody&&Empty=&Bare");
@@ -33,7 +48,9 @@ TEST_CASE("oempro: a message goes to the sink with its envelope and category", "
   r.content_type = "application/x-www-form-urlencoded";
   r.body = "Command=internal.bounce.register&EmailMessage=raw+bytes&PowerMTABounceCategory=bad-mailbox&APIKey=k";
   const auto networks = std::vector<ip_network>{*parse_network("127.0.0.0/8")};
-  const http_response a = oempro(r, networks, sink);
+  const http_response a = settled(oempro(r, networks, sink));
+  REQUIRE(a.headers.size() == 1);
+  CHECK(a.headers[0] == std::pair<std::string, std::string>{"X-Bounced-Message", "7"});
   CHECK(a.status == 200);
   CHECK(a.body == "{\"Success\":true,\"ErrorCode\":0,\"ErrorText\":\"\"}\n");
   CHECK(got.raw == "raw bytes");
@@ -46,14 +63,24 @@ TEST_CASE("oempro: a message goes to the sink with its envelope and category", "
   message_sink failing = [](bounced::storage::message_in, std::function<void(stored_answer)> done) {
     done({false, "", 0, "disk full"});
   };
-  const http_response f = oempro(r, networks, failing);
+  const http_response f = settled(oempro(r, networks, failing));
   CHECK(f.status == 503);
   CHECK(f.body == "{\"Success\":false,\"ErrorCode\":0,\"ErrorText\":\"Bounce processing error: disk full\"}\n");
 
   r.client_address = "192.0.2.1";
   CHECK(oempro(r, networks, sink).status == 403);
   r.client_address = "::ffff:127.0.0.1";  // an IPv4 client on a dual-stack socket
-  CHECK(oempro(r, networks, sink).status == 200);
+  CHECK(settled(oempro(r, networks, sink)).status == 200);
+
+  message_sink throwing = [](bounced::storage::message_in, std::function<void(stored_answer)>) {
+    throw std::runtime_error("pipeline stopped");
+  };
+  const http_response t = settled(oempro(r, networks, throwing));
+  CHECK(t.status == 503);
+  CHECK(t.body.find("pipeline stopped") != std::string::npos);
+  const http_response late = oempro(r, networks, sink).later->timed_out();
+  CHECK(late.status == 503);
+  CHECK(late.body.starts_with("{\"Success\":false,\"ErrorCode\":0,\"ErrorText\":\"Bounce processing error: "));
   r.content_type = "text/plain";
   CHECK(oempro(r, networks, sink).status == 400);
 }
