@@ -16,6 +16,7 @@ namespace bounced::daemon {
 
 namespace {
 
+constexpr std::string_view service_root = "/api-service";
 constexpr std::string_view prefix = "/api-service/custom/sap/v1/";
 constexpr std::int64_t default_page_size = 100;
 constexpr std::int64_t max_page_size = 2000;
@@ -94,7 +95,7 @@ std::string page_link(const boost::urls::url_view& url, std::int64_t page) {
   std::string out = std::string(url.encoded_path()) + "?";
   bool first = true;
   for (const auto& p : url.encoded_params()) {
-    if (p.key == "page") continue;
+    if (p.key.decode() == "page") continue;  // as the query was read: decoded
     if (!first) out += '&';
     first = false;
     out += std::string(p.key);
@@ -135,7 +136,9 @@ bool is_inxmail_path(std::string_view path) { return path.starts_with("/api-serv
 http_response inxmail(const http_request& request, const std::vector<api_key>& keys,
                       const std::shared_ptr<record_source>& records, std::int64_t now) {
   auto parsed = boost::urls::parse_origin_form(request.target);
-  const std::string target = request.target;
+  // Errors name the path below the service's root, as the document's examples do
+  // ("/custom/sap/v1/complaints?begin=...").
+  const std::string target = request.target.substr(std::string_view(request.target).starts_with(service_root) ? service_root.size() : 0);
   if (!parsed) return bad_request("InvalidParameter", "the request target is not a valid path and query", target);
   const boost::urls::url_view url = *parsed;
   const std::string path = url.path();

@@ -10,7 +10,7 @@
 // correlation header gave one, else the original's Message-ID.
 //
 // Errors have the document's body ({"error", "exception", "message", "path", "status",
-// "timestamp"}): 400 for a malformed date, a start in the future, an end before the start, a bad
+// "timestamp"}, the path below /api-service as the document shows it): 400 for a malformed date, a start in the future, an end before the start, a bad
 // page or pageSize, an unknown parameter, and, for complaints, sourceSystem and campaignId
 // together (the document allows only one); 401 without Basic credentials of an [api] key (with
 // none configured, only loopback clients are served; others get 403).

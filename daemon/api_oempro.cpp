@@ -67,7 +67,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::
   return out;
 }
 
-http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink) {
+http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink,
+                     std::size_t message_size_bytes) {
   // A UNIX-socket client is local: it may call where a loopback client may.
   const bool local = request.client_address == "unix";
   bool inside = false;
@@ -110,6 +111,8 @@ http_response oempro(const http_request& request, const std::vector<ip_network>&
     return answer(false, 2, "command " + command->second + " is not supported: bounced takes internal.bounce.register", 400);
   const auto message = given.find("EmailMessage");
   if (message == given.end() || message->second.empty()) return answer(false, 1, "EmailMessage parameter is missing", 400);
+  if (message->second.size() > message_size_bytes)
+    return answer(false, 1, fmt::format("EmailMessage is {} bytes, over the message size limit of {}", message->second.size(), message_size_bytes), 413);
   if (!sink) return answer(false, 0, "Bounce processing error: this server stores no messages", 503);
 
   storage::message_in in;

@@ -13,7 +13,8 @@
 // ErrorCode 0 once stored (a duplicate included). Failures: ErrorCode 0 with "Bounce processing
 // error" when storing failed or did not answer in time (HTTP 503: try again), as the document's
 // example; 1 EmailMessage
-// missing, 2 Command missing or not internal.bounce.register (HTTP 400); 3 a body that is not
+// missing, or larger than message_size_bytes once decoded (HTTP 413, as SMTP's 552 for the same
+// message), 2 Command missing or not internal.bounce.register (HTTP 400); 3 a body that is not
 // JSON or a form, or an unknown parameter (HTTP 400); 4 a client outside the networks (HTTP 403).
 #pragma once
 
@@ -24,7 +25,8 @@
 
 namespace bounced::daemon {
 
-http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink);
+http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink,
+                     std::size_t message_size_bytes = 10240000);
 
 // application/x-www-form-urlencoded into (name, value) pairs, '+' and %XX decoded; nullopt for
 // a malformed escape.

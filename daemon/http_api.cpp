@@ -490,7 +490,7 @@ http_response http_api::handle(const http_request& request) const {
       const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
       return inxmail(request, keys_, records_, now);
     }
-    if (path == "/api.php") return oempro(request, esp_.oempro_networks, esp_.sink);
+    if (path == "/api.php") return oempro(request, esp_.oempro_networks, esp_.sink, esp_.message_size_bytes);
   } catch (const std::exception& e) {
     return api_error(500, 500, std::string("server error: ") + e.what());
   }

@@ -94,6 +94,7 @@ struct esp_settings {
   std::vector<api_key> mailkit_clients;  // none: loopback clients only
   std::vector<ip_network> oempro_networks = default_oempro_networks();
   message_sink sink;  // none: /api.php answers that nothing is stored here
+  std::size_t message_size_bytes = 10240000;  // [limits] message_size: the largest EmailMessage taken
 };
 
 class http_api {

@@ -164,6 +164,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       esp_settings esp;
       esp.mailkit_clients = cfg.api.mailkit_clients;
       esp.oempro_networks = cfg.api.oempro_networks;
+      esp.message_size_bytes = cfg.limits.message_size_bytes;
       esp.sink = [&pipeline](storage::message_in message, std::function<void(stored_answer)> done) {
         pipeline.submit(std::move(message), [done = std::move(done)](delivery_result r) {
           done({r.stored, r.queue_id, r.records, r.error});
@@ -172,7 +173,10 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       auto api = std::make_shared<const http_api>(cfg.api.keys, std::make_shared<record_source>(database),
                                                   [&counts, &srv] { return counts.render(srv.sessions()); }, std::move(esp));
       http_server_options web_options;
-      web_options.body_limit = cfg.limits.message_size_bytes + 65536;
+      // Room for a message of the size limit escaped as a form (%XX: 3 bytes a byte) or in JSON
+      // (\u00XX for control bytes is 6, but bounces are text; \r\n is 4 for 2): Oempro's route
+      // checks the message itself against the limit once decoded.
+      web_options.body_limit = 3 * cfg.limits.message_size_bytes + 65536;
       web_options.idle_timeout = std::chrono::seconds(std::min<std::uint32_t>(cfg.limits.idle_timeout_seconds, 60));
       web = std::make_unique<http_server>(web_options, api);
       try {

@@ -227,7 +227,9 @@ class EspTest(http_test.DaemonCase):
         expected = self.expected_inxmail(d, "bounce")
         self.assertGreaterEqual(len(expected), 9)
         self.assertEqual({r["type"] for r in expected} - {"Hard", "Soft", ""}, set())
-        got, path, pages = [], BOUNCES + "?pageSize=4", 0
+        # The page parameter spelled with an escape (pag%65) is the page parameter, and the links
+        # replace it rather than add a second one.
+        got, path, pages = [], BOUNCES + "?pageSize=4&pag%65=0", 0
         while True:
             status, headers, doc = self.inxmail(d, path)
             self.assertEqual(status, 200, doc)
@@ -247,6 +249,8 @@ class EspTest(http_test.DaemonCase):
             self.assertEqual(len(doc["bounces"]), 4)
             path = links["next"]
             self.assertIn("pageSize=4", path)
+            self.assertNotIn("pag%65", path)
+            self.assertEqual(path.count("page="), 1)
             pages += 1
         self.assertEqual(got, expected)
         self.assertGreaterEqual(pages, 2)
@@ -306,7 +310,8 @@ class EspTest(http_test.DaemonCase):
                 self.assertEqual((doc["status"], doc["error"]), (400, "Bad Request"))
                 self.assertEqual(doc["exception"], "com.inxmail.xcom.api.rest." + exception)
                 self.assertIn(words, doc["message"])
-                self.assertEqual(doc["path"], path)
+                # As the document shows it: below the service's root, /api-service.
+                self.assertEqual(doc["path"], path.removeprefix("/api-service"))
                 self.assertRegex(doc["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
         for auth in [None, (KEY_ID, "wrong-secret-0123456"), ("other", KEY_SECRET)]:
             status, headers, doc = self.inxmail(d, BOUNCES, auth=auth)
@@ -380,6 +385,24 @@ class EspTest(http_test.DaemonCase):
         d3 = self.daemon('[api]\noempro_networks = ["127.0.0.1"]\n')
         status, doc = self.oempro(d3, {"Command": "internal.bounce.register", "EmailMessage": "Subject: x\r\n\r\ny\r\n"})
         self.assertEqual((status, doc["Success"]), (200, True))
+
+    def test_oempro_takes_messages_up_to_the_size_limit_however_escaped(self):
+        d = self.daemon("[limits]\nmessage_size_bytes = 100000\n")
+        # 90,000 bytes that a form escapes to about 2.7 times as many: more than the size limit and
+        # 64 KiB of room, yet the message is under the limit: stored.
+        body = "".join(chr(0x21 + (i * 7) % 15) for i in range(90000))  # mostly escaped: !"#$%&'()*+,/
+        message = "Subject: big\r\n\r\n" + body + "\r\n"
+        self.assertLessEqual(len(message), 100000)
+        self.assertGreater(len(urllib.parse.urlencode({"EmailMessage": message})), 100000 + 65536)
+        status, doc = self.oempro(d, {"Command": "internal.bounce.register", "EmailMessage": message},
+                                  "application/x-www-form-urlencoded")
+        self.assertEqual((status, doc["Success"]), (200, True), doc)
+        self.assertEqual(d.query("SELECT size_bytes FROM messages"), [(len(message),)])
+        # Past the limit once decoded: refused as SMTP refuses it, nothing stored.
+        status, doc = self.oempro(d, {"Command": "internal.bounce.register", "EmailMessage": message + "x" * 10001})
+        self.assertEqual((status, doc["Success"], doc["ErrorCode"]), (413, False, 1))
+        self.assertIn("over the message size limit of 100000", doc["ErrorText"])
+        self.assertEqual(d.query("SELECT count(*) FROM messages"), [(1,)])
 
 
 class UnixSocketTest(unittest.TestCase):
