@@ -36,8 +36,8 @@ struct call_error {
 };
 
 // The optional values, as text ("" where the call leaves one out). ID_message and ID_send of
-// "" or 0 select nothing: Mailkit's ids start at 1, and a positional XML-RPC call has to put
-// something in their places.
+// "" or 0 filter nothing (all messages, all sends): Mailkit's ids start at 1, and a positional
+// XML-RPC call has to put something in their places.
 std::optional<call_error> read_values(raw_bounces_call& c, const std::string& id_message, const std::string& id_send,
                                       const std::string& first_id, const std::string& limit) {
   if (!id_message.empty() && id_message != "0") c.campaign = id_message;
