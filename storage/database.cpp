@@ -343,6 +343,38 @@ result<std::vector<store_result>> database::store_batch(const std::vector<store_
   }
 }
 
+result<acct_result> database::store_acct(const acct_chunk& chunk) {
+  try {
+    acct_result out;
+    sqlite::transaction tx(impl_->db);
+    sqlite::statement seen(impl_->db, "INSERT INTO acct_records (key) VALUES (?) ON CONFLICT DO NOTHING", true);
+    for (const acct_item& item : chunk.items) {
+      seen.reset();
+      seen.bind_blob(1, item.key).run();
+      if (impl_->db.changes() == 0) {
+        ++out.duplicates;
+        continue;
+      }
+      if (out.message_id == 0) {
+        // The chunk's message, once it has a record to hold.
+        const store_result m = impl_->store_one(chunk.message, {"decoded", chunk.detail}, {});
+        out.message_id = m.message_id;
+      }
+      const std::int64_t id = impl_->add_row(out.message_id, item.logged_at, item.fields);
+      impl_->apply_policy(item.fields, id, item.logged_at);
+      ++out.added;
+    }
+    if (out.message_id != 0) {
+      sqlite::statement count(impl_->db, "UPDATE messages SET records = records + ? WHERE id = ?");
+      count.bind(1, out.added).bind(2, out.message_id).run();
+    }
+    tx.commit();
+    return out;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
 result<std::int64_t> database::for_each_message(std::int64_t since,
                                                 const std::function<bool(const stored_message&)>& visit) {
   // Pages by id, the statement closed between pages: visit may write (replace) meanwhile, and a
@@ -456,11 +488,12 @@ result<forget_result> database::forget(const std::string& address) {
     // The messages that name the address: in their envelope, in one of their rows, or anywhere
     // in the raw text (a bounce quotes the original's headers).
     sqlite::statement pick(impl_->db,
-                           "INSERT INTO forget_messages SELECT id FROM messages WHERE lower(envelope_sender) = ?1 "
+                           "INSERT INTO forget_messages SELECT id FROM messages WHERE via <> 'acct' AND ("
+                           "lower(envelope_sender) = ?1 "
                            "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
                            "OR id IN (SELECT message_id FROM undelivered_log WHERE lower(recipient) = ?1 "
                            "OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1) "
-                           "OR instr(lower(CAST(raw AS TEXT)), ?1) > 0");
+                           "OR instr(lower(CAST(raw AS TEXT)), ?1) > 0)");
     pick.bind(1, a).run();
     sqlite::statement rows(impl_->db,
                            "DELETE FROM undelivered_log WHERE message_id IN (SELECT id FROM forget_messages) "
@@ -470,6 +503,33 @@ result<forget_result> database::forget(const std::string& address) {
     sqlite::statement messages(impl_->db, "DELETE FROM messages WHERE id IN (SELECT id FROM forget_messages)");
     messages.run();
     out.messages = impl_->db.changes();
+    // Accounting chunks: the lines that name the address are cut from the raw text (a record on
+    // lines of its own; the other records stay), and the count of rows is made right again.
+    std::vector<std::pair<std::int64_t, std::string>> cut;
+    {
+      sqlite::statement acct(impl_->db, "SELECT id, raw FROM messages WHERE via = 'acct' AND instr(lower(CAST(raw AS TEXT)), ?) > 0");
+      acct.bind(1, a);
+      while (acct.step()) {
+        const std::string raw = acct.text(1);
+        std::string kept;
+        kept.reserve(raw.size());
+        for (std::size_t at = 0; at < raw.size();) {
+          std::size_t end = raw.find('\n', at);
+          end = end == std::string::npos ? raw.size() : end + 1;
+          const std::string_view line(raw.data() + at, end - at);
+          if (lower(std::string(line)).find(a) == std::string::npos) kept += line;
+          at = end;
+        }
+        cut.emplace_back(acct.int64(0), std::move(kept));
+      }
+    }
+    sqlite::statement rewrite(impl_->db,
+                              "UPDATE messages SET raw = ?2, size_bytes = length(?2), "
+                              "records = (SELECT count(*) FROM undelivered_log WHERE message_id = ?1) WHERE id = ?1");
+    for (const auto& [id, kept] : cut) {
+      rewrite.reset();
+      rewrite.bind(1, id).bind_blob(2, kept).run();
+    }
     sqlite::statement supp(impl_->db, "DELETE FROM suppressions WHERE address = ?");
     supp.bind(1, a).run();
     out.suppressions = impl_->db.changes();

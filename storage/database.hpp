@@ -104,6 +104,27 @@ struct store_item {
   std::string key;  // delivery_key(message), or "" to have store_batch compute it
 };
 
+// One PowerMTA accounting record for store_acct.
+struct acct_item {
+  std::string key;  // identifies the record (its layout and text): a record seen before is skipped
+  std::int64_t logged_at = 0;  // the record's time: its row's received_at
+  row fields;
+};
+
+// A piece of an accounting feed, stored as one message: via "acct", raw the CSV text (the header
+// row, then the records as read), with the rows of the records not seen before.
+struct acct_chunk {
+  message_in message;
+  std::vector<acct_item> items;
+  std::string detail;  // the message's outcome detail ("2 malformed records skipped"), or ""
+};
+
+struct acct_result {
+  std::int64_t message_id = 0;  // 0 when every record was seen before (nothing stored)
+  std::int64_t added = 0;
+  std::int64_t duplicates = 0;
+};
+
 // The duplicate check's key: SHA-256 (hex) of the envelope and the raw bytes. A retry of the same
 // delivery has the same key; the same message to another envelope recipient has another.
 std::string delivery_key(const message_in& message);
@@ -208,6 +229,9 @@ class database {
   result<store_result> store(const message_in& message, const outcome& result, const std::vector<row>& rows);
   // Stores several messages in ONE transaction (group commit): all or nothing.
   result<std::vector<store_result>> store_batch(const std::vector<store_item>& items);
+  // Stores the records of an accounting chunk not seen before, in one transaction, and applies
+  // the suppression policy to each (a delivery record resets its address's soft count).
+  result<acct_result> store_acct(const acct_chunk& chunk);
 
 
   // Calls visit for each message received at or after `since`, in id order. visit may call
@@ -221,7 +245,8 @@ class database {
   // Deletes the messages received before `before` and their rows.
   result<purge_result> purge(std::int64_t before);
   // Erases an address: the messages that name it (envelope, rows or raw text) with all their
-  // rows, its other rows, and its suppression entry.
+  // rows, its other rows, and its suppression entry. An accounting chunk (via "acct") holds many
+  // addresses' records: only its lines that name the address are cut from its raw text.
   result<forget_result> forget(const std::string& address);
 
   result<std::optional<suppression>> suppression_of(const std::string& address);

@@ -99,6 +99,12 @@ constexpr const char* schema_v4 = R"sql(
 ALTER TABLE messages ADD COLUMN pmta_category TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 5: the PowerMTA accounting records already imported (bounced acct), by a key of the
+// record's layout and text, so that importing a file again adds nothing.
+constexpr const char* schema_v5 = R"sql(
+CREATE TABLE acct_records (key BLOB PRIMARY KEY) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<migration>& schema_migrations() {
@@ -107,6 +113,7 @@ const std::vector<migration>& schema_migrations() {
       {"indexes for the export filters type, category and reason", schema_v2},
       {"suppressions.blocked_at: blocks made by hand", schema_v3},
       {"messages.pmta_category: a category handed in with the message", schema_v4},
+      {"acct_records: accounting records imported, for the duplicate check", schema_v5},
   };
   return steps;
 }

@@ -1,0 +1,104 @@
+// Accounting chunks (bounced acct) in a real SQLite file: rows with their own times, the
+// suppression policy per record (a delivery resets the soft count), records seen before skipped
+// (the same file twice adds nothing, an overlapping chunk adds only what is new), and forget cutting
+// one address's lines out of a chunk while the other records stay.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <variant>
+
+#include "storage/database.hpp"
+#include "temp_db.hpp"
+
+using namespace bounced::storage;
+using bounced::test::ok;
+using bounced::test::temp_db;
+
+namespace {
+
+acct_item item(const std::string& key, std::int64_t at, const std::string& recipient, const std::string& kind,
+               const std::string& type, const std::string& original = "") {
+  acct_item i;
+  i.key = key;
+  i.logged_at = at;
+  i.fields.recipient = recipient;
+  i.fields.kind = kind;
+  i.fields.bounce_type = type;
+  i.fields.pmta_category = type == "hard" ? "bad-mailbox" : "";
+  i.fields.original_message_id = original;
+  return i;
+}
+
+acct_chunk chunk(const std::string& text, std::vector<acct_item> items) {
+  acct_chunk c;
+  c.message = {"type,rcpt\n" + text, "acct", "acct-1.csv", "", {}, 1700000000, ""};
+  c.items = std::move(items);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("store_acct: rows with their own times, the policy per record, duplicates skipped", "[acct]") {
+  temp_db t;
+  database db(t.path);
+  const acct_chunk first = chunk("b,hard@x.test\nt,soft@x.test\nb,soft@x.test\nb,soft@x.test\n",
+                                 {item("k1", 100, "Hard@X.test", "bounce", "hard"),
+                                  item("k2", 101, "soft@x.test", "delay", "soft"),
+                                  item("k3", 102, "soft@x.test", "bounce", "soft", "<m1@s>"),
+                                  item("k4", 103, "soft@x.test", "bounce", "soft", "<m2@s>")});
+  const acct_result r = ok(db.store_acct(first));
+  CHECK(r.added == 4);
+  CHECK(r.duplicates == 0);
+  REQUIRE(r.message_id > 0);
+  const auto rows = ok(db.rows_of(r.message_id));
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].received_at == 100);
+  CHECK(rows[3].received_at == 103);
+  CHECK(rows[0].fields.pmta_category == "bad-mailbox");
+  const auto m = ok(db.message(r.message_id));
+  REQUIRE(m);
+  CHECK(m->via == "acct");
+  CHECK(m->records == 4);
+  CHECK(ok(db.suppression_of("hard@x.test"))->state == "hard-bouncing");
+  CHECK(ok(db.suppression_of("soft@x.test"))->soft_count == 2);  // the delay does not count
+
+  // The same chunk again: nothing added, no message.
+  const acct_result again = ok(db.store_acct(first));
+  CHECK(again.added == 0);
+  CHECK(again.duplicates == 4);
+  CHECK(again.message_id == 0);
+  CHECK(ok(db.count()).messages == 1);
+  CHECK(ok(db.count()).rows == 4);
+
+  // An overlapping chunk (another cut of the same feed): only the new record, and a delivery
+  // resets the soft count.
+  const acct_result more = ok(db.store_acct(chunk("b,soft@x.test\nd,soft@x.test\n",
+                                                   {item("k4", 103, "soft@x.test", "bounce", "soft", "<m2@s>"),
+                                                    item("k5", 104, "soft@x.test", "delivery", "")})));
+  CHECK(more.added == 1);
+  CHECK(more.duplicates == 1);
+  CHECK(ok(db.message(more.message_id))->records == 1);
+  CHECK(ok(db.suppression_of("soft@x.test"))->soft_count == 0);
+  CHECK(ok(db.count()).rows == 5);
+}
+
+TEST_CASE("forget cuts an address's lines out of an accounting chunk and keeps the rest", "[acct]") {
+  temp_db t;
+  database db(t.path);
+  const acct_result r = ok(db.store_acct(chunk("b,gone@x.test\nb,stays@x.test\nb,GONE@x.test\n",
+                                               {item("a", 1, "gone@x.test", "bounce", "hard"),
+                                                item("b", 2, "stays@x.test", "bounce", "hard"),
+                                                item("c", 3, "GONE@x.test", "bounce", "hard")})));
+  const forget_result f = ok(db.forget("gone@x.test"));
+  CHECK(f.rows == 2);
+  CHECK(f.messages == 0);
+  CHECK(f.suppressions == 1);
+  const auto m = ok(db.message(r.message_id));
+  REQUIRE(m);
+  CHECK(m->raw == "type,rcpt\nb,stays@x.test\n");
+  CHECK(m->records == 1);
+  const auto rows = ok(db.rows_of(r.message_id));
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].fields.recipient == "stays@x.test");
+  CHECK(ok(db.suppression_of("stays@x.test"))->state == "hard-bouncing");
+}
