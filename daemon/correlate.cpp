@@ -215,4 +215,36 @@ correlation correlate(std::string_view envelope_recipient, const parser::report&
   return out;
 }
 
+correlation correlate_acct(std::string_view orig, std::span<const std::pair<std::string_view, std::string_view>> header_fields,
+                           std::string_view job_id, std::string_view env_id, std::span<const verp_template> templates,
+                           const correlation_headers& headers) {
+  correlation out;
+  bool matched = false;
+  for (const auto& t : templates) {
+    if (auto m = t.match(orig)) {
+      out = std::move(*m);
+      matched = true;
+      break;
+    }
+  }
+  if (!matched) out.recipient_from_verp = recipient_from_plain_verp(orig);
+  // The first configured name that the record carries, as header_value does for a message.
+  const auto from_fields = [&header_fields](const std::vector<std::string>& names) -> std::string {
+    for (const std::string& name : names)
+      for (const auto& [field, value] : header_fields)
+        if (parser::iequals(field, name) && !value.empty() && value.size() <= max_id_bytes) return std::string(value);
+    return {};
+  };
+  fill(out.campaign_id, from_fields(headers.campaign_id));
+  fill(out.send_id, from_fields(headers.send_id));
+  fill(out.email_id, from_fields(headers.email_id));
+  fill(out.list_id, from_fields(headers.list_id));
+  fill(out.send_message_id, from_fields(headers.send_message_id));
+  fill(out.source_system, from_fields(headers.source_system));
+  fill(out.transaction_id, from_fields(headers.transaction_id));
+  if (!job_id.empty() && job_id.size() <= max_id_bytes) fill(out.campaign_id, std::string(job_id));
+  if (!env_id.empty() && env_id.size() <= max_id_bytes) fill(out.transaction_id, std::string(env_id));
+  return out;
+}
+
 }  // namespace bounced::daemon

@@ -30,6 +30,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -105,5 +106,12 @@ std::string recipient_from_plain_verp(std::string_view address);
 // Correlates one bounce: `envelope_recipient` is the address it was delivered to (RCPT TO).
 correlation correlate(std::string_view envelope_recipient, const parser::report& report,
                       std::span<const verp_template> templates, const correlation_headers& headers);
+
+// Correlates one PowerMTA accounting record: VERP on its envelope sender (orig, the address its
+// bounces go back to), then the configured header names among its header_X-... fields, then
+// jobId as the campaign and envId (RFC 3461 ENVID) as the transaction, where nothing before gave one.
+correlation correlate_acct(std::string_view orig, std::span<const std::pair<std::string_view, std::string_view>> header_fields,
+                           std::string_view job_id, std::string_view env_id, std::span<const verp_template> templates,
+                           const correlation_headers& headers);
 
 }  // namespace bounced::daemon

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/acct_command.hpp"
 #include "daemon/check_config_command.hpp"
 #include "daemon/ingest_command.hpp"
 #include "daemon/parse_command.hpp"
@@ -21,6 +22,7 @@ constexpr const char* usage =
     "  serve [--config FILE] [--db PATH] [--lmtp ADDR] [--smtp ADDR]      the daemon: take bounces over LMTP/SMTP\n"
     "  ingest [--config FILE] [--db PATH] [-f SENDER] [RECIPIENT...]    store one message from stdin (MTA pipes)\n"
     "  parse [--format jsonl|json] [--rules FILE] [--all] [--jobs N] PATH...  decode bounces, print records\n"
+    "  acct [--config FILE] [--db PATH] [--fields LIST] [FILE...|-]    import PowerMTA accounting records\n"
     "  reprocess [--config FILE] [--db PATH] [--since DATE] [--rules FILE]  decode stored messages again\n"
     "  purge [--db PATH] --before DATE                                   delete messages received before DATE\n"
     "  forget [--db PATH] ADDRESS                                        erase an address everywhere\n"
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
   if (command == "parse") return bounced::daemon::run_parse(args, std::cout, std::cerr);
   else if (command == "serve") return bounced::daemon::run_serve(args, std::cout, std::cerr);
   else if (command == "ingest") return bounced::daemon::run_ingest(args, std::cin, std::cout, std::cerr);
+  else if (command == "acct") return bounced::daemon::run_acct(args, std::cout, std::cerr);
   else if (command == "reprocess") return bounced::daemon::run_reprocess(args, std::cout, std::cerr);
   else if (command == "purge") return bounced::daemon::run_purge(args, std::cout, std::cerr);
   else if (command == "forget") return bounced::daemon::run_forget(args, std::cout, std::cerr);

@@ -157,6 +157,7 @@ struct database::impl {
   sqlite::statement insert_row;
   sqlite::statement get_suppression;
   sqlite::statement put_suppression;
+  sqlite::statement insert_acct_key;
 
   impl(const std::string& path, options o)
       : db(path, true),
@@ -179,7 +180,8 @@ struct database::impl {
                         "last_soft_original = excluded.last_soft_original, hard_count = excluded.hard_count, "
                         "complaint_count = excluded.complaint_count, updated_at = excluded.updated_at, "
                         "last_row_id = excluded.last_row_id",
-                        true) {}
+                        true),
+        insert_acct_key(db, "INSERT INTO acct_records (key) VALUES (?) ON CONFLICT DO NOTHING", true) {}
 
   std::int64_t add_row(std::int64_t message_id, std::int64_t received_at, const row& r) {
     insert_row.reset();
@@ -206,17 +208,14 @@ struct database::impl {
   // Message-ID always counts); soft_bounce_limit of them in a row make it soft-bouncing (FreshMail
   // state 5). A complaint makes it complained. A delivery report ends the run of soft bounces.
   // Delays and auto-replies say nothing about the address. complained is never left by a bounce,
-  // nor hard-bouncing by soft bounces.
-  void apply_policy(const row& r, std::int64_t row_id, std::int64_t at) {
-    const std::string address = lower(r.recipient);
-    if (address.empty()) return;
-    std::optional<suppression> found = load_suppression(address);
-    suppression s = found.value_or(suppression{address, "active", 0, "", 0, 0, 0, 0, std::nullopt});
+  // nor hard-bouncing by soft bounces. Changes s (found: it was stored before); false when the row
+  // says nothing that changes it.
+  bool policy(suppression& s, bool found, const row& r, std::int64_t row_id, std::int64_t at) const {
     if (r.kind == "bounce" && r.bounce_type == "hard") {
       ++s.hard_count;
       if (s.state != "complained") s.state = "hard-bouncing";
     } else if (r.kind == "bounce" && r.bounce_type == "soft") {
-      if (found && !r.original_message_id.empty() && r.original_message_id == s.last_soft_original) return;
+      if (found && !r.original_message_id.empty() && r.original_message_id == s.last_soft_original) return false;
       ++s.soft_count;
       s.last_soft_original = r.original_message_id;
       if (s.soft_count >= opts.soft_bounce_limit && s.state == "active") s.state = "soft-bouncing";
@@ -224,21 +223,60 @@ struct database::impl {
       ++s.complaint_count;
       s.state = "complained";
     } else if (r.kind == "delivery") {
-      if (!found) return;
+      if (!found) return false;
       s.soft_count = 0;
       s.last_soft_original.clear();
       if (s.state == "soft-bouncing") s.state = "active";
     } else {
-      return;
+      return false;
     }
     s.updated_at = at;
     s.last_row_id = row_id;
+    return true;
+  }
+
+  static suppression fresh(const std::string& address) {
+    return suppression{address, "active", 0, "", 0, 0, 0, 0, std::nullopt};
+  }
+
+  void save_suppression(const suppression& s) {
     put_suppression.reset();
     put_suppression.bind(1, s.address).bind(2, s.state).bind(3, s.soft_count).bind(4, s.last_soft_original);
     put_suppression.bind(5, s.hard_count).bind(6, s.complaint_count).bind(7, s.updated_at).bind(8, s.last_row_id);
     put_suppression.run();
     put_suppression.reset();
   }
+
+  void apply_policy(const row& r, std::int64_t row_id, std::int64_t at) {
+    const std::string address = lower(r.recipient);
+    if (address.empty()) return;
+    std::optional<suppression> found = load_suppression(address);
+    suppression s = found.value_or(fresh(address));
+    if (policy(s, found.has_value(), r, row_id, at)) save_suppression(s);
+  }
+
+  // An accounting import in progress (acct_add .. acct_commit): one open transaction, the chunk's
+  // message (stored first with a placeholder key, its text set at the commit), and the
+  // suppression entries it changed, kept here and written in address order at the commit (in
+  // the order of the records, a large import would write them to random places of the table).
+  struct acct_entry {
+    suppression s;
+    bool exists = false;   // in the table, or made by this import
+    bool changed = false;  // to be written at the commit
+  };
+  struct acct_state {
+    std::optional<sqlite::transaction> tx;
+    std::int64_t message_id = 0;
+    acct_result result;
+    std::map<std::string, acct_entry> suppressions;
+    void reset() {
+      tx.reset();  // rolls back unless committed
+      message_id = 0;
+      result = {};
+      suppressions.clear();
+    }
+  };
+  acct_state acct;
 
   // Inside an open transaction. key is delivery_key(m), or "" to compute it here.
   store_result store_one(const message_in& m, const outcome& o, const std::vector<row>& rows, const std::string& key = {}) {
@@ -305,10 +343,11 @@ database::database(const std::string& path, options opts) {
     // with real bounces: about 17 page writes a message into /var/tmp files, more than the WAL
     // took). Any statement journal left (upserts) and temporary tables stay in memory.
     i->db.exec("PRAGMA temp_store = MEMORY");
-    // Checkpoint every 10,000 WAL pages (about 40 MB) instead of SQLite's 1,000: the index pages
-    // every commit touches are then copied into the database file a tenth as often (measured:
-    // ingest about 6% faster with smtp-source; the WAL file stays below about 40 MB).
-    i->db.exec("PRAGMA wal_autocheckpoint = 10000");
+    // Checkpoint every 10,000 WAL pages (about 40 MB) by default instead of SQLite's 1,000: the
+    // index pages every commit touches are then copied into the database file a tenth as often
+    // (measured: ingest about 6% faster with smtp-source; the WAL file stays below about 40 MB).
+    i->db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(opts.checkpoint_pages));
+    if (opts.cache_kib > 0) i->db.exec("PRAGMA cache_size = -" + std::to_string(opts.cache_kib));
     impl_ = std::move(i);
   } catch (const sqlite::failure& e) {
     throw storage_error(path + ": " + e.what());
@@ -344,36 +383,97 @@ result<std::vector<store_result>> database::store_batch(const std::vector<store_
 }
 
 result<acct_result> database::store_acct(const acct_chunk& chunk) {
+  for (const acct_item& item : chunk.items)
+    if (const auto added = acct_add(item); const auto* e = std::get_if<error>(&added)) return *e;
+  return acct_commit(chunk.message, chunk.detail);
+}
+
+result<bool> database::acct_add(const acct_item& item) {
+  impl::acct_state& a = impl_->acct;
   try {
-    acct_result out;
-    sqlite::transaction tx(impl_->db);
-    sqlite::statement seen(impl_->db, "INSERT INTO acct_records (key) VALUES (?) ON CONFLICT DO NOTHING", true);
-    for (const acct_item& item : chunk.items) {
-      seen.reset();
-      seen.bind_blob(1, item.key).run();
-      if (impl_->db.changes() == 0) {
-        ++out.duplicates;
-        continue;
-      }
-      if (out.message_id == 0) {
-        // The chunk's message, once it has a record to hold.
-        const store_result m = impl_->store_one(chunk.message, {"decoded", chunk.detail}, {});
-        out.message_id = m.message_id;
-      }
-      const std::int64_t id = impl_->add_row(out.message_id, item.logged_at, item.fields);
-      impl_->apply_policy(item.fields, id, item.logged_at);
-      ++out.added;
+    if (!a.tx) a.tx.emplace(impl_->db);
+    sqlite::statement& seen = impl_->insert_acct_key;
+    seen.reset();
+    seen.bind_blob(1, item.key).run();
+    seen.reset();
+    if (impl_->db.changes() == 0) {
+      ++a.result.duplicates;
+      return false;
     }
-    if (out.message_id != 0) {
-      sqlite::statement count(impl_->db, "UPDATE messages SET records = records + ? WHERE id = ?");
-      count.bind(1, out.added).bind(2, out.message_id).run();
+    if (a.message_id == 0) {
+      // The chunk's message, once it has a record to hold; its text and key come at the commit.
+      message_in placeholder;
+      placeholder.via = "acct";
+      placeholder.raw = "pending " + item.key;
+      a.message_id = impl_->store_one(placeholder, {"decoded", ""}, {}).message_id;
     }
-    tx.commit();
-    return out;
+    const std::int64_t id = impl_->add_row(a.message_id, item.logged_at, item.fields);
+    ++a.result.added;
+    const std::string address = lower(item.fields.recipient);
+    if (!address.empty()) {
+      auto it = a.suppressions.find(address);
+      if (it == a.suppressions.end()) {
+        std::optional<suppression> found = impl_->load_suppression(address);
+        const bool exists = found.has_value();
+        it = a.suppressions.emplace(address, impl::acct_entry{found ? std::move(*found) : impl::fresh(address), exists, false}).first;
+      }
+      impl::acct_entry& e = it->second;
+      if (impl_->policy(e.s, e.exists, item.fields, id, item.logged_at)) e.exists = e.changed = true;
+    }
+    return true;
   } catch (const sqlite::failure& e) {
+    acct_rollback();
     return error{e.what()};
   }
 }
+
+result<acct_result> database::acct_commit(const message_in& message, const std::string& detail) {
+  impl::acct_state& a = impl_->acct;
+  try {
+    if (a.tx) {
+      for (const auto& [address, entry] : a.suppressions)
+        if (entry.changed) impl_->save_suppression(entry.s);
+      if (a.message_id != 0) {
+        const std::string key = delivery_key(message);
+        impl_->find_sha.reset();
+        impl_->find_sha.bind(1, key);
+        std::optional<std::int64_t> same;
+        if (impl_->find_sha.step()) same = impl_->find_sha.int64(0);
+        impl_->find_sha.reset();
+        if (same) {
+          // The same text was stored before (its records since forgotten or purged): the new rows
+          // join that message.
+          sqlite::statement move(impl_->db, "UPDATE undelivered_log SET message_id = ? WHERE message_id = ?");
+          move.bind(1, *same).bind(2, a.message_id).run();
+          sqlite::statement drop(impl_->db, "DELETE FROM messages WHERE id = ?");
+          drop.bind(1, a.message_id).run();
+          a.message_id = *same;
+          sqlite::statement count(impl_->db, "UPDATE messages SET records = records + ? WHERE id = ?");
+          count.bind(1, a.result.added).bind(2, a.message_id).run();
+        } else {
+          sqlite::statement set(impl_->db,
+                                "UPDATE messages SET received_at = ?, client = ?, envelope_sender = ?, "
+                                "envelope_recipients = ?, size_bytes = ?, sha256 = ?, raw = ?, outcome_detail = ?, "
+                                "records = ?, pmta_category = ? WHERE id = ?");
+          set.bind(1, message.received_at).bind(2, message.client).bind(3, message.envelope_sender);
+          set.bind(4, join(message.envelope_recipients)).bind(5, static_cast<std::int64_t>(message.raw.size()));
+          set.bind(6, key).bind_blob(7, message.raw).bind(8, detail).bind(9, a.result.added);
+          set.bind(10, message.pmta_category).bind(11, a.message_id).run();
+        }
+      }
+      a.tx->commit();
+    }
+    acct_result out = a.result;
+    out.message_id = a.message_id;
+    a.reset();
+    return out;
+  } catch (const sqlite::failure& e) {
+    acct_rollback();
+    return error{e.what()};
+  }
+}
+
+void database::acct_rollback() { impl_->acct.reset(); }
 
 result<std::int64_t> database::for_each_message(std::int64_t since,
                                                 const std::function<bool(const stored_message&)>& visit) {

@@ -107,7 +107,7 @@ TEST_CASE("acct layout: from the header row, with header_ fields", "[acct]") {
   CHECK(std::get<std::string>(make_acct_layout(r.fields)) == "no rcpt field");
 }
 
-TEST_CASE("acct record: status, diagnostic and MTA split; kinds by type", "[acct]") {
+TEST_CASE("acct record: status, diagnostic and MTA split, and kinds by type", "[acct]") {
   const acct_layout l = layout_of(header);
   csv_record r;
   const std::string line =

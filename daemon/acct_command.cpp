@@ -1,0 +1,353 @@
+// See acct_command.hpp.
+#include "daemon/acct_command.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <ostream>
+#include <variant>
+
+#include "classifier/classify.hpp"
+#include "daemon/config.hpp"
+#include "daemon/correlate.hpp"
+#include "daemon/ingest_command.hpp"
+#include "parser/acct.hpp"
+#include "parser/text.hpp"
+#include "storage/database.hpp"
+#include "storage/sha256.hpp"
+
+namespace bounced::daemon {
+
+namespace {
+
+constexpr const char* usage = "usage: bounced acct [--config FILE] [--db PATH] [--fields LIST] [FILE...|-]\n";
+constexpr std::size_t read_bytes = 1 << 20;
+constexpr std::size_t chunk_raw_bytes = 16 << 20;
+constexpr std::size_t reported_per_input = 20;  // malformed records named one by one; the rest counted
+constexpr off_t progress_from_bytes = 8 << 20;
+// SQLite's page cache while importing: the inner pages of the indexes a record goes into.
+constexpr std::int64_t import_cache_kib = 256 * 1024;
+constexpr std::int64_t import_checkpoint_pages = 100000;
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// What happened to one input.
+struct tally {
+  std::int64_t records = 0, added = 0, duplicates = 0, ignored = 0, malformed = 0;
+};
+
+// Turns records into rows and stores them a chunk at a time.
+class importer {
+ public:
+  importer(storage::database& db, const classifier::rule_set& rules, const config::correlation_section& correlation,
+           std::ostream& err)
+      : db_(db), rules_(rules), correlation_(correlation), err_(err) {}
+
+  // One input to its end; false when storing failed (reported).
+  bool run(int fd, const std::string& name, std::optional<parser::acct_layout> fields, tally& t) {
+    name_ = name;
+    layout_ = std::move(fields);
+    t_ = &t;
+    struct stat st {};
+    const bool show_progress = ::isatty(2) && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= progress_from_bytes;
+    std::string buffer;
+    std::size_t at = 0, line = 1;
+    bool eof = false;
+    off_t read_total = 0;
+    auto last_progress = std::chrono::steady_clock::now();
+    parser::csv_record record;
+    while (true) {
+      // Every whole record in the buffer.
+      while (at < buffer.size()) {
+        const std::size_t n = parser::parse_csv_record(std::string_view(buffer).substr(at), eof, record);
+        if (n == 0) break;
+        if (!take(record, std::string_view(buffer).substr(at, n), line)) return false;
+        line += record.lines;
+        at += n;
+      }
+      if (eof) break;
+      buffer.erase(0, at);
+      at = 0;
+      // A quiet pipe: what is waiting goes to disk within commit_wait of its first record.
+      if (pending_ > 0) {
+        const auto waited = std::chrono::steady_clock::now() - chunk_started_;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(commit_wait - waited).count();
+        pollfd p{fd, POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0) {
+          if (!commit()) return false;
+          continue;
+        }
+      }
+      const std::size_t old = buffer.size();
+      buffer.resize(old + read_bytes);
+      const ssize_t got = ::read(fd, buffer.data() + old, read_bytes);
+      if (got < 0 && errno == EINTR) {
+        buffer.resize(old);
+        continue;
+      }
+      if (got < 0) {
+        buffer.resize(old);
+        err_ << "bounced acct: " << name_ << ": " << std::strerror(errno) << "\n";
+        read_failed_ = true;
+        eof = true;
+        continue;
+      }
+      buffer.resize(old + static_cast<std::size_t>(got));
+      eof = got == 0;
+      read_total += got;
+      if (show_progress && (eof || std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(200))) {
+        last_progress = std::chrono::steady_clock::now();
+        err_ << fmt::format("\r{}: {:3}%  {} records", name_, read_total * 100 / st.st_size, t.records) << std::flush;
+      }
+    }
+    if (show_progress) err_ << "\n";
+    if (!commit()) return false;
+    if (t.malformed > static_cast<std::int64_t>(reported_per_input))
+      err_ << fmt::format("bounced acct: {}: {} more malformed records skipped\n", name_,
+                          t.malformed - static_cast<std::int64_t>(reported_per_input));
+    return true;
+  }
+
+  bool read_failed() const { return read_failed_; }
+
+ private:
+  void malformed(std::size_t line, std::string_view why) {
+    ++t_->malformed;
+    ++chunk_malformed_;
+    if (t_->malformed <= static_cast<std::int64_t>(reported_per_input))
+      err_ << fmt::format("bounced acct: {}:{}: {}; skipped\n", name_, line, why);
+  }
+
+  // One record (text: its bytes as read).
+  bool take(const parser::csv_record& record, std::string_view text, std::size_t line) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    if (record.error.empty() && record.fields.size() == 1 && parser::trim(record.fields[0]).empty()) return true;
+    if (parser::is_acct_header(record)) {
+      // A new field order: what came before goes to disk under the old one.
+      if (!commit()) return false;
+      auto l = parser::make_acct_layout(record.fields);
+      if (auto* why = std::get_if<std::string>(&l)) {
+        malformed(line, "a header row that cannot be used: " + *why);
+        layout_.reset();
+        return true;
+      }
+      layout_ = std::get<parser::acct_layout>(std::move(l));
+      return true;
+    }
+    ++t_->records;
+    if (!layout_) {
+      malformed(line, "no header row before this record (give the field order with --fields)");
+      return true;
+    }
+    if (chunk_.message.raw.empty()) {
+      chunk_.message.raw = layout_->names + "\n";
+      chunk_started_ = std::chrono::steady_clock::now();
+    }
+    chunk_.message.raw.append(text).append("\n");
+    auto read = parser::read_acct_record(*layout_, record);
+    if (auto* why = std::get_if<std::string>(&read)) {
+      malformed(line, *why);
+    } else if (auto& r = std::get<parser::acct_record>(read); r.kind == parser::acct_kind::other) {
+      ++t_->ignored;
+    } else {
+      const auto added = db_.acct_add(to_item(r, text));
+      if (const auto* e = std::get_if<storage::error>(&added)) {
+        err_ << "bounced acct: " << name_ << ": cannot store: " << e->message << "\n";
+        return false;
+      }
+      ++pending_;
+    }
+    if (pending_ >= chunk_records || chunk_.message.raw.size() >= chunk_raw_bytes) return commit();
+    return true;
+  }
+
+  storage::acct_item to_item(const parser::acct_record& a, std::string_view text) const {
+    storage::acct_item item;
+    // The same record under the same field order is the same record, whichever file it came in.
+    item.key = storage::sha256_hex({layout_->names, std::string_view("\n", 1), text}).substr(0, 32);
+    item.logged_at = a.time_logged.value_or(now_seconds());
+    storage::row& row = item.fields;
+    row.recipient = std::string(a.rcpt);
+    switch (a.kind) {
+      case parser::acct_kind::bounce: row.kind = "bounce"; break;
+      case parser::acct_kind::delay: row.kind = "delay"; break;
+      case parser::acct_kind::complaint: row.kind = "complaint"; break;
+      default: row.kind = "delivery"; break;
+    }
+    const std::string action = parser::to_lower(a.action);
+    classifier::input in;
+    in.status = a.status;
+    in.reply_code = a.reply_code;
+    in.diagnostic = a.diagnostic;
+    in.rhost = a.mta_host;
+    in.action = action;
+    in.diagnostic_type = a.diagnostic_type;
+    if (a.kind == parser::acct_kind::complaint) in.hint = "feedback";
+    const classifier::verdict v = rules_.classify(in);
+    row.status = v.status;
+    row.reply_code = std::string(a.reply_code);
+    row.diagnostic_type = std::string(a.diagnostic_type);
+    row.diagnostic_text = std::string(a.diagnostic);
+    // As a DSN writes them ("dns; mx1.example.com"), as the rows of decoded bounces have them.
+    if (!a.mta_host.empty()) row.remote_mta = fmt::format("dns; {}", a.mta_host);
+    if (!a.reporting_mta.empty()) row.reporting_mta = fmt::format("dns; {}", a.reporting_mta);
+    row.action = action;
+    row.reason = v.reason;
+    row.bounce_type = v.bounce_type;
+    row.category = v.category;
+    row.pmta_category = std::string(a.bounce_cat);
+    if (a.kind == parser::acct_kind::complaint) row.feedback_type = a.feedback_type.empty() ? "abuse" : std::string(a.feedback_type);
+    row.rule_id = v.rule;
+    row.envelope_sender = std::string(a.orig);
+    const correlation ids =
+        correlate_acct(a.orig, a.headers, a.job_id, a.env_id, correlation_.verp, correlation_.headers);
+    row.campaign_id = ids.campaign_id;
+    row.send_id = ids.send_id;
+    row.email_id = ids.email_id;
+    row.list_id = ids.list_id;
+    row.send_message_id = ids.send_message_id;
+    row.source_system = ids.source_system;
+    row.transaction_id = ids.transaction_id;
+    for (const auto& [name, value] : a.headers)
+      if (parser::iequals(name, "Message-ID")) row.original_message_id = std::string(value);
+    return item;
+  }
+
+  bool commit() {
+    if (chunk_.message.raw.empty()) return true;
+    chunk_.message.via = "acct";
+    chunk_.message.client = name_;
+    chunk_.message.received_at = now_seconds();
+    if (chunk_malformed_ > 0) chunk_.detail = fmt::format("{} malformed records skipped", chunk_malformed_);
+    if (pending_ > 0) {
+      const auto stored = db_.acct_commit(chunk_.message, chunk_.detail);
+      if (const auto* e = std::get_if<storage::error>(&stored)) {
+        err_ << "bounced acct: " << name_ << ": cannot store: " << e->message << "\n";
+        return false;
+      }
+      const auto& r = std::get<storage::acct_result>(stored);
+      t_->added += r.added;
+      t_->duplicates += r.duplicates;
+    }
+    chunk_ = {};
+    pending_ = 0;
+    chunk_malformed_ = 0;
+    return true;
+  }
+
+  storage::database& db_;
+  const classifier::rule_set& rules_;
+  const config::correlation_section& correlation_;
+  std::ostream& err_;
+  std::string name_;
+  std::optional<parser::acct_layout> layout_;
+  tally* t_ = nullptr;
+  storage::acct_chunk chunk_;  // the message of the records added since the last commit (its items unused)
+  std::size_t pending_ = 0;     // records added to the open transaction
+  std::int64_t chunk_malformed_ = 0;
+  std::chrono::steady_clock::time_point chunk_started_;
+  bool read_failed_ = false;
+};
+
+}  // namespace
+
+int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string db_path, config_path, fields_text;
+  std::vector<std::string> inputs;
+  bool options_done = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!options_done && (a == "--db" || a == "--config" || a == "--fields")) {
+      if (i + 1 >= args.size()) {
+        err << "bounced acct: " << a << " needs a value\n" << usage;
+        return 2;
+      }
+      (a == "--db" ? db_path : a == "--config" ? config_path : fields_text) = args[++i];
+    } else if (!options_done && a == "--") {
+      options_done = true;
+    } else if (!options_done && (a == "-h" || a == "--help")) {
+      out << usage;
+      return 0;
+    } else if (!options_done && a.size() > 1 && a[0] == '-') {
+      err << "bounced acct: unknown option " << a << "\n" << usage;
+      return 2;
+    } else {
+      inputs.push_back(a);
+    }
+  }
+  if (inputs.empty()) inputs.push_back("-");
+
+  std::optional<parser::acct_layout> fields;
+  if (!fields_text.empty()) {
+    parser::csv_record names;
+    parser::parse_csv_record(fields_text, true, names);
+    auto l = parser::make_acct_layout(names.fields);
+    if (auto* why = std::get_if<std::string>(&l)) {
+      err << "bounced acct: --fields: " << *why << "\n";
+      return 2;
+    }
+    fields = std::get<parser::acct_layout>(std::move(l));
+  }
+
+  if (config_path.empty()) config_path = default_config_path().value_or("");
+  config cfg;
+  if (!config_path.empty()) {
+    auto loaded = load_config(config_path);
+    if (auto* e = std::get_if<config_error>(&loaded)) {
+      err << "bounced acct: " << e->to_string() << "\n";
+      return exit_tempfail;
+    }
+    cfg = std::get<config>(std::move(loaded));
+  }
+  if (db_path.empty()) db_path = cfg.database_path();
+  std::vector<std::string> rule_files;
+  if (!cfg.rules.file.empty()) rule_files.push_back(cfg.rules.file);
+  auto compiled = classifier::rule_set::load(rule_files);
+  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
+    err << "bounced acct: " << e->to_string() << "\n";
+    return exit_tempfail;
+  }
+  const auto& rules = std::get<classifier::rule_set>(compiled);
+
+  try {
+    storage::options store_options;
+    store_options.soft_bounce_limit = static_cast<int>(cfg.suppression.soft_bounce_limit);
+    store_options.cache_kib = import_cache_kib;
+    store_options.checkpoint_pages = import_checkpoint_pages;
+    storage::database db(db_path, store_options);
+    bool unreadable = false;
+    for (const std::string& input : inputs) {
+      const bool from_stdin = input == "-";
+      const int fd = from_stdin ? 0 : ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        err << "bounced acct: " << input << ": " << std::strerror(errno) << "\n";
+        unreadable = true;
+        continue;
+      }
+      const std::string name = from_stdin ? "stdin" : input;
+      importer run(db, rules, cfg.correlation, err);
+      tally t;
+      const bool stored = run.run(fd, name, fields, t);
+      if (!from_stdin) ::close(fd);
+      err << fmt::format("bounced acct: {}: {} records: {} added, {} imported before, {} of other types, {} malformed\n",
+                         name, t.records, t.added, t.duplicates, t.ignored, t.malformed);
+      if (!stored) return exit_tempfail;
+      unreadable |= run.read_failed();
+    }
+    return unreadable ? 1 : 0;
+  } catch (const std::exception& e) {
+    err << "bounced acct: " << e.what() << "\n";
+    return exit_tempfail;
+  }
+}
+
+}  // namespace bounced::daemon
