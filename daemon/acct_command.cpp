@@ -50,7 +50,9 @@ class importer {
  public:
   importer(storage::database& db, const classifier::rule_set& rules, const config::correlation_section& correlation,
            std::ostream& err)
-      : db_(db), rules_(rules), correlation_(correlation), err_(err) {}
+      : db_(db), rules_(rules), correlation_(correlation), err_(err) {
+    chunk_.items.reserve(chunk_records);
+  }
 
   // One input to its end; false when storing failed (reported).
   bool run(int fd, const std::string& name, std::optional<parser::acct_layout> fields, tally& t) {
@@ -78,7 +80,7 @@ class importer {
       buffer.erase(0, at);
       at = 0;
       // A quiet pipe: what is waiting goes to disk within commit_wait of its first record.
-      if (pending_ > 0) {
+      if (!chunk_.items.empty()) {
         const auto waited = std::chrono::steady_clock::now() - chunk_started_;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(commit_wait - waited).count();
         pollfd p{fd, POLLIN, 0};
@@ -159,14 +161,9 @@ class importer {
     } else if (auto& r = std::get<parser::acct_record>(read); r.kind == parser::acct_kind::other) {
       ++t_->ignored;
     } else {
-      const auto added = db_.acct_add(to_item(r, text));
-      if (const auto* e = std::get_if<storage::error>(&added)) {
-        err_ << "bounced acct: " << name_ << ": cannot store: " << e->message << "\n";
-        return false;
-      }
-      ++pending_;
+      chunk_.items.push_back(to_item(r, text));
     }
-    if (pending_ >= chunk_records || chunk_.message.raw.size() >= chunk_raw_bytes) return commit();
+    if (chunk_.items.size() >= chunk_records || chunk_.message.raw.size() >= chunk_raw_bytes) return commit();
     return true;
   }
 
@@ -228,8 +225,8 @@ class importer {
     chunk_.message.client = name_;
     chunk_.message.received_at = now_seconds();
     if (chunk_malformed_ > 0) chunk_.detail = fmt::format("{} malformed records skipped", chunk_malformed_);
-    if (pending_ > 0) {
-      const auto stored = db_.acct_commit(chunk_.message, chunk_.detail);
+    if (!chunk_.items.empty()) {
+      const auto stored = db_.store_acct(chunk_);
       if (const auto* e = std::get_if<storage::error>(&stored)) {
         err_ << "bounced acct: " << name_ << ": cannot store: " << e->message << "\n";
         return false;
@@ -239,7 +236,7 @@ class importer {
       t_->duplicates += r.duplicates;
     }
     chunk_ = {};
-    pending_ = 0;
+    chunk_.items.reserve(chunk_records);
     chunk_malformed_ = 0;
     return true;
   }
@@ -251,8 +248,7 @@ class importer {
   std::string name_;
   std::optional<parser::acct_layout> layout_;
   tally* t_ = nullptr;
-  storage::acct_chunk chunk_;  // the message of the records added since the last commit (its items unused)
-  std::size_t pending_ = 0;     // records added to the open transaction
+  storage::acct_chunk chunk_;  // the records read since the last commit, and their text
   std::int64_t chunk_malformed_ = 0;
   std::chrono::steady_clock::time_point chunk_started_;
   bool read_failed_ = false;

@@ -255,28 +255,6 @@ struct database::impl {
     if (policy(s, found.has_value(), r, row_id, at)) save_suppression(s);
   }
 
-  // An accounting import in progress (acct_add .. acct_commit): one open transaction, the chunk's
-  // message (stored first with a placeholder key, its text set at the commit), and the
-  // suppression entries it changed, kept here and written in address order at the commit (in
-  // the order of the records, a large import would write them to random places of the table).
-  struct acct_entry {
-    suppression s;
-    bool exists = false;   // in the table, or made by this import
-    bool changed = false;  // to be written at the commit
-  };
-  struct acct_state {
-    std::optional<sqlite::transaction> tx;
-    std::int64_t message_id = 0;
-    acct_result result;
-    std::map<std::string, acct_entry> suppressions;
-    void reset() {
-      tx.reset();  // rolls back unless committed
-      message_id = 0;
-      result = {};
-      suppressions.clear();
-    }
-  };
-  acct_state acct;
 
   // Inside an open transaction. key is delivery_key(m), or "" to compute it here.
   store_result store_one(const message_in& m, const outcome& o, const std::vector<row>& rows, const std::string& key = {}) {
@@ -382,98 +360,61 @@ result<std::vector<store_result>> database::store_batch(const std::vector<store_
   }
 }
 
+// In phases, each over one table, rather than record by record over all of them: a large chunk's
+// inserts then stay within one set of B-trees at a time, and the suppression entries are read
+// and written in address order (measured: about half the time of the record-by-record order).
 result<acct_result> database::store_acct(const acct_chunk& chunk) {
-  for (const acct_item& item : chunk.items)
-    if (const auto added = acct_add(item); const auto* e = std::get_if<error>(&added)) return *e;
-  return acct_commit(chunk.message, chunk.detail);
-}
-
-result<bool> database::acct_add(const acct_item& item) {
-  impl::acct_state& a = impl_->acct;
   try {
-    if (!a.tx) a.tx.emplace(impl_->db);
+    acct_result out;
+    sqlite::transaction tx(impl_->db);
+    // 1. The duplicate check: a record whose key is stored already adds nothing.
+    std::vector<std::size_t> fresh;
+    fresh.reserve(chunk.items.size());
     sqlite::statement& seen = impl_->insert_acct_key;
-    seen.reset();
-    seen.bind_blob(1, item.key).run();
-    seen.reset();
-    if (impl_->db.changes() == 0) {
-      ++a.result.duplicates;
-      return false;
+    for (std::size_t i = 0; i < chunk.items.size(); ++i) {
+      seen.reset();
+      seen.bind_blob(1, chunk.items[i].key).run();
+      seen.reset();
+      if (impl_->db.changes() == 0) ++out.duplicates;
+      else fresh.push_back(i);
     }
-    if (a.message_id == 0) {
-      // The chunk's message, once it has a record to hold; its text and key come at the commit.
-      message_in placeholder;
-      placeholder.via = "acct";
-      placeholder.raw = "pending " + item.key;
-      a.message_id = impl_->store_one(placeholder, {"decoded", ""}, {}).message_id;
+    if (fresh.empty()) {
+      tx.commit();
+      return out;
     }
-    const std::int64_t id = impl_->add_row(a.message_id, item.logged_at, item.fields);
-    ++a.result.added;
-    const std::string address = lower(item.fields.recipient);
-    if (!address.empty()) {
-      auto it = a.suppressions.find(address);
-      if (it == a.suppressions.end()) {
-        std::optional<suppression> found = impl_->load_suppression(address);
-        const bool exists = found.has_value();
-        it = a.suppressions.emplace(address, impl::acct_entry{found ? std::move(*found) : impl::fresh(address), exists, false}).first;
+    // 2. The chunk's message (the same text stored before, its records since forgotten or
+    // purged: the new rows join it) and the rows.
+    const store_result m = impl_->store_one(chunk.message, {"decoded", chunk.detail}, {});
+    out.message_id = m.message_id;
+    std::vector<std::int64_t> ids(chunk.items.size(), 0);
+    for (const std::size_t i : fresh) ids[i] = impl_->add_row(out.message_id, chunk.items[i].logged_at, chunk.items[i].fields);
+    out.added = static_cast<std::int64_t>(fresh.size());
+    sqlite::statement count(impl_->db, "UPDATE messages SET records = records + ? WHERE id = ?");
+    count.bind(1, out.added).bind(2, out.message_id).run();
+    // 3. The suppression policy, an address at a time in address order, each address's records
+    // in the order they came.
+    std::vector<std::pair<std::string, std::size_t>> by_address;
+    by_address.reserve(fresh.size());
+    for (const std::size_t i : fresh)
+      if (!chunk.items[i].fields.recipient.empty()) by_address.emplace_back(lower(chunk.items[i].fields.recipient), i);
+    std::sort(by_address.begin(), by_address.end());
+    for (std::size_t k = 0; k < by_address.size();) {
+      const std::string& address = by_address[k].first;
+      std::optional<suppression> found = impl_->load_suppression(address);
+      bool exists = found.has_value(), changed = false;
+      suppression s = found ? std::move(*found) : impl::fresh(address);
+      for (; k < by_address.size() && by_address[k].first == address; ++k) {
+        const acct_item& item = chunk.items[by_address[k].second];
+        if (impl_->policy(s, exists, item.fields, ids[by_address[k].second], item.logged_at)) exists = changed = true;
       }
-      impl::acct_entry& e = it->second;
-      if (impl_->policy(e.s, e.exists, item.fields, id, item.logged_at)) e.exists = e.changed = true;
+      if (changed) impl_->save_suppression(s);
     }
-    return true;
-  } catch (const sqlite::failure& e) {
-    acct_rollback();
-    return error{e.what()};
-  }
-}
-
-result<acct_result> database::acct_commit(const message_in& message, const std::string& detail) {
-  impl::acct_state& a = impl_->acct;
-  try {
-    if (a.tx) {
-      for (const auto& [address, entry] : a.suppressions)
-        if (entry.changed) impl_->save_suppression(entry.s);
-      if (a.message_id != 0) {
-        const std::string key = delivery_key(message);
-        impl_->find_sha.reset();
-        impl_->find_sha.bind(1, key);
-        std::optional<std::int64_t> same;
-        if (impl_->find_sha.step()) same = impl_->find_sha.int64(0);
-        impl_->find_sha.reset();
-        if (same) {
-          // The same text was stored before (its records since forgotten or purged): the new rows
-          // join that message.
-          sqlite::statement move(impl_->db, "UPDATE undelivered_log SET message_id = ? WHERE message_id = ?");
-          move.bind(1, *same).bind(2, a.message_id).run();
-          sqlite::statement drop(impl_->db, "DELETE FROM messages WHERE id = ?");
-          drop.bind(1, a.message_id).run();
-          a.message_id = *same;
-          sqlite::statement count(impl_->db, "UPDATE messages SET records = records + ? WHERE id = ?");
-          count.bind(1, a.result.added).bind(2, a.message_id).run();
-        } else {
-          sqlite::statement set(impl_->db,
-                                "UPDATE messages SET received_at = ?, client = ?, envelope_sender = ?, "
-                                "envelope_recipients = ?, size_bytes = ?, sha256 = ?, raw = ?, outcome_detail = ?, "
-                                "records = ?, pmta_category = ? WHERE id = ?");
-          set.bind(1, message.received_at).bind(2, message.client).bind(3, message.envelope_sender);
-          set.bind(4, join(message.envelope_recipients)).bind(5, static_cast<std::int64_t>(message.raw.size()));
-          set.bind(6, key).bind_blob(7, message.raw).bind(8, detail).bind(9, a.result.added);
-          set.bind(10, message.pmta_category).bind(11, a.message_id).run();
-        }
-      }
-      a.tx->commit();
-    }
-    acct_result out = a.result;
-    out.message_id = a.message_id;
-    a.reset();
+    tx.commit();
     return out;
   } catch (const sqlite::failure& e) {
-    acct_rollback();
     return error{e.what()};
   }
 }
-
-void database::acct_rollback() { impl_->acct.reset(); }
 
 result<std::int64_t> database::for_each_message(std::int64_t since,
                                                 const std::function<bool(const stored_message&)>& visit) {

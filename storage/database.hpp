@@ -240,13 +240,6 @@ class database {
   // Stores the records of an accounting chunk not seen before, in one transaction, and applies
   // the suppression policy to each (a delivery record resets its address's soft count).
   result<acct_result> store_acct(const acct_chunk& chunk);
-  // The same a record at a time, for a feed too large to hold: acct_add opens the transaction at
-  // its first call and answers whether the record was new; acct_commit stores the chunk's message
-  // (its text given now) and the suppression entries changed, and commits. A failure rolls back
-  // everything since the last commit; acct_rollback does so by hand.
-  result<bool> acct_add(const acct_item& item);
-  result<acct_result> acct_commit(const message_in& message, const std::string& detail);
-  void acct_rollback();
 
 
   // Calls visit for each message received at or after `since`, in id order. visit may call
