@@ -6,7 +6,7 @@ lower, which systemd rates OK).
 
 verify checks that ExecStart's executable exists; the unit names the installed one
 (/usr/bin/bounced), so the copy verified here names the built one instead, and nothing else
-changes.
+changes. scripts/package-test verifies the installed unit as it is.
 
 Usage: unit_test.py UNIT_FILE BOUNCED_BINARY   (run by ctest; exit 77 = skipped)
 """
