@@ -69,6 +69,7 @@ def main():
     expect("AmbientCapabilities", "CAP_NET_BIND_SERVICE")
     expect("CapabilityBoundingSet", "CAP_NET_BIND_SERVICE")
     expect("ExecReload", "/bin/kill -HUP $MAINPID")
+    expect("TimeoutStartSec", "30min")  # room for a schema migration of a large file at start
     if not values.get("WatchdogSec"):
         failures.append("WatchdogSec: missing")
     if "@system-service" not in values.get("SystemCallFilter", []):
