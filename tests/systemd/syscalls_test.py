@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The unit's system call filter against the system calls bounced makes, without systemd: runs
-`bounced serve` under `strace -f` while it takes a bounce over LMTP, answers HTTP, reloads at
-SIGHUP and drains at SIGTERM, and checks every call it made against the set the unit's
+`bounced serve` under `strace -f` while it takes a bounce over LMTP on a UNIX socket and one over
+SMTP with STARTTLS, answers HTTP, reloads at SIGHUP and drains at SIGTERM, and checks every call it made against the set the unit's
 SystemCallFilter= lines allow (groups expanded by `systemd-analyze syscall-filter`). Under the
 unit a call outside the set fails with EPERM (SystemCallErrorNumber=), which bounced would meet
 only in production.
@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import smtplib
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -98,20 +99,31 @@ def main():
             print(f"SKIP: strace cannot trace here (no ptrace in this container?): {probe.stderr.strip()}")
             return 77
         trace, log = os.path.join(folder, "trace"), os.path.join(folder, "stderr.log")
+        # STARTTLS on SMTP, with a throwaway certificate.
+        cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
         config = os.path.join(folder, "bounced.toml")
-        open(config, "w").close()
+        with open(config, "w") as f:
+            f.write(f'[tls]\ncertificate = "{cert}"\nkey = "{key}"\n')
+        lmtp_socket = os.path.join(folder, "lmtp.sock")
         with open(log, "wb") as stderr:
             proc = subprocess.Popen(
-                ["strace", "-f", "-qq", "-o", trace, binary, "serve", "--config", config,
-                 "--db", os.path.join(folder, "bounced.db"), "--lmtp", "127.0.0.1:0", "--smtp", "", "--http", "127.0.0.1:0"],
+                ["strace", "-f", "-qq", "-o", trace, binary, "serve", "--config", config, "--db", os.path.join(folder, "bounced.db"),
+                 "--lmtp", f"unix:{lmtp_socket}", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0"],
                 stdout=subprocess.DEVNULL, stderr=stderr)
         try:
-            ports = dict(wait_for(log, r"listening: (lmtp|http) 127\.0\.0\.1:(\d+)", proc))
+            ports = dict(wait_for(log, r"listening: (smtp|http) 127\.0\.0\.1:(\d+)", proc))
             wait_for(log, r"database ", proc)
-            with open(SAMPLE, "rb") as f, smtplib.LMTP("127.0.0.1", int(ports["lmtp"]), timeout=30) as lmtp:
-                refused = lmtp.sendmail("", ["bounces@localhost"], f.read())
+            with open(SAMPLE, "rb") as f:
+                message = f.read()
+            with smtplib.LMTP(lmtp_socket, timeout=30) as lmtp:  # a UNIX socket
+                refused = lmtp.sendmail("", ["bounces@localhost"], message)
+            with smtplib.SMTP("127.0.0.1", int(ports["smtp"]), timeout=30) as smtp:
+                smtp.starttls(context=ssl._create_unverified_context())
+                refused.update(smtp.sendmail("", ["bounces@localhost"], b"X-Copy: 2\r\n" + message))
             if refused:
-                raise SystemExit(f"FAIL: LMTP refused: {refused}")
+                raise SystemExit(f"FAIL: refused: {refused}")
             with urllib.request.urlopen(f"http://127.0.0.1:{ports['http']}/v1/bounces?limit=10", timeout=30) as answer:
                 if b'"recipient"' not in answer.read():
                     raise SystemExit("FAIL: the bounce is not in /v1/bounces")
