@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "classifier/classify.hpp"
+#include "daemon/command_setup.hpp"
 #include "daemon/config.hpp"
 #include "daemon/correlate.hpp"
 #include "daemon/ingest_command.hpp"
@@ -294,25 +295,13 @@ int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostre
     fields = std::get<parser::acct_layout>(std::move(l));
   }
 
-  if (config_path.empty()) config_path = default_config_path().value_or("");
-  config cfg;
-  if (!config_path.empty()) {
-    auto loaded = load_config(config_path);
-    if (auto* e = std::get_if<config_error>(&loaded)) {
-      err << "bounced acct: " << e->to_string() << "\n";
-      return exit_tempfail;
-    }
-    cfg = std::get<config>(std::move(loaded));
-  }
+  const std::optional<config> loaded = load_command_config(config_path, "acct", err);
+  if (!loaded) return exit_tempfail;
+  const config& cfg = *loaded;
   if (db_path.empty()) db_path = cfg.database_path();
-  std::vector<std::string> rule_files;
-  if (!cfg.rules.file.empty()) rule_files.push_back(cfg.rules.file);
-  auto compiled = classifier::rule_set::load(rule_files);
-  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
-    err << "bounced acct: " << e->to_string() << "\n";
-    return exit_tempfail;
-  }
-  const auto& rules = std::get<classifier::rule_set>(compiled);
+  const std::optional<classifier::rule_set> compiled = load_command_rules(cfg, "acct", err);
+  if (!compiled) return exit_tempfail;
+  const classifier::rule_set& rules = *compiled;
 
   try {
     storage::options store_options;

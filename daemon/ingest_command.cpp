@@ -10,6 +10,7 @@
 #include <ostream>
 #include <variant>
 
+#include "daemon/command_setup.hpp"
 #include "daemon/config.hpp"
 #include "daemon/to_rows.hpp"
 #include "storage/database.hpp"
@@ -51,16 +52,9 @@ int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostr
     }
   }
   // A broken config is the operator's to fix: the MTA keeps the message meanwhile (75).
-  if (config_path.empty()) config_path = default_config_path().value_or("");
-  config cfg;
-  if (!config_path.empty()) {
-    auto loaded = load_config(config_path);
-    if (auto* e = std::get_if<config_error>(&loaded)) {
-      err << "bounced ingest: " << e->to_string() << "\n";
-      return exit_tempfail;
-    }
-    cfg = std::get<config>(std::move(loaded));
-  }
+  const std::optional<config> loaded = load_command_config(config_path, "ingest", err);
+  if (!loaded) return exit_tempfail;
+  const config& cfg = *loaded;
   if (db_path.empty()) db_path = cfg.database_path();
   // Postfix's pipe(8) passes "<>" or an empty ${sender} for the null sender.
   if (message.envelope_sender == "<>") message.envelope_sender.clear();
@@ -79,15 +73,10 @@ int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostr
   }
   message.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 
-  std::vector<std::string> rule_files;
-  if (!cfg.rules.file.empty()) rule_files.push_back(cfg.rules.file);
-  auto compiled = classifier::rule_set::load(rule_files);
-  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
-    err << "bounced ingest: " << e->to_string() << "\n";
-    return exit_tempfail;
-  }
+  const std::optional<classifier::rule_set> rules = load_command_rules(cfg, "ingest", err);
+  if (!rules) return exit_tempfail;
   const std::string recipient = message.envelope_recipients.empty() ? std::string() : message.envelope_recipients.front();
-  decoded_message decoded = decode_for_storage(message.raw, std::get<classifier::rule_set>(compiled),
+  decoded_message decoded = decode_for_storage(message.raw, *rules,
                                                 message.envelope_sender, recipient, "", cfg.correlation);
   try {
     storage::options store_options;
