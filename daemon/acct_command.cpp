@@ -171,7 +171,13 @@ class importer {
   storage::acct_item to_item(const parser::acct_record& a, std::string_view text) const {
     storage::acct_item item;
     // The same record under the same field order is the same record, whichever file it came in.
-    item.key = storage::sha256_hex({layout_->names, std::string_view("\n", 1), text}).substr(0, 32);
+    // 16 bytes of SHA-256 (from its hex): the key index stays small.
+    const std::string hex = storage::sha256_hex({layout_->names, std::string_view("\n", 1), text});
+    item.key.resize(16);
+    for (std::size_t i = 0; i < 16; ++i) {
+      const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+      item.key[i] = static_cast<char>(nibble(hex[2 * i]) * 16 + nibble(hex[2 * i + 1]));
+    }
     item.logged_at = a.time_logged.value_or(now_seconds());
     storage::row& row = item.fields;
     row.recipient = std::string(a.rcpt);

@@ -187,7 +187,8 @@ struct database::impl {
     insert_row.reset();
     insert_row.bind(1, message_id).bind(2, received_at);
     int i = 3;
-    for (const column& c : row_columns) insert_row.bind(i++, r.*c.field);
+    // The row's strings outlive the reset below: SQLite need not copy them.
+    for (const column& c : row_columns) insert_row.bind_static(i++, r.*c.field);
     insert_row.run();
     insert_row.reset();
     return db.last_insert_rowid();

@@ -79,6 +79,12 @@ statement& statement::bind_blob(int index, std::string_view bytes) {
   return *this;
 }
 
+statement& statement::bind_static(int index, std::string_view text) {
+  if (sqlite3_bind_text(stmt_, index, text.data(), checked_size(text), SQLITE_STATIC) != SQLITE_OK)
+    fail(db_.get(), "bind");
+  return *this;
+}
+
 statement& statement::bind_null(int index) {
   if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail(db_.get(), "bind");
   return *this;

@@ -50,6 +50,9 @@ class statement {
   statement& bind(int index, std::int64_t value);
   statement& bind(int index, std::string_view text);
   statement& bind_blob(int index, std::string_view bytes);
+  // Without SQLite's copy of the bytes (SQLITE_STATIC): only where they outlive the statement's
+  // next reset, as in a bind, run, reset sequence over strings the caller holds.
+  statement& bind_static(int index, std::string_view text);
   statement& bind_null(int index);
   // One step: true while a row is available, false once done; throws on error.
   bool step();
