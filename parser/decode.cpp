@@ -167,7 +167,13 @@ void finish(mail& m, report& out) {
   if (o.from.empty()) o.from = find_address(m.header("To"));  // the bounce goes back to the sender
   o.to = find_address(header_or_empty(m.original_headers, "To"));
   o.subject = header_or_empty(m.original_headers, "Subject");
-  o.list_id = std::string(trim(header_or_empty(m.original_headers, "List-Id")));
+  // RFC 2919 2: List-Id: [phrase] "<" list-id ">": the id is what the angle brackets hold; a
+  // value without them is taken whole.
+  const std::string list_field = header_or_empty(m.original_headers, "List-Id");
+  const std::string_view list_header = trim(list_field);
+  const std::size_t lt = list_header.rfind('<');
+  const std::size_t gt = lt == std::string_view::npos ? lt : list_header.find('>', lt);
+  o.list_id = std::string(gt == std::string_view::npos ? list_header : trim(list_header.substr(lt + 1, gt - lt - 1)));
   for (const auto& f : m.original_headers)
     if (istarts_with(f.name, "X-")) o.x_headers.push_back(f);
 

@@ -260,7 +260,7 @@ class CorrelationTest(ServeTest):
         self.swaks("--to", "bounces+c77-s8-nobody=dest.bounced.test@bounce.example.net", data=sample("rfc3464-userunknown.eml"))
         row = self.daemon.query("SELECT campaign_id, send_id, list_id, envelope_recipient FROM undelivered_log")
         # VERP wins over the original's X-Campaign-ID: 42; List-Id comes from the original.
-        self.assertEqual(row, [("77", "8", "<news.sender.bounced.test>", "bounces+c77-s8-nobody=dest.bounced.test@bounce.example.net")])
+        self.assertEqual(row, [("77", "8", "news.sender.bounced.test", "bounces+c77-s8-nobody=dest.bounced.test@bounce.example.net")])
 
     def test_without_verp_the_original_headers_correlate(self):
         self.swaks(data=sample("rfc3464-userunknown.eml"))
