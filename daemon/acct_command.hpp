@@ -27,7 +27,7 @@
 
 namespace bounced::daemon {
 
-inline constexpr std::size_t chunk_records = 50000;
+inline constexpr std::size_t chunk_records = 10000;
 inline constexpr std::chrono::milliseconds commit_wait{1000};
 
 int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
