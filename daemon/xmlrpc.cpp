@@ -135,7 +135,7 @@ class reader {
       else if (name == "quot") out += '"';
       else if (name == "apos") out += '\'';
       else if (name.starts_with('#')) {
-        const bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
+        const bool hex = name.size() > 1 && name[1] == 'x';  // XML 1.0 [66]: &#x, lower case
         const std::string_view digits = name.substr(hex ? 2 : 1);
         std::uint32_t cp = 0;
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);

@@ -76,6 +76,8 @@ TEST_CASE("xmlrpc: what is not a scalar call is an error", "[xmlrpc]") {
   CHECK_FALSE(failure("<methodCall><methodName>m</methodName><params><param><value><int>1</i4></value></param></params></methodCall>").empty());
   CHECK_FALSE(failure("<methodCall><methodName>&#0;</methodName></methodCall>").empty());
   CHECK_FALSE(failure("<methodCall><methodName>&#xD800;</methodName></methodCall>").empty());
+  // XML 1.0 [66]: a hexadecimal reference is "&#x", lower case only.
+  CHECK_FALSE(failure("<methodCall><methodName>&#X41;</methodName></methodCall>").empty());
   CHECK_FALSE(failure("<methodCall><methodName>m</methodName><params><param><value><foo>1</foo></value></param></params></methodCall>").empty());
   // A million nested elements: the reader does not recurse, so this is a plain error.
   std::string deep = "<methodCall><methodName>m</methodName><params><param>";
