@@ -13,7 +13,7 @@ namespace bounced::daemon {
 
 std::optional<std::int64_t> to_int(std::string_view s) {
   std::int64_t v = 0;
-  if (s.empty() || s.size() > 18) return std::nullopt;
+  if (s.empty() || s.size() > 18 || s[0] < '0' || s[0] > '9') return std::nullopt;  // "-0", "+1": no sign
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
   return v;

@@ -15,7 +15,7 @@
 
 namespace bounced::daemon {
 
-// A whole number from 0 to 10^18 written in decimal digits only; nullopt otherwise.
+// A whole number below 10^18 written in decimal digits only (no sign); nullopt otherwise.
 std::optional<std::int64_t> to_int(std::string_view s);
 // Constant time in the length of the secret given.
 bool same_secret(std::string_view given, std::string_view expected);
