@@ -28,6 +28,7 @@ namespace bounced::daemon {
 
 namespace {
 
+constexpr int exit_dataerr = 65;  // sysexits.h EX_DATAERR
 constexpr const char* usage = "usage: bounced acct [--config FILE] [--db PATH] [--fields LIST] [FILE...|-]\n";
 constexpr std::size_t read_bytes = 1 << 20;
 constexpr std::size_t chunk_raw_bytes = 16 << 20;
@@ -199,7 +200,11 @@ class importer {
     const classifier::verdict v = rules_.classify(in);
     row.status = v.status;
     row.reply_code = std::string(a.reply_code);
+    // Upper case, as the decoder writes a DSN's Diagnostic-Code type (RFC 3464 2.3.6: "smtp" and
+    // "SMTP" are the same type), so that the export shows one spelling.
     row.diagnostic_type = std::string(a.diagnostic_type);
+    for (char& c : row.diagnostic_type)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     row.diagnostic_text = std::string(a.diagnostic);
     // As a DSN writes them ("dns; mx1.example.com"), as the rows of decoded bounces have them.
     if (!a.mta_host.empty()) row.remote_mta = fmt::format("dns; {}", a.mta_host);
@@ -315,7 +320,7 @@ int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostre
     store_options.cache_kib = import_cache_kib;
     store_options.checkpoint_pages = import_checkpoint_pages;
     storage::database db(db_path, store_options);
-    bool unreadable = false;
+    bool unreadable = false, unusable = false;
     for (const std::string& input : inputs) {
       const bool from_stdin = input == "-";
       const int fd = from_stdin ? 0 : ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
@@ -333,8 +338,14 @@ int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostre
                          name, t.records, t.added, t.duplicates, t.ignored, t.malformed);
       if (!stored) return exit_tempfail;
       unreadable |= run.read_failed();
+      // Every record malformed (no header row, the wrong --fields): a setup to fix, not data to
+      // skip quietly.
+      if (t.records > 0 && t.malformed == t.records) {
+        err << "bounced acct: " << name << ": no record could be read\n";
+        unusable = true;
+      }
     }
-    return unreadable ? 1 : 0;
+    return unusable ? exit_dataerr : unreadable ? 1 : 0;
   } catch (const std::exception& e) {
     err << "bounced acct: " << e.what() << "\n";
     return exit_tempfail;

@@ -15,7 +15,8 @@
 // reported with its file and line, and skipped; the rest goes in.
 //
 // Exit: 0 once every input is read and stored (malformed records reported), 1 when an input could
-// not be read, 2 for bad arguments, 75 (EX_TEMPFAIL) when storing failed: a pipe from PowerMTA
+// not be read, 2 for bad arguments, 65 (EX_DATAERR) when every record of an input was malformed
+// (no header row, wrong --fields), 75 (EX_TEMPFAIL) when storing failed: a pipe from PowerMTA
 // then ends, and what was committed before stays committed.
 #pragma once
 

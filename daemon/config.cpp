@@ -3,6 +3,8 @@
 // line, then column) is the one reported, so fixing errors top to bottom works.
 #include "daemon/config.hpp"
 
+#include <sys/stat.h>
+
 #include "parser/text.hpp"
 
 #include <toml++/toml.h>
@@ -402,6 +404,10 @@ std::string default_database_path() {
     first = first.substr(0, first.find(':'));
     if (!first.empty()) return std::string(first) + "/bounced.db";
   }
+  // Installed as a service (the package's StateDirectory): the commands an operator runs by hand
+  // find the daemon's database without being told.
+  if (struct stat st {}; ::stat(installed_state_directory, &st) == 0 && S_ISDIR(st.st_mode))
+    return std::string(installed_state_directory) + "/bounced.db";
   return "./bounced.db";
 }
 

@@ -143,7 +143,11 @@ std::variant<config, config_error> load_config(const std::string& path);
 // The same for TOML text already in memory; `name` is used in errors.
 std::variant<config, config_error> parse_config(std::string_view text, const std::string& name);
 
-// $STATE_DIRECTORY/bounced.db when systemd sets STATE_DIRECTORY (its first entry), else ./bounced.db.
+// The package's state directory (the unit's StateDirectory=bounced).
+inline constexpr const char* installed_state_directory = "/var/lib/bounced";
+// $STATE_DIRECTORY/bounced.db when systemd sets STATE_DIRECTORY (its first entry); else
+// /var/lib/bounced/bounced.db where that directory exists (bounced installed as a service: the
+// commands run by hand find its database); else ./bounced.db.
 std::string default_database_path();
 // /etc/bounced/bounced.toml where it exists.
 std::optional<std::string> default_config_path();

@@ -19,13 +19,14 @@ namespace {
 constexpr const char* usage =
     "usage: bounced COMMAND [ARGS...]\n"
     "commands:\n"
-    "  serve [--config FILE] [--db PATH] [--lmtp ADDR] [--smtp ADDR]      the daemon: take bounces over LMTP/SMTP\n"
+    "  serve [--config FILE] [--db PATH] [--lmtp ADDR] [--smtp ADDR] [--http ADDR]\n"
+    "                                                                    the daemon: bounces over LMTP/SMTP, the HTTP API\n"
     "  ingest [--config FILE] [--db PATH] [-f SENDER] [RECIPIENT...]    store one message from stdin (MTA pipes)\n"
     "  parse [--format jsonl|json] [--rules FILE] [--all] [--jobs N] PATH...  decode bounces, print records\n"
     "  acct [--config FILE] [--db PATH] [--fields LIST] [FILE...|-]    import PowerMTA accounting records\n"
     "  reprocess [--config FILE] [--db PATH] [--since DATE] [--rules FILE]  decode stored messages again\n"
-    "  purge [--db PATH] --before DATE                                   delete messages received before DATE\n"
-    "  forget [--db PATH] ADDRESS                                        erase an address everywhere\n"
+    "  purge [--config FILE] [--db PATH] --before DATE                   delete messages received before DATE\n"
+    "  forget [--config FILE] [--db PATH] ADDRESS                        erase an address everywhere\n"
     "  check-config [--config FILE]                                      validate a config file\n"
     "  --version                                                         print the version\n";
 

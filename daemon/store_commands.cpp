@@ -2,15 +2,16 @@
 // daemon may run meanwhile (WAL: its writes and ours take turns under SQLite's lock).
 #include "daemon/store_commands.hpp"
 
-#include "daemon/config.hpp"
-
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <ostream>
 #include <variant>
 
 #include "classifier/classify.hpp"
+#include "daemon/command_setup.hpp"
+#include "daemon/config.hpp"
 #include "daemon/to_rows.hpp"
 #include "storage/database.hpp"
 
@@ -19,8 +20,8 @@ namespace bounced::daemon {
 namespace {
 
 constexpr const char* reprocess_usage = "usage: bounced reprocess [--config FILE] [--db PATH] [--since DATE] [--rules FILE]...\n";
-constexpr const char* purge_usage = "usage: bounced purge [--db PATH] --before DATE\n";
-constexpr const char* forget_usage = "usage: bounced forget [--db PATH] ADDRESS\n";
+constexpr const char* purge_usage = "usage: bounced purge [--config FILE] [--db PATH] --before DATE\n";
+constexpr const char* forget_usage = "usage: bounced forget [--config FILE] [--db PATH] ADDRESS\n";
 constexpr const char* date_help = "  DATE is YYYY-MM-DD (UTC) or RFC 3339, e.g. 2026-01-31T12:00:00Z\n";
 
 struct parsed_args {
@@ -205,9 +206,25 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
   }
 }
 
+// The database a command that deletes acts on: --db, else the config's, else the default; it
+// must exist already, so that a path given wrong is an error instead of an empty new file that
+// reports nothing was there to delete.
+bool existing_database(parsed_args& p, std::string_view command, std::ostream& err) {
+  if (p.db.empty()) {
+    const std::optional<config> cfg = load_command_config(p.config.value_or(""), command, err);
+    if (!cfg) return false;
+    p.db = cfg->database_path();
+  }
+  if (!std::filesystem::exists(p.db)) {
+    err << "bounced " << command << ": no database at " << p.db << " (give --db PATH or --config FILE)\n";
+    return false;
+  }
+  return true;
+}
+
 int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   parsed_args p;
-  if (!parse_args(args, {"--db", "--before"}, p, "purge", err)) {
+  if (!parse_args(args, {"--db", "--config", "--before"}, p, "purge", err)) {
     err << purge_usage;
     return 2;
   }
@@ -225,8 +242,8 @@ int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostr
     err << "bounced purge: --before: not a date: " << *p.before << "\n" << date_help;
     return 2;
   }
+  if (!existing_database(p, "purge", err)) return 1;
   try {
-    if (p.db.empty()) p.db = default_database_path();
     storage::database db(p.db);
     const auto r = db.purge(*before);
     if (const auto* e = std::get_if<storage::error>(&r)) {
@@ -245,7 +262,7 @@ int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostr
 
 int run_forget(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   parsed_args p;
-  if (!parse_args(args, {"--db"}, p, "forget", err)) {
+  if (!parse_args(args, {"--db", "--config"}, p, "forget", err)) {
     err << forget_usage;
     return 2;
   }
@@ -257,8 +274,8 @@ int run_forget(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "bounced forget: give one ADDRESS\n" << forget_usage;
     return 2;
   }
+  if (!existing_database(p, "forget", err)) return 1;
   try {
-    if (p.db.empty()) p.db = default_database_path();
     storage::database db(p.db);
     const auto r = db.forget(p.positional[0]);
     if (const auto* e = std::get_if<storage::error>(&r)) {

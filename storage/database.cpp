@@ -406,6 +406,9 @@ result<acct_result> database::store_acct(const acct_chunk& chunk) {
       suppression s = found ? std::move(*found) : impl::fresh(address);
       for (; k < by_address.size() && by_address[k].first == address; ++k) {
         const acct_item& item = chunk.items[by_address[k].second];
+        // A record older than what the entry already holds (a file of last month imported after
+        // the pipe brought this week's) keeps its row but does not move the state back.
+        if (exists && item.logged_at < s.updated_at) continue;
         if (impl_->policy(s, exists, item.fields, ids[by_address[k].second], item.logged_at)) exists = changed = true;
       }
       if (changed) impl_->save_suppression(s);

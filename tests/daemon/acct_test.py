@@ -58,17 +58,17 @@ class AcctTest(unittest.TestCase):
                           "pmta_category, feedback_type, remote_mta, campaign_id, transaction_id, action, "
                           "envelope_sender, datetime(received_at, 'unixepoch') FROM undelivered_log ORDER BY id")
         self.assertEqual(rows, [
-            ("bounce", "nobody@dest.test", "5.1.1", "550", "smtp", "hard", "bad-mailbox", "bad-mailbox", "",
+            ("bounce", "nobody@dest.test", "5.1.1", "550", "SMTP", "hard", "bad-mailbox", "bad-mailbox", "",
              "dns; mx1.dest.test", "c7", "env-0001", "failed", "bounces+c7-s3@bounce.sender.test", "2026-11-20 10:00:01"),
-            ("bounce", "full@dest.test", "5.2.2", "552", "smtp", "soft", "quota-issues", "quota-issues", "",
+            ("bounce", "full@dest.test", "5.2.2", "552", "SMTP", "soft", "quota-issues", "quota-issues", "",
              "dns; mx1.dest.test", "job-17", "env-0002", "failed", "bounces@sender.test", "2026-11-20 10:00:02"),
-            ("delay", "slow@dest.test", "4.4.1", "421", "smtp", "soft", rows[2][6], "no-answer-from-host", "",
+            ("delay", "slow@dest.test", "4.4.1", "421", "SMTP", "soft", rows[2][6], "no-answer-from-host", "",
              "dns; mx2.dest.test", "c7", "env-0003", "delayed", "bounces@sender.test", "2026-11-20 10:00:03"),
-            ("bounce", "gone@dest.test", "5.1.1", "550", "smtp", "hard", "bad-mailbox", "bad-mailbox", "",
+            ("bounce", "gone@dest.test", "5.1.1", "550", "SMTP", "hard", "bad-mailbox", "bad-mailbox", "",
              "dns; mx1.dest.test", "c8", "env-0005", "failed", "bounces@sender.test", "2026-11-20 10:05:00"),
             ("complaint", "angry@dest.test", "", "", "", "", "", "", "abuse", "", "c7", "env-0006", "",
              "bounces@sender.test", "2026-11-20 11:00:00"),
-            ("delivery", "full@dest.test", "2.0.0", "250", "smtp", "", "", "", "", "dns; mx1.dest.test", "job-18",
+            ("delivery", "full@dest.test", "2.0.0", "250", "SMTP", "", "", "", "", "dns; mx1.dest.test", "job-18",
              "env-0007", "relayed", "bounces@sender.test", "2026-11-20 12:00:00"),
         ])
         # The diagnostic as the remote wrote it, quotes and commas undone from the CSV.
@@ -137,7 +137,8 @@ class AcctTest(unittest.TestCase):
 
     def test_errors(self):
         r = self.acct(stdin="b,1795000000,a@b.test\n")
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.returncode, 65, r.stderr)
+        self.assertIn("stdin: no record could be read", r.stderr)
         self.assertIn("stdin:1: no header row before this record (give the field order with --fields); skipped",
                       r.stderr)
         r = self.acct("--fields", "rcpt,type", stdin="")

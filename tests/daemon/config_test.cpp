@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -179,7 +181,10 @@ TEST_CASE("the default database path follows STATE_DIRECTORY", "[config]") {
   CHECK(default_database_path() == "/var/lib/bounced/bounced.db");
   CHECK(config{}.database_path() == "/var/lib/bounced/bounced.db");
   ::unsetenv("STATE_DIRECTORY");
-  CHECK(default_database_path() == "./bounced.db");
+  // Where bounced is installed as a service, its state directory; else the current directory.
+  CHECK(default_database_path() == (std::filesystem::is_directory(installed_state_directory)
+                                         ? std::string(installed_state_directory) + "/bounced.db"
+                                         : std::string("./bounced.db")));
   if (saved) ::setenv("STATE_DIRECTORY", restore.c_str(), 1);
 }
 

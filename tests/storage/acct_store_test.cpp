@@ -1,6 +1,7 @@
 // Accounting chunks (bounced acct) in a real SQLite file: rows with their own times, the
 // suppression policy per record (a delivery resets the soft count), records seen before skipped
-// (the same file twice adds nothing, an overlapping chunk adds only what is new), and forget cutting
+// (the same file twice adds nothing, an overlapping chunk adds only what is new), an older record
+// imported late leaving a newer state alone, and forget cutting
 // one address's lines out of a chunk while the other records stay.
 #include <catch2/catch.hpp>
 
@@ -80,6 +81,13 @@ TEST_CASE("store_acct: rows with their own times, the policy per record, duplica
   CHECK(ok(db.message(more.message_id))->records == 1);
   CHECK(ok(db.suppression_of("soft@x.test"))->soft_count == 0);
   CHECK(ok(db.count()).rows == 5);
+
+  // An older file imported late: its rows go in, but a hard bounce from before the delivery the
+  // entry already holds does not make the address hard-bouncing.
+  const acct_result late = ok(db.store_acct(chunk("b,soft@x.test\n", {item("k0", 50, "soft@x.test", "bounce", "hard")})));
+  CHECK(late.added == 1);
+  CHECK(ok(db.suppression_of("soft@x.test"))->state == "active");
+  CHECK(ok(db.suppression_of("soft@x.test"))->updated_at == 104);
 }
 
 TEST_CASE("forget cuts an address's lines out of an accounting chunk and keeps the rest", "[acct]") {

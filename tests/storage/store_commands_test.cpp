@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <variant>
@@ -160,6 +161,16 @@ TEST_CASE("bounced purge and forget run against the file", "[commands]") {
   CHECK(slurp(log) == "forgot GONE@x.test: 1 messages, 1 rows, 1 suppression entries\n");
   CHECK(std::system((bounced + " forget --db " + t.path + " nobody@x.test > " + log).c_str()) == 0);
   CHECK(slurp(log) == "forgot nobody@x.test: 0 messages, 0 rows, 0 suppression entries\n");
+  // A database path given wrong is an error, not an empty new file that had nothing to delete;
+  // the config's path is used where --db is not given.
+  const std::string missing = (t.dir / "missing.db").string();
+  CHECK(std::system((bounced + " forget --db " + missing + " a@x.test 2> " + log).c_str()) != 0);
+  CHECK(slurp(log) == "bounced forget: no database at " + missing + " (give --db PATH or --config FILE)\n");
+  CHECK_FALSE(std::filesystem::exists(missing));
+  const std::string toml = (t.dir / "bounced.toml").string();
+  std::ofstream(toml) << "[storage]\ndatabase = \"" << t.path << "\"\n";
+  CHECK(std::system((bounced + " purge --config " + toml + " --before 2000-01-01 > " + log).c_str()) == 0);
+  CHECK(slurp(log) == "purged 0 messages and 0 rows received before 2000-01-01\n");
   storage::database db(t.path);
   CHECK(ok(db.count()).messages == 1);
 }
