@@ -186,19 +186,23 @@ std::string recipient_from_plain_verp(std::string_view address) {
   return unverp(rest);
 }
 
+namespace {
+
+// The ids the first matching VERP template holds, else only the recipient of Postfix's plain form.
+correlation from_verp(std::string_view address, std::span<const verp_template> templates) {
+  for (const auto& t : templates)
+    if (auto m = t.match(address)) return std::move(*m);
+  correlation out;
+  out.recipient_from_verp = recipient_from_plain_verp(address);
+  return out;
+}
+
+}  // namespace
+
 // VERP first, then headers, then ENVID, field by field.
 correlation correlate(std::string_view envelope_recipient, const parser::report& report,
                       std::span<const verp_template> templates, const correlation_headers& headers) {
-  correlation out;
-  bool matched = false;
-  for (const auto& t : templates) {
-    if (auto m = t.match(envelope_recipient)) {
-      out = std::move(*m);
-      matched = true;
-      break;
-    }
-  }
-  if (!matched) out.recipient_from_verp = recipient_from_plain_verp(envelope_recipient);
+  correlation out = from_verp(envelope_recipient, templates);
 
   const auto& original = report.original;
   fill(out.campaign_id, header_value(original, headers.campaign_id));
@@ -218,16 +222,7 @@ correlation correlate(std::string_view envelope_recipient, const parser::report&
 correlation correlate_acct(std::string_view orig, std::span<const std::pair<std::string_view, std::string_view>> header_fields,
                            std::string_view job_id, std::string_view env_id, std::span<const verp_template> templates,
                            const correlation_headers& headers) {
-  correlation out;
-  bool matched = false;
-  for (const auto& t : templates) {
-    if (auto m = t.match(orig)) {
-      out = std::move(*m);
-      matched = true;
-      break;
-    }
-  }
-  if (!matched) out.recipient_from_verp = recipient_from_plain_verp(orig);
+  correlation out = from_verp(orig, templates);
   // The first configured name that the record carries, as header_value does for a message.
   const auto from_fields = [&header_fields](const std::vector<std::string>& names) -> std::string {
     for (const std::string& name : names)
