@@ -19,6 +19,7 @@
 #include "daemon/config.hpp"
 #include "daemon/correlate.hpp"
 #include "daemon/ingest_command.hpp"
+#include "daemon/to_rows.hpp"
 #include "parser/acct.hpp"
 #include "parser/text.hpp"
 #include "storage/database.hpp"
@@ -172,13 +173,8 @@ class importer {
   storage::acct_item to_item(const parser::acct_record& a, std::string_view text) const {
     storage::acct_item item;
     // The same record under the same field order is the same record, whichever file it came in.
-    // 16 bytes of SHA-256 (from its hex): the key index stays small.
-    const std::string hex = storage::sha256_hex({layout_->names, std::string_view("\n", 1), text});
-    item.key.resize(16);
-    for (std::size_t i = 0; i < 16; ++i) {
-      const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-      item.key[i] = static_cast<char>(nibble(hex[2 * i]) * 16 + nibble(hex[2 * i + 1]));
-    }
+    // The first 16 bytes of SHA-256: the key index stays small.
+    item.key = storage::sha256_bytes({layout_->names, std::string_view("\n", 1), text}).substr(0, 16);
     item.logged_at = a.time_logged.value_or(now_seconds());
     storage::row& row = item.fields;
     row.recipient = std::string(a.rcpt);
@@ -217,15 +213,7 @@ class importer {
     if (a.kind == parser::acct_kind::complaint) row.feedback_type = a.feedback_type.empty() ? "abuse" : std::string(a.feedback_type);
     row.rule_id = v.rule;
     row.envelope_sender = std::string(a.orig);
-    const correlation ids =
-        correlate_acct(a.orig, a.headers, a.job_id, a.env_id, correlation_.verp, correlation_.headers);
-    row.campaign_id = ids.campaign_id;
-    row.send_id = ids.send_id;
-    row.email_id = ids.email_id;
-    row.list_id = ids.list_id;
-    row.send_message_id = ids.send_message_id;
-    row.source_system = ids.source_system;
-    row.transaction_id = ids.transaction_id;
+    set_correlation(row, correlate_acct(a.orig, a.headers, a.job_id, a.env_id, correlation_.verp, correlation_.headers));
     for (const auto& [name, value] : a.headers)
       if (parser::iequals(name, "Message-ID")) row.original_message_id = std::string(value);
     return item;

@@ -30,6 +30,16 @@ storage::row to_row(const record& r, std::string_view envelope_sender, std::stri
   return out;
 }
 
+void set_correlation(storage::row& row, const correlation& ids) {
+  row.campaign_id = ids.campaign_id;
+  row.send_id = ids.send_id;
+  row.email_id = ids.email_id;
+  row.list_id = ids.list_id;
+  row.send_message_id = ids.send_message_id;
+  row.source_system = ids.source_system;
+  row.transaction_id = ids.transaction_id;
+}
+
 decoded_message decode_for_storage(std::string_view raw, const classifier::rule_set& rules,
                                    std::string_view envelope_sender, std::string_view envelope_recipient,
                                    std::string_view origin, const config::correlation_section& correlation) {
@@ -49,14 +59,9 @@ decoded_message decode_for_storage(std::string_view raw, const classifier::rule_
       const parser::recipient_report& rr = report.recipients[i];
       if (!rr.remote_mta.empty()) row.remote_mta = rr.remote_mta;
       if (!report.reporting_mta.empty()) row.reporting_mta = report.reporting_mta;
-      row.campaign_id = ids.campaign_id;
-      row.send_id = ids.send_id;
-      row.email_id = ids.email_id;
+      set_correlation(row, ids);
       // A configured list id wins; else the original's own List-Id (RFC 2919).
-      row.list_id = ids.list_id.empty() ? report.original.list_id : ids.list_id;
-      row.send_message_id = ids.send_message_id;
-      row.source_system = ids.source_system;
-      row.transaction_id = ids.transaction_id;
+      if (row.list_id.empty()) row.list_id = report.original.list_id;
       out.rows.push_back(std::move(row));
     }
     out.result = out.rows.empty() ? storage::outcome{"nothing", "a report with no recipient"}

@@ -9,6 +9,7 @@
 
 #include "classifier/classify.hpp"
 #include "daemon/config.hpp"
+#include "daemon/correlate.hpp"
 #include "daemon/record.hpp"
 #include "storage/database.hpp"
 
@@ -16,6 +17,8 @@ namespace bounced::daemon {
 
 // One record as a row; the envelope is the one the bounce itself arrived with.
 storage::row to_row(const record& r, std::string_view envelope_sender, std::string_view envelope_recipient);
+// The correlation ids into a row's columns (all seven, as found: "" where nothing said).
+void set_correlation(storage::row& row, const correlation& ids);
 
 struct decoded_message {
   storage::outcome result;  // decoded, nothing (with why), failed (with the error)

@@ -256,7 +256,6 @@ struct database::impl {
     if (policy(s, found.has_value(), r, row_id, at)) save_suppression(s);
   }
 
-
   // Inside an open transaction. key is delivery_key(m), or "" to compute it here.
   store_result store_one(const message_in& m, const outcome& o, const std::vector<row>& rows, const std::string& key = {}) {
     const std::string recipients = join(m.envelope_recipients);
@@ -363,7 +362,7 @@ result<std::vector<store_result>> database::store_batch(const std::vector<store_
 
 // In phases, each over one table, rather than record by record over all of them: a large chunk's
 // inserts then stay within one set of B-trees at a time, and the suppression entries are read
-// and written in address order (measured: about half the time of the record-by-record order).
+// and written in address order (measured: about 10% less CPU than record by record).
 result<acct_result> database::store_acct(const acct_chunk& chunk) {
   try {
     acct_result out;
@@ -556,13 +555,14 @@ result<forget_result> database::forget(const std::string& address) {
       acct.bind(1, a);
       while (acct.step()) {
         const std::string raw = acct.text(1);
+        const std::string low = lower(raw);  // same length: ASCII case only
         std::string kept;
         kept.reserve(raw.size());
         for (std::size_t at = 0; at < raw.size();) {
           std::size_t end = raw.find('\n', at);
           end = end == std::string::npos ? raw.size() : end + 1;
-          const std::string_view line(raw.data() + at, end - at);
-          if (lower(std::string(line)).find(a) == std::string::npos) kept += line;
+          if (std::string_view(low).substr(at, end - at).find(a) == std::string_view::npos)
+            kept.append(raw, at, end - at);
           at = end;
         }
         cut.emplace_back(acct.int64(0), std::move(kept));

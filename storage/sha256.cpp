@@ -29,14 +29,19 @@ std::string sha256_hex(std::string_view bytes) {
   return to_hex(digest);
 }
 
-std::string sha256_hex(std::initializer_list<std::string_view> parts) {
+std::string sha256_bytes(std::initializer_list<std::string_view> parts) {
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
   unsigned int size = 0;
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) throw std::bad_alloc();
   for (std::string_view part : parts) EVP_DigestUpdate(ctx.get(), part.data(), part.size());
-  EVP_DigestFinal_ex(ctx.get(), digest, &size);
-  return to_hex(digest);
+  EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(digest.data()), &size);
+  return digest;
+}
+
+std::string sha256_hex(std::initializer_list<std::string_view> parts) {
+  const std::string digest = sha256_bytes(parts);
+  return to_hex(reinterpret_cast<const unsigned char*>(digest.data()));
 }
 
 }  // namespace bounced::storage

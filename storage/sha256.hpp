@@ -14,5 +14,7 @@ namespace bounced::storage {
 std::string sha256_hex(std::string_view bytes);
 // The same of the parts one after the other, without joining them first.
 std::string sha256_hex(std::initializer_list<std::string_view> parts);
+// The 32 bytes of SHA-256 of the parts, not hex.
+std::string sha256_bytes(std::initializer_list<std::string_view> parts);
 
 }  // namespace bounced::storage
