@@ -45,6 +45,9 @@ class reader {
 
   bool failed() const { return !error_.empty(); }
   const std::string& message() const { return error_; }
+  // Where the cursor is, and back there: peek_open() skips the white space it looks past.
+  std::size_t position() const { return pos_; }
+  void rewind(std::size_t to) { pos_ = to; }
   bool at_end() {
     skip_misc();
     return pos_ >= text_.size();
@@ -163,8 +166,11 @@ std::optional<value> read_value(reader& r) {
   r.open("value");
   if (r.failed()) return std::nullopt;
   value v;
+  const std::size_t content = r.position();
   const std::string_view type = r.peek_open();
   if (type.empty()) {
+    // Untyped: a string, with the white space peek_open() looked past.
+    r.rewind(content);
     v.type = "string";
     v.text = r.text();
   } else if (type == "array" || type == "struct") {

@@ -62,6 +62,24 @@ TEST_CASE("xmlrpc: Mailkit's call as the document writes it", "[xmlrpc]") {
             .text == "\xF0\x9F\x98\x80");
 }
 
+TEST_CASE("xmlrpc: a value without a type is a string, white space and all", "[xmlrpc]") {
+  // XML-RPC: "If no type is indicated, the type is string"; the spaces are part of it. Around a
+  // typed value they are layout.
+  const auto c = parsed(
+      "<methodCall><methodName>m</methodName><params>"
+      "<param><value>  two spaces before and after  </value></param>"
+      "<param><value>\n  <string> kept </string>\n</value></param>"
+      "<param><value> <!-- a note --> x</value></param>"
+      "<param><value>   </value></param>"
+      "</params></methodCall>");
+  REQUIRE(c.params.size() == 4);
+  CHECK(c.params[0].type == "string");
+  CHECK(c.params[0].text == "  two spaces before and after  ");
+  CHECK(c.params[1].text == " kept ");
+  CHECK(c.params[2].text == "  x");
+  CHECK(c.params[3].text == "   ");
+}
+
 TEST_CASE("xmlrpc: what is not a scalar call is an error", "[xmlrpc]") {
   CHECK_FALSE(failure("").empty());
   CHECK_FALSE(failure("<methodCall>").empty());
