@@ -37,7 +37,7 @@ namespace {
 
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
 
-enum class read_status { ok, too_long, timeout, interrupted, closed };
+enum class read_status { ok, too_long, bare_newline, timeout, interrupted, closed };
 
 // One open connection, as the server sees it (for the drain and the grace timeout).
 struct connection {
@@ -250,12 +250,10 @@ struct server::impl {
       const std::size_t nl = in.find('\n', scanned);
       if (nl != std::string::npos) {
         const bool too_long = skipping || nl > max;
-        if (!too_long) {
-          line.assign(in, 0, nl);
-          if (!line.empty() && line.back() == '\r') line.pop_back();
-        }
+        const bool bare = nl == 0 || in[nl - 1] != '\r';
+        if (!too_long && !bare) line.assign(in, 0, nl - 1);
         in.erase(0, nl + 1);
-        co_return too_long ? read_status::too_long : read_status::ok;
+        co_return too_long ? read_status::too_long : bare ? read_status::bare_newline : read_status::ok;
       }
       if (in.size() > max) {
         skipping = true;
@@ -282,6 +280,7 @@ struct server::impl {
       if (status == read_status::interrupted) reply = session.shutting_down();
       else if (status == read_status::timeout) reply = session.timed_out();
       else if (status == read_status::too_long) reply = session.line_too_long();
+      else if (status == read_status::bare_newline) reply = session.bare_newline();
       else if (draining) reply = session.shutting_down();
       else reply = session.command(line);
       out += reply.text;

@@ -24,10 +24,21 @@ constexpr std::size_t max_path_bytes = 256;
 bool plausible_address(std::string_view address) {
   if (address.size() > max_path_bytes) return false;
   bool quoted = false;
-  for (char c : address) {
+  for (std::size_t i = 0; i < address.size(); ++i) {
+    const char c = address[i];
     const auto u = static_cast<unsigned char>(c);
-    if (c == '"') quoted = !quoted;
-    else if (u < 0x20 || u == 0x7F || ((c == ' ' || c == '<' || c == '>') && !quoted)) return false;
+    if (u < 0x20 || u == 0x7F) return false;
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == '\\' && quoted) {
+      // RFC 5321 4.1.2: quoted-pairSMTP, a backslash and one printable ASCII character.
+      if (i + 1 >= address.size() || static_cast<unsigned char>(address[i + 1]) < 0x20 ||
+          static_cast<unsigned char>(address[i + 1]) > 0x7E)
+        return false;
+      ++i;
+    } else if ((c == ' ' || c == '<' || c == '>') && !quoted) {
+      return false;
+    }
   }
   return !quoted;
 }
@@ -162,7 +173,7 @@ session_reply smtp_session::command(std::string_view line) {
 
 session_reply smtp_session::hello(std::string_view verb, std::string_view arg) {
   if (arg.empty() || arg.find(' ') != std::string_view::npos)
-    return error(fmt::format("501 5.5.4 Syntax: {} hostname\r\n", parser::to_lower(verb) == "helo" ? "HELO" : verb));
+    return error(fmt::format("501 5.5.4 Syntax: {} hostname\r\n", iequals(verb, "HELO") ? "HELO" : iequals(verb, "EHLO") ? "EHLO" : "LHLO"));
   // RFC 5321 4.1.4: a new greeting ends any transaction in progress.
   reset_transaction();
   state_ = state::greeted;
@@ -199,6 +210,7 @@ session_reply smtp_session::mail(std::string_view arg) {
       if (size > limits_.message_size_bytes) return error("552 5.3.4 Message size exceeds fixed limit\r\n");
     } else if (iequals(name, "BODY")) {
       if (iequals(value, "8BITMIME")) eight_bit = true;
+      else if (iequals(value, "BINARYMIME")) return error("555 5.5.4 Unsupported option: BODY=BINARYMIME\r\n");
       else if (!iequals(value, "7BIT")) return error("501 5.5.4 Bad BODY parameter\r\n");
     } else if (iequals(name, "SMTPUTF8") && value.empty()) {
       smtputf8 = true;
@@ -237,7 +249,11 @@ session_reply smtp_session::rcpt(std::string_view arg) {
 
 session_reply smtp_session::data(std::string_view arg) {
   if (!arg.empty()) return error("501 5.5.4 Syntax: DATA\r\n");
-  if (state_ == state::mail) return error("554 5.5.1 Error: no valid recipients\r\n");
+  // RFC 2033 4.2: LMTP's DATA without an accepted recipient MUST be 503; SMTP may say 554
+  // (RFC 5321 3.3), as Postfix does.
+  if (state_ == state::mail)
+    return error(protocol_ == mail_protocol::lmtp ? "503 5.5.1 Error: no valid recipients\r\n"
+                                                  : "554 5.5.1 Error: no valid recipients\r\n");
   if (state_ != state::rcpt) return error("503 5.5.1 Error: need RCPT command\r\n");
   state_ = state::data;
   return {"354 End data with <CR><LF>.<CR><LF>\r\n", session_action::read_data};
@@ -248,6 +264,7 @@ session_reply smtp_session::data_done(bool stored, std::string_view queue_id, bo
   if (too_big) line = "552 5.3.4 Error: message file too big";
   else if (stored) line = fmt::format("250 2.0.0 Ok: queued as {}", queue_id);
   else line = "451 4.3.0 Error: could not store the message, try again later";
+  if (stored && !too_big) errors_ = junk_ = 0;  // as Postfix's smtpd: the limits count until mail is delivered
   std::string text;
   if (protocol_ == mail_protocol::lmtp) {
     // RFC 2033 4.2: one reply per accepted recipient, in RCPT order.
@@ -261,6 +278,8 @@ session_reply smtp_session::data_done(bool stored, std::string_view queue_id, bo
 }
 
 session_reply smtp_session::line_too_long() { return error("500 5.5.2 Error: line too long\r\n"); }
+
+session_reply smtp_session::bare_newline() { return error("500 5.5.2 Error: bare <LF> received\r\n"); }
 
 session_reply smtp_session::shutting_down() const {
   return {fmt::format("421 4.3.2 {} Service shutting down, closing transmission channel\r\n", hostname_), session_action::close};

@@ -23,6 +23,8 @@ enum class mail_protocol { smtp, lmtp };
 struct session_limits {
   std::size_t message_size_bytes = 10240000;  // Postfix message_size_limit
   std::size_t recipients_per_message = 1000;  // Postfix smtpd_recipient_limit
+  // Both counts start again after each message delivered, as Postfix's do: a connection that
+  // an MTA keeps open (and checks with RSET before reuse) is not cut off for its age.
   std::size_t errors_per_session = 20;        // Postfix smtpd_hard_error_limit
   std::size_t junk_commands_per_session = 100;  // NOOP, RSET, VRFY, HELP; Postfix smtpd_junk_command_limit
 };
@@ -61,6 +63,10 @@ class smtp_session {
   session_reply command(std::string_view line);
   // A command line longer than the limit (the server dropped it up to its line end).
   session_reply line_too_long();
+  // A command line that ended in a bare LF, not CRLF (RFC 5321 2.3.8): refused at once, so that a
+  // client that ends its lines so does not wait out the data timeout for a "\n.\n" that never
+  // ends a message here.
+  session_reply bare_newline();
   // The server stops: the reply to the next command (RFC 5321 3.8: 421 then close).
   session_reply shutting_down() const;
   // The idle or command timeout passed.

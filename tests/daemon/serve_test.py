@@ -204,6 +204,19 @@ class SmtpTest(ServeTest):
         (raw,), = self.daemon.query("SELECT raw FROM messages")
         self.assertIn(b"Subject: injected", raw)  # inside the one message, not a second one
 
+    def test_a_command_ended_by_a_bare_lf_gets_500_at_once(self):
+        # RFC 5321 2.3.8: only CRLF ends a line. A client that ends its commands with LF alone
+        # learns so at once, instead of waiting out the data timeout for a LF.LF end of message
+        # that this server (no smuggling) never takes; the session stays in step.
+        c = Client(self.daemon.ports["smtp"])
+        c.replies(1)
+        c.send(b"EHLO c\nHELO c\r\nMAIL FROM:<>\nNOOP\r\n")
+        got = c.replies(4)
+        self.assertEqual(got[0], "500 5.5.2 Error: bare <LF> received", got)
+        self.assertTrue(got[1].startswith("250 "), got)
+        self.assertEqual(got[2], "500 5.5.2 Error: bare <LF> received", got)
+        self.assertTrue(got[3].startswith("250 2.0.0"), got)
+
     def test_a_message_that_decodes_to_nothing_is_kept_with_the_reason(self):
         self.swaks(data=sample("not-a-bounce.eml"))
         self.assertEqual(self.daemon.query("SELECT count(*) FROM undelivered_log"), [(0,)])

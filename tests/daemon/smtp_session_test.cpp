@@ -56,6 +56,9 @@ TEST_CASE("commands out of order and bad arguments get the right codes", "[smtp]
   CHECK(code(s.command("MAIL FROM:<> SIZE=12x")) == "501");
   CHECK(code(s.command("MAIL FROM:<> SIZE=99999999999999999999999999")) == "552");  // overflows: past any limit
   CHECK(code(s.command("MAIL FROM:<> RET=HDRS")) == "555");
+  CHECK(code(s.command("MAIL FROM:<> BODY=BINARYMIME")) == "555");  // known, not offered (RFC 5321 4.1.1.11)
+  CHECK(code(s.command("MAIL FROM:<> BODY=9BIT")) == "501");
+  CHECK(s.command("ehlo").text == "501 5.5.4 Syntax: EHLO hostname\r\n");
   CHECK(code(s.command("MAIL FROM:<a b@example.org>")) == "501");
   CHECK(code(s.command("MAIL FROM:<>")) == "250");
   CHECK(code(s.command("MAIL FROM:<>")) == "503");
@@ -70,6 +73,7 @@ TEST_CASE("commands out of order and bad arguments get the right codes", "[smtp]
   CHECK(code(s.command("STARTTLS")) == "502");
   CHECK(code(s.command("XYZZY")) == "500");
   CHECK(code(s.line_too_long()) == "500");
+  CHECK(s.bare_newline().text == "500 5.5.2 Error: bare <LF> received\r\n");
   CHECK(s.line_too_long().text.find("5.5.2") != std::string::npos);
 }
 
@@ -95,6 +99,33 @@ TEST_CASE("commands that do nothing are limited (Postfix's junk command limit)",
   CHECK(last.action == session_action::close);
 }
 
+TEST_CASE("both limits count again after each message delivered, as Postfix's do", "[smtp]") {
+  // An MTA keeps a connection open and checks it with RSET before each reuse; rejected
+  // recipients between good messages are errors. Neither may cut off a connection that delivers.
+  session_limits limits;
+  limits.errors_per_session = 3;
+  limits.junk_commands_per_session = 3;
+  smtp_session s = make(mail_protocol::smtp, false, limits);
+  s.command("EHLO c");
+  for (int i = 0; i < 10; ++i) {
+    CHECK(code(s.command("RSET")) == "250");
+    CHECK(code(s.command("MAIL FROM:<>")) == "250");
+    CHECK(code(s.command("RCPT TO:<bad>")) == "501");
+    CHECK(code(s.command("RCPT TO:<x@elsewhere.example>")) == "550");
+    CHECK(code(s.command("RCPT TO:<a@bounce.example.net>")) == "250");
+    CHECK(code(s.command("DATA")) == "354");
+    CHECK(code(s.data_done(true, "1", false)) == "250");
+  }
+  // A failed store is not a delivery: the counts go on from there.
+  s.command("MAIL FROM:<>");
+  s.command("RCPT TO:<bad>");
+  s.command("RCPT TO:<a@bounce.example.net>");
+  s.command("DATA");
+  CHECK(code(s.data_done(false, "", false)) == "451");
+  CHECK(code(s.command("BOGUS")) == "500");
+  CHECK(code(s.command("BOGUS")) == "421");
+}
+
 TEST_CASE("recipients per message are limited with a temporary error", "[smtp]") {
   session_limits limits;
   limits.recipients_per_message = 2;
@@ -111,6 +142,11 @@ TEST_CASE("LMTP answers once per recipient after DATA", "[smtp]") {
   CHECK(s.greeting().find("LMTP") != std::string::npos);
   CHECK(code(s.command("EHLO x")) == "500");
   CHECK(code(s.command("LHLO x")) == "250");
+  // RFC 2033 4.2: DATA with no recipient accepted MUST be 503 (SMTP's 554 is not allowed here).
+  s.command("MAIL FROM:<>");
+  CHECK(code(s.command("RCPT TO:<x@elsewhere.example>")) == "550");
+  CHECK(code(s.command("DATA")) == "503");
+  s.command("RSET");
   s.command("MAIL FROM:<>");
   s.command("RCPT TO:<a@bounce.example.net>");
   s.command("RCPT TO:<b@bounce.example.net>");
@@ -145,6 +181,11 @@ TEST_CASE("paths: brackets, quoted local parts, source routes, parameters", "[sm
   CHECK(address == "\"a>b\"@example.org");
   CHECK(split_path("<@relay.example,@other.example:u@example.org>", address, params));
   CHECK(address == "u@example.org");
+  // RFC 5321 4.1.2: a quoted-pair inside a quoted local part, an escaped quote among them.
+  CHECK(split_path("<\"a\\\"b\"@example.org>", address, params));
+  CHECK(address == "\"a\\\"b\"@example.org");
+  CHECK(split_path("<\"a\\\\\"@example.org>", address, params));  // "a\\"@example.org: an escaped backslash
+  CHECK_FALSE(split_path("<\"a\\\"@example.org>", address, params));  // "a\"@...: the quote is escaped, never closed
   CHECK(split_path("bare@example.org", address, params));
   CHECK(address == "bare@example.org");
   CHECK_FALSE(split_path("<unclosed@example.org", address, params));
