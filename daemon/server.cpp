@@ -221,7 +221,7 @@ struct server::impl {
 
   // Reads more bytes into in, racing the deadline.
   template <class Stream>
-  awaitable<read_status> read_more(Stream& stream, std::string& in, connection& conn, std::chrono::seconds timeout, bool waiting_command) {
+  awaitable<read_status> read_more(Stream& stream, std::string& in, connection& conn, std::chrono::steady_clock::duration timeout, bool waiting_command) {
     if (waiting_command && draining) co_return read_status::interrupted;
     if (!conn.chunk) conn.chunk = std::make_unique_for_overwrite<char[]>(read_chunk_bytes);
     conn.waiting_command = waiting_command;
@@ -240,10 +240,13 @@ struct server::impl {
   }
 
   // One command line (without its line end) from in, reading as needed. A line past
-  // command_line_bytes is skipped to its end and reported as too_long.
+  // command_line_bytes is skipped to its end and reported as too_long. The idle timeout holds
+  // for the whole line, not for each read: a client that trickles a byte now and then cannot
+  // keep a connection for ever (Postfix's smtpd_per_record_deadline).
   template <class Stream>
   awaitable<read_status> read_line(Stream& stream, std::string& in, std::string& line, connection& conn) {
     const std::size_t max = options.command_line_bytes;
+    const auto until = std::chrono::steady_clock::now() + options.idle_timeout;
     bool skipping = false;
     std::size_t scanned = 0;
     for (;;) {
@@ -260,7 +263,7 @@ struct server::impl {
         in.clear();
       }
       scanned = in.size();
-      const read_status status = co_await read_more(stream, in, conn, options.idle_timeout, !skipping && in.empty());
+      const read_status status = co_await read_more(stream, in, conn, until - std::chrono::steady_clock::now(), !skipping && in.empty());
       if (status != read_status::ok) co_return status;
     }
   }

@@ -4,9 +4,10 @@
 //
 // Limits are enforced where input is read: a command line is read into a buffer of at most
 // command_line_bytes (past it: 500 5.5.2, and the rest of the line is skipped so the session
-// stays in step); DATA has its own size bound and is never refused for a line's length; every
-// read has a deadline (idle_timeout between commands, data_timeout inside DATA); connections are
-// limited in all and per client address (421 past either).
+// stays in step); DATA has its own size bound and is never refused for a line's length; a
+// command line has one deadline however its bytes trickle in (idle_timeout), each read inside
+// DATA one of its own (data_timeout); connections are limited in all and per client address
+// (421 past either).
 // Shutdown (stop(), SIGTERM, SIGINT): the listeners close, sessions waiting for a command get
 // 421 at once (the client keeps its message and retries), a session receiving a message's data
 // finishes it and gets its reply first; after drain_grace, or at a second SIGTERM or SIGINT,

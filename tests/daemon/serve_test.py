@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import shutil
+import select
 import signal
 import smtplib
 import socket
@@ -418,6 +419,20 @@ class LimitsTest(ServeTest):
         self.assertTrue(c.closed())
         self.assertLess(time.monotonic() - started, 10)
 
+
+    def test_a_client_that_trickles_a_command_gets_421_when_the_line_is_overdue(self):
+        # A byte every 0.7 s keeps each read within the 2 s idle timeout, not the line: the whole
+        # command line must arrive within it, or one client could hold a slot for ever.
+        c = Client(self.daemon.ports["smtp"])
+        c.replies(1)
+        started = time.monotonic()
+        for byte in b"HELO trickling.example\r\n":
+            c.send(bytes([byte]))
+            if select.select([c.sock], [], [], 0.7)[0]:
+                break  # an answer: stop before writing into a closed connection
+        got = c.replies(1)
+        self.assertTrue(got and got[0].startswith("421 4.4.2"), got)
+        self.assertLess(time.monotonic() - started, 10)
 
 class TotalConnectionsTest(ServeTest):
     config = "[limits]\nconnections = 2\nconnections_per_client = 2\ndata_timeout_seconds = 1\n"
