@@ -2,6 +2,8 @@
 // turned into an error value at the end of each call, after the transaction has rolled back.
 #include "storage/database.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -312,6 +314,11 @@ database::database(const std::string& path, options opts) {
   migrate_file(path, schema_migrations());
   try {
     auto i = std::make_unique<impl>(path, opts);
+    // SQLite falls back to read-only where it may not write the file (owner, mode, an immutable
+    // flag) and says so only at the first write: every message would then get 451, and the
+    // connection would stay read-only after the file was put right. Refused here instead.
+    if (sqlite3_db_readonly(i->db.get(), "main") == 1)
+      throw sqlite::failure("opened read-only: this user cannot write the file (check its owner and mode, and its folder's)");
     i->db.exec("PRAGMA busy_timeout = " + std::to_string(opts.busy_timeout_ms));
     // The connection runs with synchronous = FULL (set and checked as it opened through the WAL
     // buffer): COMMIT returns only once the WAL is synced, so an answer of 250 after it is true.

@@ -355,6 +355,32 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(result.returncode, 75, result.stderr)
 
 
+
+class ReadOnlyDatabaseTest(unittest.TestCase):
+    """A database this user may not write (here: immutable, which binds root too) is refused at
+    start: SQLite would open it read-only and fail every message, and stay so once it was fixed."""
+
+    def setUp(self):
+        self.daemon = Daemon()
+        subprocess.run([BOUNCED, "ingest", "--config", os.devnull, "--db", self.daemon.db],
+                       input=sample("rfc3464-userunknown.eml"), capture_output=True, check=True)
+        if subprocess.run(["chattr", "+i", self.daemon.db], capture_output=True).returncode != 0:
+            self.skipTest("chattr +i is not supported here (tmpfs, overlay or no e2fsprogs)")
+
+    def tearDown(self):
+        subprocess.run(["chattr", "-i", self.daemon.db], capture_output=True)
+        self.daemon.cleanup()
+
+    def test_serve_refuses_to_start_and_ingest_exits_75(self):
+        with self.assertRaises(AssertionError) as failed:
+            self.daemon.start()
+        self.assertIn("read-only", str(failed.exception))
+        self.assertEqual(self.daemon.proc.returncode, 1)
+        result = subprocess.run([BOUNCED, "ingest", "--config", os.devnull, "--db", self.daemon.db],
+                                input=b"Subject: x\r\n\r\nx\r\n", capture_output=True)
+        self.assertEqual(result.returncode, 75, result.stderr)
+        self.assertIn(b"read-only", result.stderr)
+
 class LimitsTest(ServeTest):
     config = ("[limits]\nmessage_size_bytes = 100000\ncommand_line_bytes = 512\nrecipients_per_message = 3\n"
               "connections_per_client = 3\nidle_timeout_seconds = 2\n")
