@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
 #include <climits>
 
 #include "storage/wal_buffer.hpp"
@@ -33,6 +35,7 @@ connection::connection(const std::string& path, bool buffer_wal) {
   }
   sqlite3_extended_result_codes(db_, 1);
   if (!buffer_wal) return;
+  guard_files_ = true;
   if (std::string why = prepare_for_wal_buffer(db_); !why.empty()) {
     sqlite3_close_v2(db_);
     db_ = nullptr;
@@ -49,6 +52,40 @@ void connection::exec(const std::string& sql) {
     sqlite3_free(message);
     throw failure(what);
   }
+}
+
+namespace {
+
+constexpr const char* file_suffixes[] = {"", "-wal", "-shm"};
+
+}  // namespace
+
+unsigned connection::moved_files() {
+  if (!guard_files_) return 0;
+  // The absolute name SQLite opened: a relative one would name another file after a chdir.
+  const char* main = sqlite3_db_filename(db_, "main");
+  if (main == nullptr || *main == '\0') return 0;
+  unsigned moved = 0;
+  for (unsigned i = 0; i < 3; ++i) {
+    const std::string name = std::string(main) + file_suffixes[i];
+    struct stat st {};
+    file_id& seen = files_[i];
+    if (::stat(name.c_str(), &st) != 0) {
+      if (seen.known) moved |= 1U << i;
+      continue;  // or not made yet (the -wal and -shm come with the first transaction)
+    }
+    const auto device = static_cast<unsigned long long>(st.st_dev), inode = static_cast<unsigned long long>(st.st_ino);
+    if (!seen.known) seen = {true, device, inode};
+    else if (seen.device != device || seen.inode != inode) moved |= 1U << i;
+  }
+  return moved;
+}
+
+std::string connection::moved_file() {
+  const unsigned moved = moved_files();
+  for (unsigned i = 0; i < 3; ++i)
+    if (moved & (1U << i)) return std::string(sqlite3_db_filename(db_, "main")) + file_suffixes[i];
+  return {};
 }
 
 std::int64_t connection::changes() const { return sqlite3_changes64(db_); }
@@ -140,6 +177,19 @@ transaction::~transaction() {
 }
 
 void transaction::commit() {
+  if (const unsigned moved = db_.moved_files(); moved != 0) {
+    db_.exec("ROLLBACK");
+    open_ = false;
+    // A deleted WAL (database file and -shm in place) still holds transactions committed before
+    // and answered as stored: they go into the database file now, while this process can still
+    // read them, not at a crash.
+    if (!db_.secured_ && moved == 2U) {
+      db_.secured_ = true;
+      sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    throw failure(db_.moved_file() + " was deleted or replaced while open: nothing more is stored until bounced is "
+                  "restarted (stopped with SIGTERM, it first writes what the old file holds into the database)");
+  }
   db_.exec("COMMIT");
   open_ = false;
 }
