@@ -531,35 +531,71 @@ result<forget_result> database::forget(const std::string& address) {
   const std::string a = lower(address);
   // An empty needle would match every message.
   if (a.empty() || a.find(',') != std::string::npos) return error{"not an address: " + address};
+  // The messages that name the address: in their envelope, in one of their rows, or anywhere in
+  // the raw text (a bounce quotes the original's headers); rows that name it; accounting chunks
+  // whose text names it. ?2 and ?3 bound the message and row ids looked at (for the tail stored
+  // since the first look).
+  static constexpr const char* pick_messages =
+      "INSERT OR IGNORE INTO forget_messages SELECT id FROM messages WHERE id > ?2 AND via <> 'acct' AND ("
+      "lower(envelope_sender) = ?1 "
+      "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
+      "OR id IN (SELECT message_id FROM undelivered_log WHERE lower(recipient) = ?1 "
+      "OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1) "
+      "OR instr(lower(CAST(raw AS TEXT)), ?1) > 0)";
+  static constexpr const char* pick_rows =
+      "INSERT OR IGNORE INTO forget_rows SELECT id FROM undelivered_log WHERE id > ?3 AND ("
+      "lower(recipient) = ?1 OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1)";
+  static constexpr const char* pick_acct =
+      "INSERT OR IGNORE INTO forget_acct SELECT id FROM messages WHERE id > ?2 AND via = 'acct' "
+      "AND instr(lower(CAST(raw AS TEXT)), ?1) > 0";
+  const auto pick = [&](std::int64_t messages_after, std::int64_t rows_after) {
+    for (const char* sql : {pick_messages, pick_acct}) {
+      sqlite::statement st(impl_->db, sql);
+      st.bind(1, a).bind(2, messages_after).run();
+    }
+    sqlite::statement st(impl_->db, pick_rows);
+    st.bind(1, a).bind(3, rows_after).run();
+  };
   try {
     forget_result out;
-    sqlite::transaction tx(impl_->db);
     impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS forget_messages (id INTEGER PRIMARY KEY)");
-    impl_->db.exec("DELETE FROM forget_messages");
-    // The messages that name the address: in their envelope, in one of their rows, or anywhere
-    // in the raw text (a bounce quotes the original's headers).
-    sqlite::statement pick(impl_->db,
-                           "INSERT INTO forget_messages SELECT id FROM messages WHERE via <> 'acct' AND ("
-                           "lower(envelope_sender) = ?1 "
-                           "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
-                           "OR id IN (SELECT message_id FROM undelivered_log WHERE lower(recipient) = ?1 "
-                           "OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1) "
-                           "OR instr(lower(CAST(raw AS TEXT)), ?1) > 0)");
-    pick.bind(1, a).run();
-    sqlite::statement rows(impl_->db,
-                           "DELETE FROM undelivered_log WHERE message_id IN (SELECT id FROM forget_messages) "
-                           "OR lower(recipient) = ?1 OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1");
-    rows.bind(1, a).run();
-    out.rows = impl_->db.changes();
-    sqlite::statement messages(impl_->db, "DELETE FROM messages WHERE id IN (SELECT id FROM forget_messages)");
-    messages.run();
-    out.messages = impl_->db.changes();
+    impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS forget_rows (id INTEGER PRIMARY KEY)");
+    impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS forget_acct (id INTEGER PRIMARY KEY)");
+    impl_->db.exec("DELETE FROM forget_messages; DELETE FROM forget_rows; DELETE FROM forget_acct");
+    // 1. The search through every stored message, in a read transaction: the daemon's commits go
+    // on meanwhile (under the write lock, a scan of a large database held them up for seconds
+    // and made some 451). Its snapshot's last ids mark where it looked up to.
+    std::int64_t messages_to = 0, rows_to = 0;
+    {
+      impl_->db.exec("BEGIN");
+      try {
+        messages_to = impl_->scalar("SELECT coalesce(max(id), 0) FROM messages");
+        rows_to = impl_->scalar("SELECT coalesce(max(id), 0) FROM undelivered_log");
+        pick(0, 0);
+        impl_->db.exec("COMMIT");
+      } catch (const sqlite::failure&) {
+        impl_->db.exec("ROLLBACK");
+        throw;
+      }
+    }
+    // 2. Under the write lock: the messages and rows stored since, then the erasure.
+    sqlite::transaction tx(impl_->db);
+    pick(messages_to, rows_to);
+    {
+      sqlite::statement rows(impl_->db, "DELETE FROM undelivered_log WHERE message_id IN (SELECT id FROM forget_messages) "
+                                        "OR id IN (SELECT id FROM forget_rows)");
+      rows.run();
+      out.rows = impl_->db.changes();
+      sqlite::statement messages(impl_->db, "DELETE FROM messages WHERE id IN (SELECT id FROM forget_messages)");
+      messages.run();
+      out.messages = impl_->db.changes();
+    }
     // Accounting chunks: the lines that name the address are cut from the raw text (a record on
-    // lines of its own; the other records stay), and the count of rows is made right again.
+    // lines of its own; the other records stay), and the count of rows is made right again. The
+    // text is read again here, under the lock.
     std::vector<std::pair<std::int64_t, std::string>> cut;
     {
-      sqlite::statement acct(impl_->db, "SELECT id, raw FROM messages WHERE via = 'acct' AND instr(lower(CAST(raw AS TEXT)), ?) > 0");
-      acct.bind(1, a);
+      sqlite::statement acct(impl_->db, "SELECT id, raw FROM messages WHERE id IN (SELECT id FROM forget_acct)");
       while (acct.step()) {
         const std::string raw = acct.text(1);
         const std::string low = lower(raw);  // same length: ASCII case only
@@ -585,7 +621,7 @@ result<forget_result> database::forget(const std::string& address) {
     sqlite::statement supp(impl_->db, "DELETE FROM suppressions WHERE address = ?");
     supp.bind(1, a).run();
     out.suppressions = impl_->db.changes();
-    impl_->db.exec("DELETE FROM forget_messages");
+    impl_->db.exec("DELETE FROM forget_messages; DELETE FROM forget_rows; DELETE FROM forget_acct");
     tx.commit();
     return out;
   } catch (const sqlite::failure& e) {
