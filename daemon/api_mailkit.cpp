@@ -191,17 +191,6 @@ struct record_reader {
   }
 };
 
-http_response export_records(const raw_bounces_call& c, const std::shared_ptr<record_source>& records, bool xml) {
-  storage::record_filter filter;
-  filter.kind = "bounce";
-  filter.campaign_id = c.campaign;
-  filter.send_id = c.send;
-  http_response r;
-  r.content_type = xml ? "text/xml; charset=utf-8" : "application/json";
-  r.body = xml ? xmlrpc::response_head() + "<array><data>" : "[";
-  r.next = record_reader{records, std::move(filter), std::max<std::int64_t>(c.first_id, 1) - 1, c.limit, xml};
-  return r;
-}
 
 http_response json_error(int status, const std::string& message, unsigned http_status = 200) {
   std::string body = fmt::format("{{\"error_status\":{},\"error\":", status);
@@ -214,6 +203,27 @@ http_response xml_answer(std::string body, unsigned http_status = 200) {
   r.status = http_status;
   r.content_type = "text/xml; charset=utf-8";
   r.body = std::move(body);
+  return r;
+}
+
+http_response export_records(const raw_bounces_call& c, const std::shared_ptr<record_source>& records, bool xml) {
+  storage::record_filter filter;
+  filter.kind = "bounce";
+  filter.campaign_id = c.campaign;
+  filter.send_id = c.send;
+  http_response r;
+  r.content_type = xml ? "text/xml; charset=utf-8" : "application/json";
+  r.body = xml ? xmlrpc::response_head() + "<array><data>" : "[";
+  record_reader reader{records, std::move(filter), std::max<std::int64_t>(c.first_id, 1) - 1, c.limit, xml};
+  // The first piece before the status line: storage that fails at once is an error answer, not
+  // a 200 whose body breaks off.
+  try {
+    if (auto first = reader()) r.body += *first;
+  } catch (const std::exception& e) {
+    const std::string why = std::string("storage: ") + e.what();
+    return xml ? xml_answer(xmlrpc::fault(500, why), 500) : json_error(500, why, 500);
+  }
+  if (!reader.finished) r.next = std::move(reader);
   return r;
 }
 

@@ -256,7 +256,14 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
     r.content_type = "text/csv; charset=utf-8";
     r.body = csv_header();
   }
-  r.next = std::move(reader);
+  // The first piece before the status line: storage that fails at once gets 500 like every
+  // other route, not a 200 whose body breaks off.
+  try {
+    if (auto first = reader()) r.body += *first;
+  } catch (const std::exception& e) {
+    return api_error(500, 500, std::string("storage: ") + e.what());
+  }
+  if (!reader.finished) r.next = std::move(reader);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <unistd.h>
@@ -92,7 +93,7 @@ TEST_CASE("a page streams in pieces and says where the next one starts", "[http_
   const auto hard = boost::json::parse(body_of(api.handle(get("/v1/bounces?type=hard&limit=25000"))));
   CHECK(hard.at("records").as_array().size() == 601);
   for (const auto& r : hard.at("records").as_array()) CHECK(r.at("bounce_type").as_string() == "hard");
-  // A streamed response comes in more than one piece.
+  // A streamed response comes in more than one piece; the first comes with the status line.
   http_response r = api.handle(get("/v1/bounces?limit=1203&format=jsonl"));
   REQUIRE(r.next);
   int pieces = 0;
@@ -101,10 +102,42 @@ TEST_CASE("a page streams in pieces and says where the next one starts", "[http_
     ++pieces;
     all += *piece;
   }
-  CHECK(pieces >= 3);
+  CHECK(pieces >= 2);
   CHECK(std::count(all.begin(), all.end(), '\n') == 1203);
   const std::string csv = body_of(api.handle(get("/v1/bounces?limit=1&format=csv")));
   CHECK(csv.find("\"550 \"\"quoted\"\", with a comma\nand a line\"") != std::string::npos);
+}
+
+TEST_CASE("storage that fails at once gets 500, not a 200 whose body breaks off", "[http_api]") {
+  temp_file t;
+  {
+    std::ofstream junk(t.db(), std::ios::binary);
+    junk << std::string(8192, 'x');  // not a database
+  }
+  http_api api({}, std::make_shared<record_source>(t.db()));
+  for (const char* target : {"/v1/bounces", "/v1/bounces?format=csv", "/v1/bounces?format=jsonl"}) {
+    const http_response r = api.handle(get(target));
+    CHECK(r.status == 500);
+    CHECK_FALSE(r.next);
+    CHECK(r.body.find("storage: ") != std::string::npos);
+  }
+  // Mailkit's routes (no client configured: loopback only), in their own error shapes.
+  http_request json = get("/json.fcgi");
+  json.method = "POST";
+  json.body = R"({"id":"1","md5":"x","function":"mailkit.report.raw.bounces","parameters":{"ID_send":"1"}})";
+  const http_response j = api.handle(json);
+  CHECK(j.status == 500);
+  CHECK_FALSE(j.next);
+  CHECK(j.body.find("\"error_status\":500") != std::string::npos);
+  http_request xml = get("/rpc.fcgi");
+  xml.method = "POST";
+  xml.body = "<methodCall><methodName>mailkit.report.raw.bounces</methodName><params>"
+             "<param><value>1</value></param><param><value>x</value></param><param><value>1</value></param>"
+             "</params></methodCall>";
+  const http_response x = api.handle(xml);
+  CHECK(x.status == 500);
+  CHECK_FALSE(x.next);
+  CHECK(x.body.find("<fault>") != std::string::npos);
 }
 
 TEST_CASE("credentials are a Bearer secret or Basic id and secret and without keys only loopback is served", "[http_api]") {
