@@ -3,12 +3,16 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "daemon/acct_command.hpp"
 #include "daemon/check_config_command.hpp"
 #include "daemon/ingest_command.hpp"
+#include "daemon/log.hpp"
 #include "daemon/parse_command.hpp"
 #include "daemon/serve_command.hpp"
 #include "daemon/store_commands.hpp"
+#include "storage/database.hpp"
 
 #ifndef BOUNCED_VERSION
 #define BOUNCED_VERSION "unknown"
@@ -45,6 +49,13 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   args.erase(args.begin());
+  // SQLite's own reports (a checkpoint that cannot write the database file, WAL recovery) go to
+  // the log; what callers report themselves stays at debug.
+  bounced::storage::set_error_log([](int severity, int code, std::string_view message) {
+    using bounced::daemon::log_level;
+    const log_level level = severity == 0 ? log_level::warning : severity == 1 ? log_level::info : log_level::debug;
+    bounced::daemon::log(level, fmt::format("sqlite ({}): {}", code, bounced::daemon::printable(message)));
+  });
   if (command == "parse") return bounced::daemon::run_parse(args, std::cout, std::cerr);
   else if (command == "serve") return bounced::daemon::run_serve(args, std::cout, std::cerr);
   else if (command == "ingest") return bounced::daemon::run_ingest(args, std::cin, std::cout, std::cerr);

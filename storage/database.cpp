@@ -151,6 +151,30 @@ std::string delivery_key(const message_in& m) {
   return sha256_hex({m.envelope_sender, std::string_view("\0", 1), recipients, std::string_view("\0", 1), m.raw});
 }
 
+namespace {
+
+std::function<void(int, int, std::string_view)>& error_log() {
+  static std::function<void(int, int, std::string_view)> log;
+  return log;
+}
+
+void on_sqlite_log(void*, int code, const char* message) {
+  const int primary = code & 0xff;
+  const int severity = primary == SQLITE_NOTICE ? 1
+                       : primary == SQLITE_WARNING || primary == SQLITE_BUSY || primary == SQLITE_LOCKED ||
+                               primary == SQLITE_CONSTRAINT || primary == SQLITE_SCHEMA
+                           ? 2
+                           : 0;
+  if (const auto& log = error_log()) log(severity, code, message ? message : "");
+}
+
+}  // namespace
+
+void set_error_log(std::function<void(int severity, int code, std::string_view message)> log) {
+  error_log() = std::move(log);
+  sqlite3_config(SQLITE_CONFIG_LOG, &on_sqlite_log, nullptr);
+}
+
 struct database::impl {
   sqlite::connection db;
   options opts;

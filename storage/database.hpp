@@ -15,10 +15,18 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 namespace bounced::storage {
+
+// SQLite's own error log (sqlite3_config SQLITE_CONFIG_LOG): what it reports beyond a call's
+// result, such as a checkpoint that could not write the database file (the WAL then grows) or
+// frames recovered from a WAL. severity: 0 an error, 1 a notice, 2 a detail callers report
+// themselves (busy, locked, constraint, schema changed) or SQLite's warnings. Set once, before
+// any other use of storage; the callback may run on any thread and must not use storage.
+void set_error_log(std::function<void(int severity, int code, std::string_view message)> log);
 
 // The file could not be opened, created or migrated.
 struct storage_error : std::runtime_error {

@@ -353,6 +353,9 @@ class IngestTest(unittest.TestCase):
     def test_storage_it_cannot_write_exits_75_so_the_mta_retries(self):
         result = self.ingest(sample("rfc3464-userunknown.eml"), db="/proc/bounced-no-such-dir/bounced.db")
         self.assertEqual(result.returncode, 75, result.stderr)
+        # SQLite's own report, with the system call and its errno, goes to the log too.
+        self.assertIn(b"warning: sqlite (14): os_unix.c", result.stderr)
+        self.assertIn(b"open(/proc/bounced-no-such-dir/bounced.db)", result.stderr)
 
 
 
