@@ -465,8 +465,13 @@ storage::database& record_source::connection() {
 }
 
 http_api::http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records,
-                   std::function<std::string()> metrics_text, esp_settings esp)
-    : keys_(std::move(keys)), records_(std::move(records)), metrics_text_(std::move(metrics_text)), esp_(std::move(esp)) {}
+                   std::function<std::string()> metrics_text, esp_settings esp,
+                   std::function<std::string()> storage_trouble)
+    : keys_(std::move(keys)),
+      records_(std::move(records)),
+      metrics_text_(std::move(metrics_text)),
+      esp_(std::move(esp)),
+      storage_trouble_(std::move(storage_trouble)) {}
 
 http_response http_api::too_large(std::size_t limit) {
   return api_error(413, 1014, "the request body is over the limit of " + std::to_string(limit) + " bytes");
@@ -481,6 +486,10 @@ http_response http_api::handle(const http_request& request) const {
     http_response r;
     r.content_type = "text/plain";
     r.body = "ok\n";
+    if (const std::string why = storage_trouble_ ? storage_trouble_() : std::string(); !why.empty()) {
+      r.status = 503;
+      r.body = "storage failing: " + why + "\n";
+    }
     return r;
   }
   if (path == "/metrics" && metrics_text_) {

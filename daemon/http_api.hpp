@@ -102,9 +102,11 @@ class http_api {
   static constexpr std::int64_t default_limit = 1000;
   static constexpr std::int64_t max_limit = 25000;
 
-  // metrics_text renders GET /metrics (open to all); none: 404.
+  // metrics_text renders GET /metrics (open to all); none: 404. storage_trouble says why storage
+  // is failing ("" while it works): GET /healthz is then 503 with the reason.
   http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records,
-           std::function<std::string()> metrics_text = {}, esp_settings esp = {});
+           std::function<std::string()> metrics_text = {}, esp_settings esp = {},
+           std::function<std::string()> storage_trouble = {});
 
   http_response handle(const http_request& request) const;
   // A body over the server's limit never reaches handle(): this is the answer.
@@ -115,6 +117,7 @@ class http_api {
   std::shared_ptr<record_source> records_;
   std::function<std::string()> metrics_text_;
   esp_settings esp_;
+  std::function<std::string()> storage_trouble_;
 };
 
 // FreshMail's error body.

@@ -171,7 +171,8 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
         });
       };
       auto api = std::make_shared<const http_api>(cfg.api.keys, std::make_shared<record_source>(database),
-                                                  [&counts, &srv] { return counts.render(srv.sessions()); }, std::move(esp));
+                                                  [&counts, &srv] { return counts.render(srv.sessions()); }, std::move(esp),
+                                                  [&writer] { return writer->failing(); });
       http_server_options web_options;
       // Room for a message of the size limit escaped as a form (%XX: 3 bytes a byte) or in JSON
       // (\u00XX for control bytes is 6, but bounces are text; \r\n is 4 for 2): Oempro's route

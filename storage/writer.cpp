@@ -26,6 +26,11 @@ void writer::submit(message_in message, outcome result, std::vector<row> rows, c
   done(error{"storage writer stopped"});
 }
 
+std::string writer::failing() const {
+  std::lock_guard lock(failing_mu_);
+  return failing_;
+}
+
 void writer::stop() {
   {
     std::lock_guard lock(mu_);
@@ -54,6 +59,11 @@ void writer::run() {
     for (job& j : batch) items.push_back(std::move(j.item));
     const result<std::vector<store_result>> stored = db_.store_batch(items);
     ++transactions_;
+    {
+      const auto* e = std::get_if<error>(&stored);
+      std::lock_guard lock(failing_mu_);
+      failing_ = e ? e->message : std::string();
+    }
     if (const auto* ok = std::get_if<std::vector<store_result>>(&stored)) {
       for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done((*ok)[i]);
     } else {

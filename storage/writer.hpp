@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -44,6 +45,9 @@ class writer {
 
   // Transactions committed or failed so far (for tests and the ingest log).
   std::uint64_t transactions() const { return transactions_.load(); }
+  // The error of the last transaction if it failed; "" once one has committed since (for the
+  // daemon's /healthz: storage that refuses every message is not healthy).
+  std::string failing() const;
 
  private:
   struct job {
@@ -59,6 +63,8 @@ class writer {
   std::deque<job> queue_;
   bool stopping_ = false;
   std::atomic<std::uint64_t> transactions_{0};
+  mutable std::mutex failing_mu_;
+  std::string failing_;
   std::thread thread_;
 };
 

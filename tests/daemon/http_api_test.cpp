@@ -148,6 +148,14 @@ TEST_CASE("credentials are a Bearer secret or Basic id and secret and without ke
   CHECK(open_api.handle(get("/v1/bounces", "", true)).status == 200);
   CHECK(open_api.handle(get("/v1/bounces", "", false)).status == 403);
   CHECK(open_api.handle(get("/healthz", "", false)).status == 200);
+  // Storage that refuses every message is not healthy.
+  std::string trouble = "database is locked";
+  http_api watched({}, source, {}, {}, [&trouble] { return trouble; });
+  const http_response sick = watched.handle(get("/healthz", "", false));
+  CHECK(sick.status == 503);
+  CHECK(sick.body == "storage failing: database is locked\n");
+  trouble.clear();
+  CHECK(watched.handle(get("/healthz", "", false)).status == 200);
   http_api keyed({{"ops", "0123456789abcdef0123"}}, source);
   CHECK(keyed.handle(get("/v1/bounces", "Bearer 0123456789abcdef0123", false)).status == 200);
   CHECK(keyed.handle(get("/v1/bounces", "Basic b3BzOjAxMjM0NTY3ODlhYmNkZWYwMTIz", false)).status == 200);  // ops:0123...

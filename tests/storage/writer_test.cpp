@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -117,4 +119,28 @@ TEST_CASE("a failed batch answers every message with the error and stores none",
   CHECK(errors.size() == 4);
   database db(t.path);
   CHECK(std::get<counts>(db.count()).messages == 1);
+}
+
+TEST_CASE("failing() gives the last transaction's error until one commits again", "[writer]") {
+  temp_db t;
+  options o;
+  o.busy_timeout_ms = 50;
+  writer w(database(t.path, o));
+  const auto store = [&](const std::string& raw) {
+    std::promise<bool> done;
+    w.submit({raw, "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"nothing", ""}, {},
+             [&](const result<store_result>& r) { done.set_value(std::holds_alternative<store_result>(r)); });
+    return done.get_future().get();
+  };
+  CHECK(store("one"));
+  CHECK(w.failing().empty());
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(t.path.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);  // the write lock, held
+  CHECK_FALSE(store("two"));
+  CHECK(w.failing().find("locked") != std::string::npos);
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  CHECK(store("three"));
+  CHECK(w.failing().empty());
 }
