@@ -113,7 +113,9 @@ def main():
                  "--lmtp", f"unix:{lmtp_socket}", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0"],
                 stdout=subprocess.DEVNULL, stderr=stderr)
         try:
-            ports = dict(wait_for(log, r"listening: (smtp|http) 127\.0\.0\.1:(\d+)", proc))
+            # Each listener's line, not the first of them: the HTTP one may come a moment later.
+            ports = dict(wait_for(log, r"listening: (smtp) 127\.0\.0\.1:(\d+)", proc))
+            ports.update(wait_for(log, r"listening: (http) 127\.0\.0\.1:(\d+)", proc))
             wait_for(log, r"database ", proc)
             with open(SAMPLE, "rb") as f:
                 message = f.read()
