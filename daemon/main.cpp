@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   bounced::storage::set_error_log([](int severity, int code, std::string_view message) {
     using bounced::daemon::log_level;
     const log_level level = severity == 0 ? log_level::warning : severity == 1 ? log_level::info : log_level::debug;
+    if (!bounced::daemon::log_enabled(level)) return;
     bounced::daemon::log(level, fmt::format("sqlite ({}): {}", code, bounced::daemon::printable(message)));
   });
   if (command == "parse") return bounced::daemon::run_parse(args, std::cout, std::cerr);
