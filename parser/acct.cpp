@@ -196,6 +196,16 @@ std::size_t parse_csv_record(std::string_view text, bool at_eof, csv_record& out
   }
 }
 
+namespace {
+
+// A header row's first name without a UTF-8 byte order mark before it (a file saved by an
+// editor or a spreadsheet, or files joined with cat).
+std::string_view without_bom(std::string_view name) {
+  return name.starts_with("\xEF\xBB\xBF") ? name.substr(3) : name;
+}
+
+}  // namespace
+
 std::variant<acct_layout, std::string> make_acct_layout(const std::vector<std::string_view>& names) {
   acct_layout l;
   l.count = names.size();
@@ -212,11 +222,12 @@ std::variant<acct_layout, std::string> make_acct_layout(const std::vector<std::s
       {"bounceCat", &acct_layout::bounce_cat}, {"jobId", &acct_layout::job_id},
       {"envId", &acct_layout::env_id},         {"feedbackType", &acct_layout::feedback_type},
   };
+  const auto name_of = [&](std::size_t i) { return trim(i == 0 ? without_bom(names[i]) : names[i]); };
   for (std::size_t i = 0; i < names.size(); ++i) {
-    const std::string_view name = trim(names[i]);
+    const std::string_view name = name_of(i);
     if (name.empty()) return "field " + std::to_string(i + 1) + " has no name";
     for (std::size_t j = 0; j < i; ++j)
-      if (iequals(trim(names[j]), name)) return "field " + std::string(name) + " is named twice";
+      if (iequals(name_of(j), name)) return "field " + std::string(name) + " is named twice";
     if (!l.names.empty()) l.names += ',';
     l.names += name;
     bool matched = false;
@@ -235,7 +246,7 @@ std::variant<acct_layout, std::string> make_acct_layout(const std::vector<std::s
 }
 
 bool is_acct_header(const csv_record& record) {
-  return record.error.empty() && !record.fields.empty() && iequals(trim(record.fields[0]), "type");
+  return record.error.empty() && !record.fields.empty() && iequals(trim(without_bom(record.fields[0])), "type");
 }
 
 std::variant<acct_record, std::string> read_acct_record(const acct_layout& layout, const csv_record& record) {

@@ -94,6 +94,25 @@ class AcctTest(unittest.TestCase):
         self.assertEqual(self.query("SELECT count(*) FROM undelivered_log"), [(6,)])
         self.assertEqual(self.query("SELECT count(*) FROM messages"), [(1,)])
 
+        # reprocess (new rules for the mail it stored) leaves accounting chunks as imported: decoded
+        # as mail they give nothing, and their rows would all leave the exports as replaced.
+        done = subprocess.run([BOUNCED, "reprocess", "--config", self.config, "--db", self.db],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("1 chunks of accounting records left as imported", done.stdout)
+        self.assertEqual(self.query("SELECT count(*) FROM undelivered_log WHERE replaced_by IS NULL"), [(6,)])
+        self.assertEqual(self.query("SELECT outcome, records FROM messages"), [("decoded", 6)])
+
+    def test_a_utf8_bom_before_the_header_is_not_part_of_its_first_name(self):
+        with open(SAMPLE, "rb") as f:
+            text = f.read()
+        bom = os.path.join(self.dir.name, "bom.csv")
+        with open(bom, "wb") as f:
+            f.write(b"\xef\xbb\xbf" + text)
+        r = self.acct(bom)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("8 records: 6 added", r.stderr)
+
     def test_a_pipe_commits_as_records_come(self):
         proc = subprocess.Popen([BOUNCED, "acct", "--config", self.config, "--db", self.db, "--fields", FIELDS],
                                 stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
