@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +39,25 @@ constexpr off_t progress_from_bytes = 8 << 20;
 // SQLite's page cache while importing: the inner pages of the indexes a record goes into.
 constexpr std::int64_t import_cache_kib = 256 * 1024;
 constexpr std::int64_t import_checkpoint_pages = 100000;
+// How long a commit waits for another process's write lock (a long forget or purge, a backup's
+// shell) before giving up: a pipe from PowerMTA cannot hand its records over again.
+constexpr int import_busy_timeout_ms = 120000;
+// How long a read waits before looking at the stop flag again.
+constexpr int stop_check_ms = 250;
+
+// SIGTERM, SIGINT or SIGHUP (PowerMTA or its unit stopping, a terminal closing): the records read
+// whole so far are committed, then acct ends.
+volatile sig_atomic_t stop_signal = 0;
+extern "C" void on_stop_signal(int signal) { stop_signal = signal; }
+
+void catch_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a read or poll waiting returns at once
+  for (const int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(s, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a closed stderr is not a reason to drop what is read
+}
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -82,16 +102,27 @@ class importer {
       if (eof) break;
       buffer.erase(0, at);
       at = 0;
-      // A quiet pipe: what is waiting goes to disk within commit_wait of its first record.
+      if (stop_signal != 0) {
+        stopped_ = true;
+        if (!buffer.empty())
+          err_ << fmt::format("bounced acct: {}: stopped by signal {}: {} bytes of a record not yet whole left unread\n", name_,
+                              static_cast<int>(stop_signal), buffer.size());
+        break;
+      }
+      // A quiet pipe: what is waiting goes to disk within commit_wait of its first record. The
+      // wait is cut in steps, to see a stop signal that came just before it.
+      int wait_ms = stop_check_ms;
       if (!chunk_.items.empty()) {
         const auto waited = std::chrono::steady_clock::now() - chunk_started_;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(commit_wait - waited).count();
-        pollfd p{fd, POLLIN, 0};
-        if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0) {
+        if (left <= 0) {
           if (!commit()) return false;
           continue;
         }
+        wait_ms = static_cast<int>(std::min<long long>(left, stop_check_ms));
       }
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, wait_ms) <= 0) continue;  // nothing yet, or a signal: look again
       const std::size_t old = buffer.size();
       buffer.resize(old + read_bytes);
       const ssize_t got = ::read(fd, buffer.data() + old, read_bytes);
@@ -123,6 +154,8 @@ class importer {
   }
 
   bool read_failed() const { return read_failed_; }
+  // A stop signal ended this input before its end (what was read whole is committed).
+  bool stopped() const { return stopped_; }
 
  private:
   void malformed(std::size_t line, std::string_view why) {
@@ -252,6 +285,7 @@ class importer {
   std::int64_t chunk_malformed_ = 0;
   std::chrono::steady_clock::time_point chunk_started_;
   bool read_failed_ = false;
+  bool stopped_ = false;
 };
 
 }  // namespace
@@ -307,7 +341,9 @@ int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostre
     store_options.soft_bounce_limit = static_cast<int>(cfg.suppression.soft_bounce_limit);
     store_options.cache_kib = import_cache_kib;
     store_options.checkpoint_pages = import_checkpoint_pages;
+    store_options.busy_timeout_ms = import_busy_timeout_ms;
     storage::database db(db_path, store_options);
+    catch_stop_signals();
     bool unreadable = false, unusable = false;
     for (const std::string& input : inputs) {
       const bool from_stdin = input == "-";
@@ -325,6 +361,7 @@ int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostre
       err << fmt::format("bounced acct: {}: {} records: {} added, {} imported before, {} of other types, {} malformed\n",
                          name, t.records, t.added, t.duplicates, t.ignored, t.malformed);
       if (!stored) return exit_tempfail;
+      if (run.stopped()) return exit_tempfail;  // the inputs after it are left: import them again
       unreadable |= run.read_failed();
       // Every record malformed (no header row, the wrong --fields): a setup to fix, not data to
       // skip quietly.

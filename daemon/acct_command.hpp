@@ -16,8 +16,10 @@
 //
 // Exit: 0 once every input is read and stored (malformed records reported), 1 when an input could
 // not be read, 2 for bad arguments, 65 (EX_DATAERR) when every record of an input was malformed
-// (no header row, wrong --fields), 75 (EX_TEMPFAIL) when storing failed: a pipe from PowerMTA
-// then ends, and what was committed before stays committed.
+// (no header row, wrong --fields), 75 (EX_TEMPFAIL) when storing failed (after waiting up to two
+// minutes for another process's write lock): a pipe from PowerMTA then ends, and what was
+// committed before stays committed; 75 too after SIGTERM, SIGINT or SIGHUP, once every record
+// read whole is committed (importing a file again adds only what is missing).
 #pragma once
 
 #include <chrono>

@@ -15,6 +15,7 @@ from a pipe into a real SQLite file, checked with Python's sqlite3 after.
 Usage: acct_test.py BOUNCED
 """
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -153,6 +154,28 @@ class AcctTest(unittest.TestCase):
         self.assertEqual(more.returncode, 0, more.stderr)
         self.assertEqual(self.query("SELECT status, bounce_type FROM undelivered_log WHERE recipient = 'late@dest.test'"),
                          [("5.1.1", "hard")])
+
+    def test_a_stop_signal_commits_what_was_read_whole(self):
+        # PowerMTA, or its unit, stopping sends SIGTERM to the pipe's program: the records it
+        # handed over are on disk before acct ends, not lost with the second of the idle commit.
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with self.subTest(signal=sig):
+                proc = subprocess.Popen([BOUNCED, "acct", "--config", self.config, "--db", self.db, "--fields", "type,rcpt,dsnStatus"],
+                                        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for i in range(3):
+                    proc.stdin.write(f"b,s{int(sig)}-{i}@dest.test,5.1.1\n")
+                half = f"b,half-{int(sig)}@dest"  # a record not yet whole
+                proc.stdin.write(half)
+                proc.stdin.flush()
+                time.sleep(0.3)  # read, not yet committed (that comes a second after the first record)
+                proc.send_signal(sig)
+                self.assertEqual(proc.wait(timeout=30), 75)
+                err = proc.stderr.read()
+                proc.stdin.close()
+                proc.stderr.close()
+                self.assertIn(f"stopped by signal {int(sig)}: {len(half)} bytes of a record not yet whole left unread", err)
+                self.assertIn("stdin: 3 records: 3 added", err)
+                self.assertEqual(self.query(f"SELECT count(*) FROM undelivered_log WHERE recipient LIKE 's{int(sig)}-%'"), [(3,)])
 
     def test_errors(self):
         r = self.acct(stdin="b,1795000000,a@b.test\n")
