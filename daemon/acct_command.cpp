@@ -93,8 +93,21 @@ class importer {
     while (true) {
       // Every whole record in the buffer.
       while (at < buffer.size()) {
-        const std::size_t n = parser::parse_csv_record(std::string_view(buffer).substr(at), eof, record);
+        const std::string_view rest = std::string_view(buffer).substr(at);
+        std::size_t n = parser::parse_csv_record(rest, eof, record);
         if (n == 0) break;
+        // A quoted field over several lines in a record that then does not fit the header: a
+        // quote opened by mistake (a line cut off inside quotes, by a crash or a full disk) ran
+        // on to a later one. Only the first line is malformed; reading goes on from the next,
+        // so the records it ran over are not lost with it.
+        if (record.lines > 1 && layout_ && !parser::is_acct_header(record) && record.error.empty() &&
+            record.fields.size() != layout_->count) {
+          const std::size_t first = rest.find('\n');
+          n = first == std::string_view::npos ? rest.size() : first + 1;
+          record.fields.clear();
+          record.error = fmt::format("a quoted field runs on over {} lines and the record does not fit the header", record.lines);
+          record.lines = 1;
+        }
         if (!take(record, std::string_view(buffer).substr(at, n), line)) return false;
         line += record.lines;
         at += n;

@@ -173,7 +173,9 @@ std::size_t parse_csv_record(std::string_view text, bool at_eof, csv_record& out
       } else if (text[i] == '\r' && i + 1 == n && !at_eof) {
         return 0;
       } else {
-        return malformed(text, i, at_eof, out, "text after a closing quote");
+        // Only the record's first line: a quote opened by mistake (a line cut off inside a quoted
+        // field) must not take the lines it ran over with it.
+        return malformed(text, 0, at_eof, out, "text after a closing quote");
       }
     } else {
       std::size_t k = i;

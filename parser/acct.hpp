@@ -3,8 +3,10 @@
 // CRLF or LF), a header row naming the fields in their order (users reorder them and add
 // header_X-... fields), then one record per recipient event. See MAIL-FACTS.md, "PowerMTA".
 //
-// Trusts nothing: a record is bounded (max_record_bytes; a stray quote cannot swallow the rest of
-// a file), and a record that does not fit its header is an error value with the reason, never a
+// Trusts nothing: a record is bounded (max_record_bytes), a record that goes wrong inside a
+// quoted field is malformed from its first line only (a stray quote does not take the lines
+// after it; bounced acct does the same for one that spans lines and then does not fit its
+// header), and a record that does not fit its header is an error value with the reason, never a
 // guess. No I/O, no clock.
 #pragma once
 

@@ -177,6 +177,25 @@ class AcctTest(unittest.TestCase):
                 self.assertIn("stdin: 3 records: 3 added", err)
                 self.assertEqual(self.query(f"SELECT count(*) FROM undelivered_log WHERE recipient LIKE 's{int(sig)}-%'"), [(3,)])
 
+    def test_a_line_cut_inside_quotes_loses_only_itself(self):
+        # A crash or a full disk cuts a line inside a quoted field; the next quote may be many
+        # records later. Only the cut line is malformed: the records after it all go in.
+        header = "type,timeLogged,orig,rcpt,dsnAction,dsnStatus,dsnDiag"
+        lines = [header, 'b,1795000000,o@s.test,a@d.test,failed,5.1.1 (x),"smtp;550 5.1.1 user, unknown"',
+                 'b,1795000001,o@s.test,trunc@d.test,failed,5.1.1 (x),"smtp;550 5.1.1 user, unkn']
+        lines += [f"b,{1795000002 + i},o@s.test,u{i}@d.test,failed,5.1.1 (x),smtp;550 5.1.1 unknown" for i in range(50)]
+        lines += ['b,1795000100,o@s.test,q@d.test,failed,5.1.1 (x),"smtp;550 5.1.1 ""q"", unknown"',  # a quote then a comma
+                  'b,1795000101,o@s.test,z@d.test,failed,5.1.1 (x),smtp;550 5.1.1 unknown']
+        path = os.path.join(self.dir.name, "cut.csv")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        r = self.acct(path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"{path}:3: ", r.stderr)
+        self.assertIn("54 records: 53 added, 0 imported before, 0 of other types, 1 malformed", r.stderr)
+        got = {row[0] for row in self.query("SELECT recipient FROM undelivered_log")}
+        self.assertEqual(got, {"a@d.test", "q@d.test", "z@d.test"} | {f"u{i}@d.test" for i in range(50)})
+
     def test_errors(self):
         r = self.acct(stdin="b,1795000000,a@b.test\n")
         self.assertEqual(r.returncode, 65, r.stderr)
