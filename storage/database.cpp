@@ -75,6 +75,63 @@ std::string select_rows_sql() {
 
 // ASCII lower case: the local part is case-sensitive in theory (RFC 5321 2.4) but no mailbox
 // provider treats it so, and suppression by address must not miss on case.
+// Whether text names the address (lower case) as an address of its own: in any case, and not as
+// part of a longer one ("jimbob@d.test", "bob@d.test.example" do not name bob@d.test); a dot
+// that ends a sentence after it does not count as part of it.
+bool is_address_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '%' ||
+         c == '+' || c == '-' || c == '@' || c >= 0x80;
+}
+
+bool mentions_address(std::string_view text, std::string_view address) {
+  if (address.empty() || text.size() < address.size()) return false;
+  const auto fold = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; };
+  const auto first = static_cast<unsigned char>(address[0]);
+  for (std::size_t at = 0; at + address.size() <= text.size(); ++at) {
+    if (fold(static_cast<unsigned char>(text[at])) != first) continue;
+    std::size_t k = 1;
+    while (k < address.size() && fold(static_cast<unsigned char>(text[at + k])) == static_cast<unsigned char>(address[k])) ++k;
+    if (k < address.size()) continue;
+    if (at > 0 && is_address_char(static_cast<unsigned char>(text[at - 1]))) continue;
+    const std::size_t after = at + address.size();
+    if (after < text.size() && is_address_char(static_cast<unsigned char>(text[after]))) {
+      const bool full_stop = text[after] == '.' &&
+                             (after + 1 == text.size() || !is_address_char(static_cast<unsigned char>(text[after + 1])));
+      if (!full_stop) continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+// SQL: bounced_mentions(text, address) is mentions_address, for forget's search.
+void sql_mentions(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* text = static_cast<const char*>(sqlite3_value_blob(argv[0]));
+  const int text_bytes = sqlite3_value_bytes(argv[0]);
+  const auto* address = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  const int address_bytes = sqlite3_value_bytes(argv[1]);
+  const bool found = text != nullptr && address != nullptr &&
+                     mentions_address(std::string_view(text, static_cast<std::size_t>(text_bytes)),
+                                      std::string_view(address, static_cast<std::size_t>(address_bytes)));
+  sqlite3_result_int(ctx, found ? 1 : 0);
+}
+
+// A CSV text's records (quoted line breaks stay inside theirs), each with its line end.
+std::vector<std::string_view> csv_records(std::string_view text) {
+  std::vector<std::string_view> out;
+  bool quoted = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '"') quoted = !quoted;  // a doubled quote turns it twice
+    else if (text[i] == '\n' && !quoted) {
+      out.push_back(text.substr(start, i + 1 - start));
+      start = i + 1;
+    }
+  }
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
 std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -207,7 +264,11 @@ struct database::impl {
                         "complaint_count = excluded.complaint_count, updated_at = excluded.updated_at, "
                         "last_row_id = excluded.last_row_id",
                         true),
-        insert_acct_key(db, "INSERT INTO acct_records (key) VALUES (?) ON CONFLICT DO NOTHING", true) {}
+        insert_acct_key(db, "INSERT INTO acct_records (key) VALUES (?) ON CONFLICT DO NOTHING", true) {
+    if (sqlite3_create_function_v2(db.get(), "bounced_mentions", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, &sql_mentions,
+                                   nullptr, nullptr, nullptr) != SQLITE_OK)
+      throw sqlite::failure("cannot register bounced_mentions");
+  }
 
   std::int64_t add_row(std::int64_t message_id, std::int64_t received_at, const row& r) {
     insert_row.reset();
@@ -565,13 +626,13 @@ result<forget_result> database::forget(const std::string& address) {
       "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
       "OR id IN (SELECT message_id FROM undelivered_log WHERE lower(recipient) = ?1 "
       "OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1) "
-      "OR instr(lower(CAST(raw AS TEXT)), ?1) > 0)";
+      "OR bounced_mentions(raw, ?1))";
   static constexpr const char* pick_rows =
       "INSERT OR IGNORE INTO forget_rows SELECT id FROM undelivered_log WHERE id > ?3 AND ("
       "lower(recipient) = ?1 OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1)";
   static constexpr const char* pick_acct =
       "INSERT OR IGNORE INTO forget_acct SELECT id FROM messages WHERE id > ?2 AND via = 'acct' "
-      "AND instr(lower(CAST(raw AS TEXT)), ?1) > 0";
+      "AND bounced_mentions(raw, ?1)";
   const auto pick = [&](std::int64_t messages_after, std::int64_t rows_after) {
     for (const char* sql : {pick_messages, pick_acct}) {
       sqlite::statement st(impl_->db, sql);
@@ -614,23 +675,20 @@ result<forget_result> database::forget(const std::string& address) {
       messages.run();
       out.messages = impl_->db.changes();
     }
-    // Accounting chunks: the lines that name the address are cut from the raw text (a record on
-    // lines of its own; the other records stay), and the count of rows is made right again. The
-    // text is read again here, under the lock.
+    // Accounting chunks: the records that name the address are cut from the raw text, whole
+    // (a quoted field may hold line breaks), the header row kept; the other records stay, and
+    // the count of rows is made right again. The text is read again here, under the lock.
     std::vector<std::pair<std::int64_t, std::string>> cut;
     {
       sqlite::statement acct(impl_->db, "SELECT id, raw FROM messages WHERE id IN (SELECT id FROM forget_acct)");
       while (acct.step()) {
         const std::string raw = acct.text(1);
-        const std::string low = lower(raw);  // same length: ASCII case only
         std::string kept;
         kept.reserve(raw.size());
-        for (std::size_t at = 0; at < raw.size();) {
-          std::size_t end = raw.find('\n', at);
-          end = end == std::string::npos ? raw.size() : end + 1;
-          if (std::string_view(low).substr(at, end - at).find(a) == std::string_view::npos)
-            kept.append(raw, at, end - at);
-          at = end;
+        bool header = true;
+        for (const std::string_view record : csv_records(raw)) {
+          if (header || !mentions_address(record, a)) kept.append(record);
+          header = false;
         }
         cut.emplace_back(acct.int64(0), std::move(kept));
       }

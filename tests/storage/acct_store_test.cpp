@@ -110,3 +110,37 @@ TEST_CASE("forget cuts an address's lines out of an accounting chunk and keeps t
   CHECK(rows[0].fields.recipient == "stays@x.test");
   CHECK(ok(db.suppression_of("stays@x.test"))->state == "hard-bouncing");
 }
+
+TEST_CASE("forget cuts whole records that name the address, not longer addresses or parts of records", "[acct]") {
+  temp_db t;
+  database db(t.path);
+  const acct_result r = ok(db.store_acct(chunk(
+      "b,bob@d.test\n"
+      "b,jimbob@d.test\n"
+      "b,\"bob@d.test\nsecond line of its quoted field\"\n"
+      "b,bob@d.test.example\n"
+      "b,\"carol@d.test; see Bob@D.test.\"\n"
+      "b,dave@d.test\n",
+      {item("a", 1, "bob@d.test", "bounce", "hard"), item("b", 2, "jimbob@d.test", "bounce", "hard"),
+       item("c", 3, "bob@d.test", "bounce", "hard"), item("d", 4, "bob@d.test.example", "bounce", "hard"),
+       item("e", 5, "carol@d.test", "bounce", "hard"), item("f", 6, "dave@d.test", "bounce", "hard")})));
+  const forget_result f = ok(db.forget("bob@d.test"));
+  CHECK(f.rows == 2);
+  const auto m = ok(db.message(r.message_id));
+  REQUIRE(m);
+  // Bob's two records go whole (the quoted line break with the second); jimbob and the longer
+  // domain stay; carol's record, which names bob at the end of a sentence, goes too.
+  CHECK(m->raw == "type,rcpt\nb,jimbob@d.test\nb,bob@d.test.example\nb,dave@d.test\n");
+  CHECK(m->records == 4);
+}
+
+TEST_CASE("forget: a message that names a longer address is not the address's", "[acct]") {
+  temp_db t;
+  database db(t.path);
+  ok(db.store({"To: jimbob@d.test\r\n\r\nx\r\n", "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"nothing", ""}, {}));
+  ok(db.store({"To: <BOB@d.test>\r\n\r\nx\r\n", "lmtp", "", "", {"b@b.test"}, 1001, ""}, {"nothing", ""}, {}));
+  const forget_result f = ok(db.forget("bob@d.test"));
+  CHECK(f.messages == 1);
+  CHECK(ok(db.count()).messages == 1);
+}
+
