@@ -93,9 +93,31 @@ class importer {
     while (true) {
       // Every whole record in the buffer.
       while (at < buffer.size()) {
+        if (skipping_) {
+          // The rest of a record past the size bound, up to its line's end.
+          const std::size_t nl = buffer.find('\n', at);
+          if (nl == std::string::npos) {
+            at = buffer.size();
+            break;
+          }
+          at = nl + 1;
+          ++line;
+          skipping_ = false;
+          continue;
+        }
         const std::string_view rest = std::string_view(buffer).substr(at);
         std::size_t n = parser::parse_csv_record(rest, eof, record);
-        if (n == 0) break;
+        if (n == 0) {
+          // Not whole yet: past the bound it never will be. Reported now, and skipped to its
+          // line's end without holding it in memory.
+          if (rest.size() > parser::max_record_bytes) {
+            ++t_->records;
+            malformed(line, fmt::format("a record longer than {} bytes", parser::max_record_bytes));
+            skipping_ = true;
+            continue;
+          }
+          break;
+        }
         // A quoted field over several lines in a record that then does not fit the header: a
         // quote opened by mistake (a line cut off inside quotes, by a crash or a full disk) ran
         // on to a later one. Only the first line is malformed; reading goes on from the next,
@@ -299,6 +321,7 @@ class importer {
   std::chrono::steady_clock::time_point chunk_started_;
   bool read_failed_ = false;
   bool stopped_ = false;
+  bool skipping_ = false;  // inside a record past max_record_bytes, dropping bytes to its line's end
 };
 
 }  // namespace

@@ -181,6 +181,8 @@ std::size_t parse_csv_record(std::string_view text, bool at_eof, csv_record& out
       std::size_t k = i;
       while (k < n && text[k] != ',' && text[k] != '\n') ++k;
       if (k == n && !at_eof) return n > max_record_bytes ? malformed(text, 0, at_eof, out, "a record longer than " + std::to_string(max_record_bytes) + " bytes") : 0;
+      if (k > max_record_bytes)
+        return malformed(text, 0, at_eof, out, "a record longer than " + std::to_string(max_record_bytes) + " bytes");
       std::string_view field = text.substr(i, k - i);
       if (k < n && text[k] == ',') {
         out.fields.push_back(field);

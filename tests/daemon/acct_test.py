@@ -196,6 +196,25 @@ class AcctTest(unittest.TestCase):
         got = {row[0] for row in self.query("SELECT recipient FROM undelivered_log")}
         self.assertEqual(got, {"a@d.test", "q@d.test", "z@d.test"} | {f"u{i}@d.test" for i in range(50)})
 
+    def test_a_record_past_the_size_bound_is_skipped_whatever_its_shape(self):
+        # 64 KB a record: a long last field, a long middle one, a long line arriving through a pipe
+        # in pieces; each is reported and skipped to its line's end, the records after go in.
+        big = "x" * (1 << 20)
+        text = ("type,rcpt,dsnStatus,dsnDiag\n"
+                f"b,last@d.test,5.1.1,{big}\n"
+                "b,one@d.test,5.1.1,smtp;550 unknown\n"
+                f"b,middle@d.test,{big},smtp;550 unknown\n"
+                "b,two@d.test,5.1.1,smtp;550 unknown\n"
+                f"b,{big * 3}\n"
+                "b,three@d.test,5.1.1,smtp;550 unknown\n")
+        r = self.acct("-", stdin=text)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for line in (2, 4, 6):
+            self.assertIn(f"stdin:{line}: a record longer than 65536 bytes; skipped", r.stderr)
+        self.assertIn("6 records: 3 added, 0 imported before, 0 of other types, 3 malformed", r.stderr)
+        self.assertEqual(sorted(row[0] for row in self.query("SELECT recipient FROM undelivered_log")),
+                         ["one@d.test", "three@d.test", "two@d.test"])
+
     def test_errors(self):
         r = self.acct(stdin="b,1795000000,a@b.test\n")
         self.assertEqual(r.returncode, 65, r.stderr)
