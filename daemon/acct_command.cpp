@@ -245,7 +245,7 @@ class importer {
     item.key = storage::sha256_bytes({layout_->names, std::string_view("\n", 1), text}).substr(0, 16);
     item.logged_at = a.time_logged.value_or(now_seconds());
     storage::row& row = item.fields;
-    row.recipient = std::string(a.rcpt);
+    row.recipient = parser::clean_address(a.rcpt);  // <Ang@D.test> as Ang@d.test, as from a DSN
     switch (a.kind) {
       case parser::acct_kind::bounce: row.kind = "bounce"; break;
       case parser::acct_kind::delay: row.kind = "delay"; break;

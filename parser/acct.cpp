@@ -1,6 +1,8 @@
 // See acct.hpp.
 #include "parser/acct.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 #include <cstring>
 
@@ -264,6 +266,18 @@ std::variant<acct_record, std::string> read_acct_record(const acct_layout& layou
   if (r.kind == acct_kind::other) return r;  // received, remote status, ...: nothing to store
   r.rcpt = field(layout.rcpt);
   if (r.rcpt.empty()) return "no recipient (rcpt)";
+  {
+    // As a DSN's address is read (clean_address: <>, rfc822;), then one '@' with something on
+    // each side and nothing that cannot be in an address.
+    const std::string address = clean_address(r.rcpt);
+    const std::size_t at = address.rfind('@');
+    const bool bad_byte = std::any_of(address.begin(), address.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u <= 0x20 || u == 0x7F;
+    });
+    if (at == std::string::npos || at == 0 || at + 1 == address.size() || bad_byte)
+      return "rcpt is not an address: " + std::string(r.rcpt.substr(0, 64));
+  }
   if (const std::string_view t = field(layout.time_logged); !t.empty()) {
     r.time_logged = parse_acct_time(t);
     if (!r.time_logged) return "timeLogged is not a time: " + std::string(t.substr(0, 64));

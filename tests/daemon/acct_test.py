@@ -215,6 +215,15 @@ class AcctTest(unittest.TestCase):
         self.assertEqual(sorted(row[0] for row in self.query("SELECT recipient FROM undelivered_log")),
                          ["one@d.test", "three@d.test", "two@d.test"])
 
+    def test_rcpt_is_read_as_a_dsn_address_and_must_be_one(self):
+        r = self.acct("-", stdin="type,rcpt,dsnStatus\nb,<Ang@D.test>,5.1.1\nb,rfc822;r@d.test,5.1.1\n"
+                                 "b,not an address,5.1.1\nb,nul\x00x@d.test,5.1.1\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("stdin:4: rcpt is not an address: not an address; skipped", r.stderr)
+        self.assertIn("4 records: 2 added, 0 imported before, 0 of other types, 2 malformed", r.stderr)
+        self.assertEqual(self.query("SELECT address FROM suppressions ORDER BY address"), [("ang@d.test",), ("r@d.test",)])
+        self.assertEqual(self.query("SELECT recipient FROM undelivered_log ORDER BY id"), [("Ang@d.test",), ("r@d.test",)])
+
     def test_errors(self):
         r = self.acct(stdin="b,1795000000,a@b.test\n")
         self.assertEqual(r.returncode, 65, r.stderr)
