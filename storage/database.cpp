@@ -696,9 +696,18 @@ result<forget_result> database::forget(const std::string& address) {
     sqlite::statement rewrite(impl_->db,
                               "UPDATE messages SET raw = ?2, size_bytes = length(?2), "
                               "records = (SELECT count(*) FROM undelivered_log WHERE message_id = ?1) WHERE id = ?1");
+    // A chunk left with its header row alone, and no row of its own, goes: nothing of it is left
+    // to show.
+    sqlite::statement drop(impl_->db,
+                           "DELETE FROM messages WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM undelivered_log WHERE message_id = ?1)");
     for (const auto& [id, kept] : cut) {
       rewrite.reset();
       rewrite.bind(1, id).bind_blob(2, kept).run();
+      if (csv_records(kept).size() <= 1) {
+        drop.reset();
+        drop.bind(1, id).run();
+        out.messages += impl_->db.changes();
+      }
     }
     sqlite::statement supp(impl_->db, "DELETE FROM suppressions WHERE address = ?");
     supp.bind(1, a).run();

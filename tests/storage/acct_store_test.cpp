@@ -144,3 +144,16 @@ TEST_CASE("forget: a message that names a longer address is not the address's", 
   CHECK(ok(db.count()).messages == 1);
 }
 
+TEST_CASE("forget drops a chunk left with its header row alone", "[acct]") {
+  temp_db t;
+  database db(t.path);
+  const acct_result r = ok(db.store_acct(chunk("b,gone@x.test\nb,GONE@x.test\n",
+                                               {item("a", 1, "gone@x.test", "bounce", "hard"),
+                                                item("b", 2, "GONE@x.test", "bounce", "hard")})));
+  const forget_result f = ok(db.forget("gone@x.test"));
+  CHECK(f.rows == 2);
+  CHECK(f.messages == 1);
+  CHECK_FALSE(ok(db.message(r.message_id)));
+  CHECK(ok(db.count()).messages == 0);
+}
+
