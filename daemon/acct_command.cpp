@@ -329,27 +329,10 @@ class importer {
 int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string db_path, config_path, fields_text;
   std::vector<std::string> inputs;
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!options_done && (a == "--db" || a == "--config" || a == "--fields")) {
-      if (i + 1 >= args.size()) {
-        err << "bounced acct: " << a << " needs a value\n" << usage;
-        return 2;
-      }
-      (a == "--db" ? db_path : a == "--config" ? config_path : fields_text) = args[++i];
-    } else if (!options_done && a == "--") {
-      options_done = true;
-    } else if (!options_done && (a == "-h" || a == "--help")) {
-      out << usage;
-      return 0;
-    } else if (!options_done && a.size() > 1 && a[0] == '-') {
-      err << "bounced acct: unknown option " << a << "\n" << usage;
-      return 2;
-    } else {
-      inputs.push_back(a);
-    }
-  }
+  if (const auto done = read_command_options(args, "acct", usage,
+                                             {{"--db", &db_path}, {"--config", &config_path}, {"--fields", &fields_text}},
+                                             inputs, out, err))
+    return *done;
   if (inputs.empty()) inputs.push_back("-");
 
   std::optional<parser::acct_layout> fields;

@@ -7,6 +7,38 @@
 
 namespace bounced::daemon {
 
+std::optional<int> read_command_options(const std::vector<std::string>& args, std::string_view command,
+                                        std::string_view usage,
+                                        const std::vector<std::pair<std::string_view, std::string*>>& valued,
+                                        std::vector<std::string>& positional, std::ostream& out, std::ostream& err) {
+  bool options_done = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string* value = nullptr;
+    if (!options_done)
+      for (const auto& [name, into] : valued)
+        if (a == name) value = into;
+    if (value) {
+      if (i + 1 >= args.size()) {
+        err << "bounced " << command << ": " << a << " needs a value\n" << usage;
+        return 2;
+      }
+      *value = args[++i];
+    } else if (!options_done && a == "--") {
+      options_done = true;
+    } else if (!options_done && (a == "-h" || a == "--help")) {
+      out << usage;
+      return 0;
+    } else if (!options_done && a.size() > 1 && a[0] == '-') {
+      err << "bounced " << command << ": unknown option " << a << "\n" << usage;
+      return 2;
+    } else {
+      positional.push_back(a);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<config> load_command_config(std::string path, std::string_view command, std::ostream& err) {
   if (path.empty()) path = default_config_path().value_or("");
   if (path.empty()) return config{};

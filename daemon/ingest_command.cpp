@@ -30,27 +30,10 @@ int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostr
   std::string db_path, config_path;
   storage::message_in message;
   message.via = "pipe";
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!options_done && (a == "--db" || a == "-f" || a == "--config")) {
-      if (i + 1 >= args.size()) {
-        err << "bounced ingest: " << a << " needs a value\n" << usage;
-        return 2;
-      }
-      (a == "--db" ? db_path : a == "--config" ? config_path : message.envelope_sender) = args[++i];
-    } else if (!options_done && a == "--") {
-      options_done = true;
-    } else if (!options_done && (a == "-h" || a == "--help")) {
-      out << usage;
-      return 0;
-    } else if (!options_done && a.size() > 1 && a[0] == '-') {
-      err << "bounced ingest: unknown option " << a << "\n" << usage;
-      return 2;
-    } else {
-      message.envelope_recipients.push_back(a);
-    }
-  }
+  if (const auto done = read_command_options(args, "ingest", usage,
+                                             {{"--db", &db_path}, {"-f", &message.envelope_sender}, {"--config", &config_path}},
+                                             message.envelope_recipients, out, err))
+    return *done;
   // A broken config is the operator's to fix: the MTA keeps the message meanwhile (75).
   const std::optional<config> loaded = load_command_config(config_path, "ingest", err);
   if (!loaded) return exit_tempfail;

@@ -62,12 +62,11 @@ constexpr const char* file_suffixes[] = {"", "-wal", "-shm"};
 
 unsigned connection::moved_files() {
   if (!guard_files_) return 0;
-  // The absolute name SQLite opened: a relative one would name another file after a chdir.
   const char* main = sqlite3_db_filename(db_, "main");
-  if (main == nullptr || *main == '\0') return 0;
+  if (main == nullptr || *main == '\0') return 0;  // in memory or temporary: no files to watch
   unsigned moved = 0;
   for (unsigned i = 0; i < 3; ++i) {
-    const std::string name = std::string(main) + file_suffixes[i];
+    const std::string name = file_name(i);
     struct stat st {};
     file_id& seen = files_[i];
     if (::stat(name.c_str(), &st) != 0) {
@@ -81,11 +80,10 @@ unsigned connection::moved_files() {
   return moved;
 }
 
-std::string connection::moved_file() {
-  const unsigned moved = moved_files();
-  for (unsigned i = 0; i < 3; ++i)
-    if (moved & (1U << i)) return std::string(sqlite3_db_filename(db_, "main")) + file_suffixes[i];
-  return {};
+std::string connection::file_name(unsigned i) const {
+  // The absolute name SQLite opened: a relative one would name another file after a chdir.
+  const char* main = sqlite3_db_filename(db_, "main");
+  return std::string(main ? main : "") + file_suffixes[i];
 }
 
 std::int64_t connection::changes() const { return sqlite3_changes64(db_); }
@@ -187,7 +185,8 @@ void transaction::commit() {
       db_.secured_ = true;
       sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     }
-    throw failure(db_.moved_file() + " was deleted or replaced while open: nothing more is stored until bounced is "
+    const unsigned first = static_cast<unsigned>(__builtin_ctz(moved));
+    throw failure(db_.file_name(first) + " was deleted or replaced while open: nothing more is stored until bounced is "
                   "restarted (stopped with SIGTERM, it first writes what the old file holds into the database)");
   }
   db_.exec("COMMIT");

@@ -35,20 +35,21 @@ class connection {
   // The rowid of the last row this connection inserted (sqlite3_last_insert_rowid).
   std::int64_t last_insert_rowid() const;
 
-  // For a connection that writes (buffer_wal): "" while the database file, its -wal and its -shm
-  // are the files this connection has open; otherwise which one was deleted or replaced since
-  // (by hand, a restore over a running daemon). SQLite itself goes on writing into the deleted
-  // file, which is gone at the next crash, or keeps a wal-index other processes no longer share,
-  // which makes them write over each other's commits. transaction::commit refuses then.
-  std::string moved_file();
+  // For a connection that writes (buffer_wal): 0 while the database file, its -wal and its -shm
+  // are the files this connection has open; otherwise bit i set for each of them (in that order)
+  // deleted or replaced since (by hand, a restore over a running daemon). SQLite itself goes on
+  // writing into a deleted file, which is gone at the next crash, or keeps a wal-index other
+  // processes no longer share, which makes them write over each other's commits.
+  // transaction::commit refuses then.
+  unsigned moved_files();
+  // The name of file i of those: the database's, with "", "-wal" or "-shm".
+  std::string file_name(unsigned i) const;
 
  private:
   struct file_id {
     bool known = false;
     unsigned long long device = 0, inode = 0;
   };
-  // Bit i set: file i (the database, -wal, -shm) was deleted or replaced.
-  unsigned moved_files();
   sqlite3* db_ = nullptr;
   bool guard_files_ = false;
   file_id files_[3];  // the database, -wal, -shm: as first seen
@@ -95,7 +96,7 @@ class statement {
 
 // BEGIN IMMEDIATE (the write lock now, so a busy database is found before any work is done);
 // rolls back on destruction unless commit() returned. commit() refuses (rolls back and throws)
-// where connection::moved_file() names a file: nothing is answered as stored that could vanish.
+// where connection::moved_files() finds one: nothing is answered as stored that could vanish.
 class transaction {
  public:
   explicit transaction(connection& db);
