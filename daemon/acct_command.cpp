@@ -24,7 +24,6 @@
 #include "parser/acct.hpp"
 #include "parser/text.hpp"
 #include "storage/database.hpp"
-#include "storage/sha256.hpp"
 
 namespace bounced::daemon {
 
@@ -240,9 +239,7 @@ class importer {
 
   storage::acct_item to_item(const parser::acct_record& a, std::string_view text) const {
     storage::acct_item item;
-    // The same record under the same field order is the same record, whichever file it came in.
-    // The first 16 bytes of SHA-256: the key index stays small.
-    item.key = storage::sha256_bytes({layout_->names, std::string_view("\n", 1), text}).substr(0, 16);
+    item.key = storage::acct_key(layout_->names, text);
     item.logged_at = a.time_logged.value_or(now_seconds());
     storage::row& row = item.fields;
     row.recipient = parser::clean_address(a.rcpt);  // <Ang@D.test> as Ang@d.test, as from a DSN

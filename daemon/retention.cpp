@@ -36,7 +36,8 @@ void retention_task::run() {
       if (const auto* e = std::get_if<storage::error>(&purged)) {
         log(log_level::warning, fmt::format("retention: purge failed, next try in {} s: {}", every_.count(), e->message));
       } else if (const auto& r = std::get<storage::purge_result>(purged); r.messages > 0) {
-        log(log_level::info, fmt::format("retention: purged {} messages and {} records older than {} days", r.messages, r.rows, days_));
+        log(log_level::info, fmt::format("retention: purged {} messages and {} records older than {} days{}", r.messages, r.rows, days_,
+                                         r.acct_keys > 0 ? fmt::format(", and the duplicate keys of {} accounting records", r.acct_keys) : ""));
       }
     } catch (const std::exception& e) {
       log(log_level::warning, fmt::format("retention: {}", e.what()));

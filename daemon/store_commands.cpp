@@ -260,8 +260,9 @@ int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       return 1;
     }
     const auto& done = std::get<storage::purge_result>(r);
-    out << "purged " << done.messages << " messages and " << done.rows << " rows received before " << *p.before
-        << "\n";
+    out << "purged " << done.messages << " messages and " << done.rows << " rows received before " << *p.before;
+    if (done.acct_keys > 0) out << ", and the duplicate keys of " << done.acct_keys << " accounting records";
+    out << "\n";
     return 0;
   } catch (const storage::storage_error& e) {
     err << "bounced purge: " << e.what() << "\n";

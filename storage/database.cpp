@@ -117,6 +117,12 @@ void sql_mentions(sqlite3_context* ctx, int, sqlite3_value** argv) {
 }
 
 // A CSV text's records (quoted line breaks stay inside theirs), each with its line end.
+// A CSV record without its line end, as the accounting importer keys it.
+std::string_view without_line_end(std::string_view record) {
+  while (!record.empty() && (record.back() == '\n' || record.back() == '\r')) record.remove_suffix(1);
+  return record;
+}
+
 std::vector<std::string_view> csv_records(std::string_view text) {
   std::vector<std::string_view> out;
   bool quoted = false;
@@ -206,6 +212,10 @@ suppression read_suppression(const sqlite::statement& st) {
 std::string delivery_key(const message_in& m) {
   const std::string recipients = join(m.envelope_recipients);
   return sha256_hex({m.envelope_sender, std::string_view("\0", 1), recipients, std::string_view("\0", 1), m.raw});
+}
+
+std::string acct_key(std::string_view names, std::string_view record) {
+  return sha256_bytes({names, std::string_view("\n", 1), record}).substr(0, 16);
 }
 
 namespace {
@@ -583,20 +593,49 @@ result<replace_result> database::replace(std::int64_t message_id, const outcome&
 }
 
 result<purge_result> database::purge(std::int64_t before) {
-  // In chunks of purge_chunk_messages, one short transaction each: a large backlog (the first
-  // purge after retention is turned on) never holds the write lock long enough for the daemon's
-  // commits to time out. Each chunk is whole: messages and their rows go together.
-  constexpr int purge_chunk_messages = 500;
+  // In chunks of at most purge_chunk_messages messages and, past the first message, at most
+  // purge_chunk_rows rows, one short transaction each: a large backlog (the first purge after
+  // retention is turned on) never holds the write lock long enough for the daemon's commits to
+  // time out, also where each message is a chunk of 10,000 accounting records. Each chunk is
+  // whole: messages and their rows go together.
+  constexpr std::int64_t purge_chunk_messages = 500;
+  constexpr std::int64_t purge_chunk_rows = 20000;
   purge_result out;
   try {
     for (;;) {
       sqlite::transaction tx(impl_->db);
       impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS purge_chunk (id INTEGER PRIMARY KEY)");
       impl_->db.exec("DELETE FROM purge_chunk");
-      sqlite::statement pick(impl_->db,
-                             "INSERT INTO purge_chunk SELECT id FROM messages WHERE received_at < ? ORDER BY id LIMIT ?");
-      pick.bind(1, before).bind(2, static_cast<std::int64_t>(purge_chunk_messages)).run();
-      if (impl_->db.changes() == 0) break;  // the transaction rolls back: nothing was written
+      {
+        sqlite::statement pick(impl_->db, "SELECT id, records FROM messages WHERE received_at < ? ORDER BY id LIMIT ?");
+        sqlite::statement take(impl_->db, "INSERT INTO purge_chunk (id) VALUES (?)");
+        pick.bind(1, before).bind(2, purge_chunk_messages);
+        std::int64_t rows = 0, taken = 0;
+        while (pick.step()) {
+          rows += pick.int64(1);
+          if (taken > 0 && rows > purge_chunk_rows) break;
+          take.reset();
+          take.bind(1, pick.int64(0)).run();
+          ++taken;
+        }
+        if (taken == 0) break;  // the transaction rolls back: nothing was written
+      }
+      // The accounting chunks' duplicate keys, derived again from their text: each chunk holds
+      // its header row's names, then its records as read. A key that a later chunk's record
+      // shares belongs to the first: that record's only row is in the chunk purged here.
+      sqlite::statement chunks(impl_->db, "SELECT raw FROM messages WHERE via = 'acct' AND id IN (SELECT id FROM purge_chunk)");
+      sqlite::statement drop_key(impl_->db, "DELETE FROM acct_records WHERE key = ?");
+      while (chunks.step()) {
+        const std::string raw = chunks.blob(0);
+        const std::vector<std::string_view> records = csv_records(raw);
+        if (records.empty()) continue;
+        const std::string_view names = without_line_end(records.front());
+        for (std::size_t i = 1; i < records.size(); ++i) {
+          drop_key.reset();
+          drop_key.bind_blob(1, acct_key(names, without_line_end(records[i]))).run();
+          out.acct_keys += impl_->db.changes();
+        }
+      }
       sqlite::statement rows(impl_->db, "DELETE FROM undelivered_log WHERE message_id IN (SELECT id FROM purge_chunk)");
       rows.run();
       out.rows += impl_->db.changes();

@@ -137,6 +137,12 @@ struct acct_result {
 // delivery has the same key; the same message to another envelope recipient has another.
 std::string delivery_key(const message_in& message);
 
+// The duplicate check's key of an accounting record: the first 16 bytes of SHA-256 over its field
+// order (the header row's names, as stored in the first line of its chunk's message) and its text
+// as read, without its line end. The same record under the same field order is the same record,
+// whichever file brought it. Purge derives the keys again from a chunk's text to drop them.
+std::string acct_key(std::string_view names, std::string_view record);
+
 // A stored message, as reprocess reads it back.
 struct stored_message {
   std::int64_t id = 0;
@@ -158,6 +164,7 @@ struct replace_result {
 struct purge_result {
   std::int64_t messages = 0;
   std::int64_t rows = 0;
+  std::int64_t acct_keys = 0;  // duplicate keys of the accounting records purged
 };
 
 struct forget_result {

@@ -7,7 +7,7 @@ from a pipe into a real SQLite file, checked with Python's sqlite3 after.
   dsnDiag and dsnMta, correlation from header_X-Campaign-ID, jobId and envId, the suppression
   states (a delivery resets the soft count), the malformed line named by file and line number
   and skipped, the record of another type counted and left;
-- the same file again adds nothing;
+- the same file again adds nothing; purged, its records' duplicate keys go with them;
 - a pipe, as PowerMTA's <acct-file |bounced acct> runs it: records written a few at a time are
   committed within seconds while the pipe stays open, the header row given by --fields;
 - errors: no header row, a bad --fields, an unreadable file.
@@ -103,6 +103,39 @@ class AcctTest(unittest.TestCase):
         self.assertIn("1 chunks of accounting records left as imported", done.stdout)
         self.assertEqual(self.query("SELECT count(*) FROM undelivered_log WHERE replaced_by IS NULL"), [(6,)])
         self.assertEqual(self.query("SELECT outcome, records FROM messages"), [("decoded", 6)])
+
+    def test_purge_takes_the_duplicate_keys_of_the_records_it_purges(self):
+        # The duplicate check keeps a key for each record imported. Kept for ever, the keys would
+        # grow without bound under a daily feed; they go with the chunk that holds their records,
+        # and a file imported again after its records were purged is new again.
+        r = self.acct(SAMPLE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(6,)])
+        with sqlite3.connect(self.db) as c:  # imported in 1999, as far as purge can tell
+            c.execute("UPDATE messages SET received_at = 946000000")
+        newer = self.acct("--fields", FIELDS, stdin="b,1795000000,s@sender.test,late@dest.test,failed,5.1.1,,,,,\n"
+                                                    "b,1795000001,s@sender.test,later@dest.test,failed,5.1.1,,,,,\n"
+                                                    "b,1795000002,s@sender.test,ml@dest.test,failed,5.1.1,"
+                                                    "\"smtp;550 line one\r\nline two\",,,,\r\n")
+        self.assertEqual(newer.returncode, 0, newer.stderr)
+        self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(9,)])
+
+        done = subprocess.run([BOUNCED, "purge", "--config", self.config, "--db", self.db, "--before", "2000-01-01"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, "purged 1 messages and 6 rows received before 2000-01-01, "
+                                      "and the duplicate keys of 6 accounting records\n")
+        self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(3,)])
+        again = self.acct(SAMPLE)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("8 records: 6 added, 0 imported before", again.stderr)
+        self.assertEqual(self.acct("--fields", FIELDS, stdin="b,1795000000,s@sender.test,late@dest.test,failed,5.1.1,,,,,\n")
+                         .stderr.count("0 added, 1 imported before"), 1)
+        # Everything purged: no key is left, that of the record with a line break inside quotes too.
+        everything = subprocess.run([BOUNCED, "purge", "--config", self.config, "--db", self.db, "--before", "2999-01-01"],
+                                    capture_output=True, text=True, timeout=60)
+        self.assertEqual(everything.returncode, 0, everything.stderr)
+        self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(0,)])
 
     def test_a_utf8_bom_before_the_header_is_not_part_of_its_first_name(self):
         with open(SAMPLE, "rb") as f:

@@ -2,7 +2,8 @@
 // suppression policy per record (a delivery resets the soft count), records seen before skipped
 // (the same file twice adds nothing, an overlapping chunk adds only what is new), an older record
 // imported late leaving a newer state alone, and forget cutting
-// one address's lines out of a chunk while the other records stay.
+// one address's lines out of a chunk while the other records stay; purge dropping the purged
+// records' duplicate keys.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -157,3 +158,32 @@ TEST_CASE("forget drops a chunk left with its header row alone", "[acct]") {
   CHECK(ok(db.count()).messages == 0);
 }
 
+
+TEST_CASE("purge drops the duplicate keys of the chunks it purges, a backlog of large chunks in pieces", "[acct][retention]") {
+  temp_db t;
+  database db(t.path);
+  // Three chunks of 8,000 records received at 100 (more rows than one purge transaction takes),
+  // one of two records at 300.
+  const auto big = [](int n, std::int64_t at) {
+    acct_chunk c;
+    c.message = {"type,rcpt\n", "acct", "acct-" + std::to_string(n) + ".csv", "", {}, at, ""};
+    for (int i = 0; i < (at < 200 ? 8000 : 2); ++i) {
+      const std::string record = "b,u" + std::to_string(n) + "-" + std::to_string(i) + "@x.test";
+      c.message.raw += record + (i % 2 == 0 ? "\n" : "\r\n");  // as read: either line end
+      c.items.push_back(item(acct_key("type,rcpt", record), at, "u" + std::to_string(n) + "-" + std::to_string(i) + "@x.test",
+                             "bounce", "hard"));
+    }
+    return c;
+  };
+  for (int n = 0; n < 3; ++n) CHECK(ok(db.store_acct(big(n, 100))).added == 8000);
+  CHECK(ok(db.store_acct(big(3, 300))).added == 2);
+  const purge_result p = ok(db.purge(200));
+  CHECK(p.messages == 3);
+  CHECK(p.rows == 24000);
+  CHECK(p.acct_keys == 24000);
+  // Purged, a chunk's records are new again; the newer chunk's are still known.
+  CHECK(ok(db.store_acct(big(0, 100))).added == 8000);
+  const acct_result newer = ok(db.store_acct(big(3, 300)));
+  CHECK(newer.added == 0);
+  CHECK(newer.duplicates == 2);
+}
