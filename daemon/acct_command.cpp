@@ -29,6 +29,13 @@ namespace bounced::daemon {
 
 namespace {
 
+// A name in a header row or --fields that looks like a typo of one bounced reads: said, not
+// refused (the field is then not read: a missing timeLogged gives every record the import's time).
+void warn_near_misses(std::ostream& err, std::string_view where, const parser::acct_layout& layout) {
+  for (const auto& [name, meant] : layout.near_misses)
+    err << fmt::format("bounced acct: {}: unknown field \"{}\" is not read; did you mean \"{}\"?\n", where, name, meant);
+}
+
 constexpr int exit_dataerr = 65;  // sysexits.h EX_DATAERR
 constexpr const char* usage = "usage: bounced acct [--config FILE] [--db PATH] [--fields LIST] [FILE...|-]\n";
 constexpr std::size_t read_bytes = 1 << 20;
@@ -213,6 +220,7 @@ class importer {
         return true;
       }
       layout_ = std::get<parser::acct_layout>(std::move(l));
+      warn_near_misses(err_, fmt::format("{}:{}", name_, line), *layout_);
       return true;
     }
     ++t_->records;
@@ -342,6 +350,7 @@ int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostre
       return 2;
     }
     fields = std::get<parser::acct_layout>(std::move(l));
+    warn_near_misses(err, "--fields", *fields);
   }
 
   const std::optional<config> loaded = load_command_config(config_path, "acct", err);

@@ -210,6 +210,24 @@ std::string_view without_bom(std::string_view name) {
   return name.starts_with("\xEF\xBB\xBF") ? name.substr(3) : name;
 }
 
+// Edits (insert, delete, replace, swap two neighbours) between two short names, in any case;
+// stops counting past limit.
+std::size_t name_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  const auto low = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = low(a[i - 1]) == low(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && low(a[i - 1]) == low(b[j - 2]) && low(a[i - 2]) == low(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
 }  // namespace
 
 std::variant<acct_layout, std::string> make_acct_layout(const std::vector<std::string_view>& names) {
@@ -245,6 +263,21 @@ std::variant<acct_layout, std::string> make_acct_layout(const std::vector<std::s
     }
     if (!matched && istarts_with(name, "header_") && name.size() > 7)
       l.headers.emplace_back(std::string(name.substr(7)), static_cast<int>(i));
+  }
+  // Typos: a name matched nothing, is not a header_ field, and is one edit (names of up to five
+  // letters) or two from a name bounced reads that the layout lacks.
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string_view name = name_of(i);
+    if (istarts_with(name, "header_")) continue;
+    if (std::any_of(std::begin(fields), std::end(fields), [&](const known& k) { return iequals(name, k.name); })) continue;
+    for (const known& k : fields) {
+      if (l.*k.slot >= 0) continue;
+      const std::size_t limit = k.name.size() <= 5 ? 1 : 2;
+      if (name_distance(name, k.name, limit) <= limit) {
+        l.near_misses.emplace_back(std::string(name), std::string(k.name));
+        break;
+      }
+    }
   }
   if (l.type != 0) return "the first field must be type, as PowerMTA writes it";
   if (l.rcpt < 0) return "no rcpt field";

@@ -51,6 +51,10 @@ struct acct_layout {
       feedback_type = -1;
   std::vector<std::pair<std::string, int>> headers;  // "X-Campaign-ID" for header_X-Campaign-ID
   std::string names;  // the field names joined with commas, as the duplicate key uses them
+  // Names bounced does not read that are a letter or two from one it does and that the layout
+  // lacks (a typo: timeLoged for timeLogged, whose records would all get the import's time),
+  // each with that name, for a warning.
+  std::vector<std::pair<std::string, std::string>> near_misses;
 };
 
 // A layout from field names; an error text when a name repeats, a name is empty, or type or

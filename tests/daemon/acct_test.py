@@ -10,7 +10,7 @@ from a pipe into a real SQLite file, checked with Python's sqlite3 after.
 - the same file again adds nothing; purged, its records' duplicate keys go with them;
 - a pipe, as PowerMTA's <acct-file |bounced acct> runs it: records written a few at a time are
   committed within seconds while the pipe stays open, the header row given by --fields;
-- errors: no header row, a bad --fields, an unreadable file.
+- errors: no header row, a bad --fields, an unreadable file; a misspelt field name is named.
 
 Usage: acct_test.py BOUNCED
 """
@@ -136,6 +136,19 @@ class AcctTest(unittest.TestCase):
                                     capture_output=True, text=True, timeout=60)
         self.assertEqual(everything.returncode, 0, everything.stderr)
         self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(0,)])
+
+    def test_a_misspelt_field_name_is_named(self):
+        # Unread, timeLoged would give every record the time of the import without a word.
+        r = self.acct("--fields", "type,timeLoged,rcpt,dsnStatus", stdin="b,1795000000,a@dest.test,5.1.1\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('bounced acct: --fields: unknown field "timeLoged" is not read; did you mean "timeLogged"?', r.stderr)
+        path = os.path.join(self.dir.name, "acct.csv")
+        with open(path, "w") as f:
+            f.write("type,timeLogged,rcpt,dsnStaus\nb,1795000000,b@dest.test,5.1.1\n")
+        r = self.acct(path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f'bounced acct: {path}:1: unknown field "dsnStaus" is not read; did you mean "dsnStatus"?', r.stderr)
+        self.assertEqual(self.query("SELECT count(*) FROM undelivered_log"), [(2,)])
 
     def test_a_utf8_bom_before_the_header_is_not_part_of_its_first_name(self):
         with open(SAMPLE, "rb") as f:

@@ -107,6 +107,19 @@ TEST_CASE("acct layout: from the header row, with header_ fields", "[acct]") {
   CHECK(std::get<std::string>(make_acct_layout(r.fields)) == "no rcpt field");
 }
 
+TEST_CASE("acct layout: a name a letter or two from one bounced reads is named, with that name", "[acct]") {
+  // A typo in a header row or --fields (timeLoged) would leave the field unread without a word:
+  // every record would get the time of the import.
+  const acct_layout typos = layout_of("type,timeLoged,rcpt,dsnStaus,DsnDaig,header_X-Campaign-ID,rpct\n");
+  CHECK(typos.near_misses == std::vector<std::pair<std::string, std::string>>{
+                                 {"timeLoged", "timeLogged"}, {"dsnStaus", "dsnStatus"}, {"DsnDaig", "dsnDiag"}});
+  CHECK(typos.time_logged == -1);
+  // PowerMTA's own fields that bounced does not read, far from the ones it does, are not.
+  CHECK(layout_of(header).near_misses.empty());
+  CHECK(layout_of("type,rcpt,timeQueued,srcMta,srcType,dlvType,dlvSize,vmta,vmtaPool,queue,orcpt,jobId,envId\n")
+            .near_misses.empty());
+}
+
 TEST_CASE("acct record: status, diagnostic and MTA split, and kinds by type", "[acct]") {
   const acct_layout l = layout_of(header);
   csv_record r;
