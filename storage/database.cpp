@@ -666,9 +666,14 @@ result<forget_result> database::forget(const std::string& address) {
       "OR id IN (SELECT message_id FROM undelivered_log WHERE lower(recipient) = ?1 "
       "OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1) "
       "OR bounced_mentions(raw, ?1))";
+  // A row goes also where its text names the address (an accounting record's diagnostic: "see
+  // bob@d.test"): that record is cut from its chunk below, and a stored message that names it
+  // goes whole with its rows.
   static constexpr const char* pick_rows =
       "INSERT OR IGNORE INTO forget_rows SELECT id FROM undelivered_log WHERE id > ?3 AND ("
-      "lower(recipient) = ?1 OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1)";
+      "lower(recipient) = ?1 OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1 "
+      "OR bounced_mentions(diagnostic_text || ' ' || original_message_id || ' ' || email_id || ' ' || send_message_id "
+      "|| ' ' || transaction_id, ?1))";
   static constexpr const char* pick_acct =
       "INSERT OR IGNORE INTO forget_acct SELECT id FROM messages WHERE id > ?2 AND via = 'acct' "
       "AND bounced_mentions(raw, ?1)";

@@ -115,24 +115,30 @@ TEST_CASE("forget cuts an address's lines out of an accounting chunk and keeps t
 TEST_CASE("forget cuts whole records that name the address, not longer addresses or parts of records", "[acct]") {
   temp_db t;
   database db(t.path);
+  acct_item carol = item("e", 5, "carol@d.test", "bounce", "hard");
+  carol.fields.diagnostic_text = "550 forwarded; see Bob@D.test.";
   const acct_result r = ok(db.store_acct(chunk(
       "b,bob@d.test\n"
       "b,jimbob@d.test\n"
       "b,\"bob@d.test\nsecond line of its quoted field\"\n"
       "b,bob@d.test.example\n"
-      "b,\"carol@d.test; see Bob@D.test.\"\n"
+      "b,\"carol@d.test\",550 forwarded; see Bob@D.test.\n"
       "b,dave@d.test\n",
       {item("a", 1, "bob@d.test", "bounce", "hard"), item("b", 2, "jimbob@d.test", "bounce", "hard"),
-       item("c", 3, "bob@d.test", "bounce", "hard"), item("d", 4, "bob@d.test.example", "bounce", "hard"),
-       item("e", 5, "carol@d.test", "bounce", "hard"), item("f", 6, "dave@d.test", "bounce", "hard")})));
+       item("c", 3, "bob@d.test", "bounce", "hard"), item("d", 4, "bob@d.test.example", "bounce", "hard"), carol,
+       item("f", 6, "dave@d.test", "bounce", "hard")})));
   const forget_result f = ok(db.forget("bob@d.test"));
-  CHECK(f.rows == 2);
+  CHECK(f.rows == 3);
   const auto m = ok(db.message(r.message_id));
   REQUIRE(m);
   // Bob's two records go whole (the quoted line break with the second); jimbob and the longer
-  // domain stay; carol's record, which names bob at the end of a sentence, goes too.
+  // domain stay; carol's record, which names bob at the end of a sentence, goes too, and with it
+  // her row, whose diagnostic names him: the chunk's text and its rows still agree.
   CHECK(m->raw == "type,rcpt\nb,jimbob@d.test\nb,bob@d.test.example\nb,dave@d.test\n");
-  CHECK(m->records == 4);
+  CHECK(m->records == 3);
+  std::vector<std::string> left;
+  for (const auto& row : ok(db.rows_of(r.message_id))) left.push_back(row.fields.recipient);
+  CHECK(left == std::vector<std::string>{"jimbob@d.test", "bob@d.test.example", "dave@d.test"});
 }
 
 TEST_CASE("forget: a message that names a longer address is not the address's", "[acct]") {
