@@ -5,6 +5,7 @@
 #include <boost/url/url_view.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -166,6 +167,11 @@ http_response inxmail(const http_request& request, const std::vector<api_key>& k
   std::set<std::string, std::less<>> seen;
   for (const auto& p : url.params()) {
     if (!seen.insert(p.key).second) return bad_request("InvalidParameter", "parameter " + p.key + " is given twice", target);
+    // A parameter given empty (a client filling a URL template: campaignId=) is not specified:
+    // "If not specified, all bounces are returned", not none.
+    if (p.value.empty() && (p.key == "sourceSystem" || p.key == "campaignId" || p.key == "startTimeUTC" ||
+                            p.key == "endTimeUTC" || p.key == "page" || p.key == "pageSize"))
+      continue;
     if (p.key == "sourceSystem") {
       filter.source_system = p.value;
     } else if (p.key == "campaignId") {
@@ -177,13 +183,17 @@ http_response inxmail(const http_request& request, const std::vector<api_key>& k
       (p.key == "startTimeUTC" ? start : end) = *t;
     } else if (p.key == "page") {
       const auto v = to_int(p.value);
-      if (!v || *v > max_page) return bad_request("InvalidParameter", "page must be a whole number from 0", target);
+      if (!v || *v > max_page)
+        return bad_request("InvalidParameter", fmt::format("page must be a whole number from 0 to {}", max_page), target);
       page = *v;
     } else if (p.key == "pageSize") {
+      // Past the document's maximum of 2000: 2000, as Mailkit's limit is capped (the Link
+      // headers page on through the rest).
+      const bool digits = std::all_of(p.value.begin(), p.value.end(), [](char c) { return c >= '0' && c <= '9'; });
       const auto v = to_int(p.value);
-      if (!v || *v == 0 || *v > max_page_size)
-        return bad_request("InvalidParameter", "pageSize must be a whole number from 1 to 2000", target);
-      page_size = *v;
+      if (!digits || p.value.find_first_not_of('0') == std::string::npos)
+        return bad_request("InvalidParameter", "pageSize must be a whole number from 1 (at most 2000 are given)", target);
+      page_size = v && *v < max_page_size ? *v : max_page_size;
     } else {
       return bad_request("InvalidParameter", "unknown parameter " + p.key, target);
     }

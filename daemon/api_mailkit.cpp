@@ -12,6 +12,7 @@
 
 #include "daemon/http_util.hpp"
 #include "daemon/xmlrpc.hpp"
+#include "parser/text.hpp"
 
 namespace bounced::daemon {
 
@@ -48,15 +49,21 @@ std::optional<call_error> read_values(raw_bounces_call& c, const std::string& id
     c.first_id = *v;
   }
   if (!limit.empty()) {
+    // Past 25,000 (however far: 99999999999999999999 too), 25,000.
+    const bool digits = std::all_of(limit.begin(), limit.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (!digits || limit.find_first_not_of('0') == std::string::npos)
+      return call_error{bad_call, "limit must be a whole number, 1 or more"};
     const auto v = to_int(limit);
-    if (!v || *v == 0) return call_error{bad_call, "limit must be a whole number, 1 or more"};
-    c.limit = std::min(*v, max_records);
+    c.limit = v ? std::min(*v, max_records) : max_records;
   }
   return std::nullopt;
 }
 
+// An md5 is hex digits, in either case: 0A1B... and 0a1b... are the same digest.
 bool allowed(const raw_bounces_call& c, const std::vector<api_key>& clients) {
-  return known_client(clients, c.client_id, c.client_md5);
+  std::vector<api_key> lowered = clients;
+  for (api_key& k : lowered) k.secret = parser::to_lower(k.secret);
+  return known_client(lowered, c.client_id, parser::to_lower(c.client_md5));
 }
 
 // With no client configured only loopback clients are served; others hear what Mailkit says to
@@ -116,10 +123,14 @@ void append_json_record(std::string& out, const storage::stored_row& r, const st
 }
 
 // XML-RPC: ids as <i4> or <i8> (Mailkit: "depending on the value"), where they are whole numbers;
-// an id from a VERP template may be any text, and then it is a <string>.
+// an id from a VERP template may be any text (or a number with leading zeros), and then it is a
+// <string>.
 void append_xml_value(std::string& out, const member& m) {
   out += "<value>";
-  if (m.id && !m.value.empty() && m.value.size() <= 18 && std::all_of(m.value.begin(), m.value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  // Only a number written as a number: "007" stays text, or the client could not give it back
+  // as a filter.
+  if (m.id && !m.value.empty() && m.value.size() <= 18 && (m.value.size() == 1 || m.value[0] != '0') &&
+      std::all_of(m.value.begin(), m.value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     const std::int64_t v = std::stoll(m.value);
     const char* type = v <= 2147483647 ? "i4" : "i8";
     out += fmt::format("<{0}>{1}</{0}>", type, v);

@@ -67,6 +67,78 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::
   return out;
 }
 
+namespace {
+
+// A parameter of a header's value (boundary=..., name="..."), unquoted; "" where absent.
+std::string header_parameter(std::string_view value, std::string_view wanted) {
+  std::size_t at = value.find(';');
+  while (at != std::string_view::npos) {
+    std::string_view rest = value.substr(at + 1);
+    std::size_t end = 0;
+    bool quoted = false;
+    while (end < rest.size() && (quoted || rest[end] != ';')) {
+      if (rest[end] == '"') quoted = !quoted;
+      else if (rest[end] == '\\' && quoted) ++end;
+      ++end;
+    }
+    const std::string_view item = parser::trim(rest.substr(0, end));
+    const std::size_t eq = item.find('=');
+    if (eq != std::string_view::npos && parser::iequals(parser::trim(item.substr(0, eq)), wanted)) {
+      std::string_view v = parser::trim(item.substr(eq + 1));
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
+        std::string out;
+        for (std::size_t i = 1; i + 1 < v.size(); ++i) {
+          if (v[i] == '\\' && i + 2 < v.size()) ++i;
+          out += v[i];
+        }
+        return out;
+      }
+      return std::string(v);
+    }
+    at = end < rest.size() ? at + 1 + end : std::string_view::npos;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_multipart(std::string_view body,
+                                                                                std::string_view boundary) {
+  if (boundary.empty()) return std::nullopt;
+  const std::string delimiter = "--" + std::string(boundary);
+  const std::string between = "\r\n" + delimiter;
+  std::vector<std::pair<std::string, std::string>> out;
+  // The first delimiter opens the body (a preamble before it is ignored).
+  std::size_t at = 0;
+  if (body.starts_with(delimiter)) {
+    at = delimiter.size();
+  } else {
+    at = body.find(between);
+    if (at == std::string_view::npos) return std::nullopt;
+    at += between.size();
+  }
+  for (;;) {
+    if (body.substr(at, 2) == "--") return out;  // the close delimiter
+    const std::size_t line_end = body.find("\r\n", at);  // after transport padding
+    if (line_end == std::string_view::npos) return std::nullopt;
+    const std::size_t headers_start = line_end + 2;
+    const std::size_t headers_end = body.substr(headers_start, 2) == "\r\n" ? headers_start : body.find("\r\n\r\n", headers_start);
+    if (headers_end == std::string_view::npos) return std::nullopt;
+    std::string name;
+    for (std::string_view headers = body.substr(headers_start, headers_end - headers_start); !headers.empty();) {
+      const std::size_t eol = headers.find("\r\n");
+      const std::string_view line = headers.substr(0, eol);
+      if (parser::istarts_with(line, "content-disposition:")) name = header_parameter(line.substr(20), "name");
+      headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
+    }
+    const std::size_t value_start = headers_end == headers_start ? headers_start + 2 : headers_end + 4;
+    const std::size_t next = body.find(between, value_start);
+    if (next == std::string_view::npos || name.empty()) return std::nullopt;
+    out.emplace_back(std::move(name), std::string(body.substr(value_start, next - value_start)));
+    at = next + between.size();
+  }
+}
+
 http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink,
                      std::size_t message_size_bytes) {
   // A UNIX-socket client is local: it may call where a loopback client may.
@@ -98,17 +170,28 @@ http_response oempro(const http_request& request, const std::vector<ip_network>&
       if (given.contains(key)) return answer(false, 3, "parameter " + key + " is given twice", 400);
       given[key] = std::move(value);
     }
+  } else if (parser::iequals(type, "multipart/form-data")) {
+    auto parts = parse_multipart(request.body, header_parameter(request.content_type, "boundary"));
+    if (!parts) return answer(false, 3, "the body is not multipart/form-data with the Content-Type's boundary", 400);
+    for (auto& [key, value] : *parts) {
+      if (given.contains(key)) return answer(false, 3, "parameter " + key + " is given twice", 400);
+      given[key] = std::move(value);
+    }
   } else {
-    return answer(false, 3, "send the parameters as application/json or application/x-www-form-urlencoded", 400);
+    return answer(false, 3,
+                  "send the parameters as application/json, application/x-www-form-urlencoded or multipart/form-data", 400);
   }
-  for (const auto& [key, value] : given)
-    if (key != "Command" && key != "EmailMessage" && key != "MailFrom" && key != "PowerMTABounceCategory" &&
-        key != "SessionID" && key != "APIKey")
-      return answer(false, 3, "unknown parameter " + key, 400);
+  // The command first: another command's parameters are not unknown, they are its own.
   const auto command = given.find("Command");
   if (command == given.end() || command->second.empty()) return answer(false, 2, "Command parameter is missing", 400);
   if (command->second != command_name)
     return answer(false, 2, "command " + command->second + " is not supported: bounced takes internal.bounce.register", 400);
+  for (const auto& [key, value] : given)
+    if (key != "Command" && key != "EmailMessage" && key != "MailFrom" && key != "PowerMTABounceCategory" &&
+        key != "SessionID" && key != "APIKey" && key != "ResponseFormat")
+      return answer(false, 3, "unknown parameter " + key, 400);
+  if (const auto format = given.find("ResponseFormat"); format != given.end() && !parser::iequals(format->second, "JSON"))
+    return answer(false, 3, "ResponseFormat " + format->second + " is not served: bounced answers JSON", 400);
   const auto message = given.find("EmailMessage");
   if (message == given.end() || message->second.empty()) return answer(false, 1, "EmailMessage parameter is missing", 400);
   if (message->second.size() > message_size_bytes)

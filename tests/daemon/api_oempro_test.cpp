@@ -35,6 +35,37 @@ TEST_CASE("oempro: forms are read with + and %XX decoded", "[oempro]") {
   for (const char* bad : {"a=%", "a=%4", "a=%zz", "%G0=1"}) CHECK_FALSE(parse_form(bad));
 }
 
+TEST_CASE("oempro: multipart/form-data parts by name, values as sent", "[oempro]") {
+  // As curl -F sends it: a preamble is ignored, a file part is a value, a value may hold the
+  // boundary's text where it does not start a line, and the line end before a delimiter is not
+  // the value's.
+  const std::string body =
+      "preamble\r\n"
+      "--XyZ\r\n"
+      "Content-Disposition: form-data; name=\"Command\"\r\n\r\n"
+      "internal.bounce.register\r\n"
+      "--XyZ\r\n"
+      "Content-Disposition: form-data; name=\"EmailMessage\"; filename=\"b;1.eml\"\r\n"
+      "Content-Type: message/rfc822\r\n\r\n"
+      "From: a\r\n\r\nbody --XyZ inside\r\n\r\n"
+      "--XyZ\r\n"
+      "content-disposition: form-data; name=\"Quo\\\"ted\"\r\n\r\n"
+      "\r\n"
+      "--XyZ--\r\nepilogue";
+  const auto parts = parse_multipart(body, "XyZ");
+  REQUIRE(parts);
+  REQUIRE(parts->size() == 3);
+  CHECK((*parts)[0] == std::pair<std::string, std::string>{"Command", "internal.bounce.register"});
+  CHECK((*parts)[1] == std::pair<std::string, std::string>{"EmailMessage", "From: a\r\n\r\nbody --XyZ inside\r\n"});
+  CHECK((*parts)[2] == std::pair<std::string, std::string>{"Quo\"ted", ""});
+  // No delimiter, no close delimiter, a part without a name, no boundary: not multipart.
+  CHECK_FALSE(parse_multipart("Command=x", "XyZ"));
+  CHECK_FALSE(parse_multipart("--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx", "XyZ"));
+  CHECK_FALSE(parse_multipart("--XyZ\r\nContent-Type: text/plain\r\n\r\nx\r\n--XyZ--", "XyZ"));
+  CHECK_FALSE(parse_multipart("--\r\n", ""));
+  CHECK(parse_multipart("--XyZ--\r\n", "XyZ")->empty());
+}
+
 TEST_CASE("oempro: a message goes to the sink with its envelope and category", "[oempro]") {
   bounced::storage::message_in got;
   message_sink sink = [&got](bounced::storage::message_in m, std::function<void(stored_answer)> done) {

@@ -116,10 +116,15 @@ class EspTest(http_test.DaemonCase):
         d.deliver(http_test.mixed(3))
         self.assertEqual(self.mailkit(d, client_id=MAILKIT_ID, md5=MAILKIT_MD5), self.expected_mailkit(d))
         self.assertEqual(self.mailkit(d, client_id=int(MAILKIT_ID), md5=MAILKIT_MD5), self.expected_mailkit(d))
+        # An md5 in upper case is the same digest.
+        self.assertEqual(self.mailkit(d, client_id=MAILKIT_ID, md5=MAILKIT_MD5.upper()), self.expected_mailkit(d))
         for cid, md5 in [(MAILKIT_ID, MAILKIT_MD5 + "0"), ("1", MAILKIT_MD5), (MAILKIT_ID, ""), ("", "")]:
             self.assertEqual(self.mailkit(d, client_id=cid, md5=md5), {"error_status": 1, "error": "Unauthorized"})
         creds = {"client_id": MAILKIT_ID, "md5": MAILKIT_MD5}
-        for params, status in [({"limit": "0"}, 2), ({"limit": "ten"}, 2), ({"ID_undelivered_log": "-1"}, 2),
+        # A limit past 25,000, however far, is 25,000.
+        self.assertEqual(self.mailkit(d, {"limit": "99999999999999999999"}, client_id=MAILKIT_ID, md5=MAILKIT_MD5),
+                         self.expected_mailkit(d))
+        for params, status in [({"limit": "0"}, 2), ({"limit": "ten"}, 2), ({"limit": "-3"}, 2), ({"ID_undelivered_log": "-1"}, 2),
                                ({"ID_undelivered_log": 1.5}, 2), ({"colour": "red"}, 2)]:
             with self.subTest(params=params):
                 doc = self.mailkit(d, params, **creds)
@@ -135,6 +140,7 @@ class EspTest(http_test.DaemonCase):
         d = self.daemon()
         d.deliver([("bounces+42-7-a=example.net@bounce.test", "rfc3464-userunknown.eml")])
         d.deliver(http_test.mixed(9))
+        d.deliver([("bounces+007-0012-z=example.net@bounce.test", "qmail-userunknown.eml")])
         proxy = xmlrpc.client.ServerProxy(d.url("/rpc.fcgi"))
         self.addCleanup(proxy("close"))
         expected = self.expected_mailkit(d)
@@ -148,6 +154,9 @@ class EspTest(http_test.DaemonCase):
             self.assertIsInstance(g["ID_UNDELIVERED_LOG"], int)
         self.assertEqual(got[0]["ID_MESSAGE"], 42)
         self.assertEqual(got[1]["ID_MESSAGE"], "c1")
+        # Ids with leading zeros stay text, so that the client can give them back as a filter.
+        self.assertEqual((got[-1]["ID_MESSAGE"], got[-1]["ID_SEND"]), ("007", "0012"))
+        self.assertEqual(proxy.mailkit.report.raw.bounces(1, "md5", "007"), [got[-1]])
         page = proxy.mailkit.report.raw.bounces(1, "md5", 0, 0, got[2]["ID_UNDELIVERED_LOG"], 2)
         self.assertEqual([r["ID_UNDELIVERED_LOG"] for r in page], [r["ID_UNDELIVERED_LOG"] for r in got[2:4]])
         self.assertEqual(proxy.mailkit.report.raw.bounces(1, "md5", 42), [got[0]])
@@ -264,6 +273,11 @@ class EspTest(http_test.DaemonCase):
         d = self.inxmail_daemon()
         d.deliver(http_test.mixed(21))
         for query, where in [("campaignId=c2", "campaign_id = 'c2'"), ("sourceSystem=nowhere", "1 = 0"),
+                             # Given empty, as a client filling a URL template sends them: not
+                             # specified, so every bounce, not none.
+                             ("sourceSystem=&campaignId=&startTimeUTC=&endTimeUTC=&page=&pageSize=", "1 = 1"),
+                             # Past the maximum of 2000: 2000.
+                             ("pageSize=2001", "1 = 1"), ("pageSize=99999999999999999999999", "1 = 1"),
                              ("startTimeUTC=20000101000000&endTimeUTC=29991231235959", "1 = 1"),
                              ("endTimeUTC=20000101000000", "1 = 0")]:
             with self.subTest(query=query):
@@ -297,9 +311,10 @@ class EspTest(http_test.DaemonCase):
             (BOUNCES + "?startTimeUTC=99991231235959", 400, "InvalidDateParameter",
              "Start date 9999-12-31T23:59:59.000+0000 is in future"),
             (BOUNCES + "?startTimeUTC=20200101000000&endTimeUTC=20190101000000", 400, "InvalidDateParameter", "before"),
-            (BOUNCES + "?pageSize=2001", 400, "InvalidParameter", "pageSize"),
             (BOUNCES + "?pageSize=0", 400, "InvalidParameter", "pageSize"),
+            (BOUNCES + "?pageSize=-5", 400, "InvalidParameter", "pageSize"),
             (BOUNCES + "?page=-1", 400, "InvalidParameter", "page"),
+            (BOUNCES + "?page=99999999999", 400, "InvalidParameter", "page must be a whole number from 0 to 1000000000"),
             (BOUNCES + "?begin=20151021000000", 400, "InvalidParameter", "unknown parameter begin"),
             (COMPLAINTS + "?sourceSystem=a&campaignId=b", 400, "InvalidParameter", "only one of"),
         ]:
@@ -355,6 +370,18 @@ class EspTest(http_test.DaemonCase):
         status, page = d.get_json("/v1/bounces")
         self.assertEqual([r["pmta_category"] for r in page["records"]], ["bad-mailbox", "Some Category"])
         self.assertEqual(page["records"][0]["category"], "bad-mailbox")
+        # multipart/form-data, as curl -F and PHP's curl with an array send it: the message as a
+        # file part, stored byte for byte; ResponseFormat=JSON, as Oempro's clients send it.
+        path = os.path.join(d.dir, "upload.eml")
+        upload = serve_test.sample("exim-text-userunknown.eml")
+        with open(path, "wb") as f:
+            f.write(upload)
+        out = subprocess.run(["curl", "-sS", "--fail", d.url("/api.php"), "-F", "Command=internal.bounce.register",
+                              "-F", f"EmailMessage=@{path}", "-F", "MailFrom=mp@example.com", "-F", "ResponseFormat=JSON"],
+                             check=True, capture_output=True).stdout
+        self.assertEqual(json.loads(out), {"Success": True, "ErrorCode": 0, "ErrorText": ""})
+        self.assertEqual(d.query("SELECT envelope_sender, raw FROM messages ORDER BY id DESC LIMIT 1"),
+                         [("mp@example.com", upload)])
         # A message that decodes to nothing is stored all the same.
         status, doc = self.oempro(d, {"Command": "internal.bounce.register", "EmailMessage": "Subject: hi\r\n\r\nhello\r\n"},
                                   "application/x-www-form-urlencoded")
@@ -366,7 +393,10 @@ class EspTest(http_test.DaemonCase):
         for fields, status, code in [({"Command": "internal.bounce.register"}, 400, 1),
                                      ({"Command": "internal.bounce.register", "EmailMessage": ""}, 400, 1),
                                      ({"EmailMessage": "x"}, 400, 2),
-                                     ({"Command": "internal.s2spostback.register", "OCRID": "x"}, 400, 3),
+                                     # Another command's parameters: the command is what is wrong.
+                                     ({"Command": "internal.s2spostback.register", "OCRID": "x"}, 400, 2),
+                                     ({"Command": "internal.bounce.register", "EmailMessage": "x", "ResponseFormat": "XML"},
+                                      400, 3),
                                      ({"Command": "internal.s2spostback.register", "EmailMessage": "x"}, 400, 2),
                                      ({"Command": "internal.bounce.register", "EmailMessage": "x", "Colour": "red"}, 400, 3)]:
             with self.subTest(fields=fields):
