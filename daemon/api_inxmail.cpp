@@ -132,6 +132,11 @@ void append_bounce(std::string& out, const storage::stored_row& r, bool complain
 
 }  // namespace
 
+http_response inxmail_refusal(unsigned status, const std::string& message, std::string_view target) {
+  const std::string_view reason = status == 413 ? "Payload Too Large" : status == 431 ? "Request Header Fields Too Large" : "Bad Request";
+  return inxmail_error(status, reason, "", message, std::string(target.starts_with(service_root) ? target.substr(service_root.size()) : target));
+}
+
 bool is_inxmail_path(std::string_view path) { return path.starts_with("/api-service/"); }
 
 http_response inxmail(const http_request& request, const std::vector<api_key>& keys,

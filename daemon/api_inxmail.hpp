@@ -30,5 +30,8 @@ bool is_inxmail_path(std::string_view path);
 // now: epoch seconds (a start after it is an error).
 http_response inxmail(const http_request& request, const std::vector<api_key>& keys,
                       const std::shared_ptr<record_source>& records, std::int64_t now);
+// A request refused before it reached the route (a body or a header over the server's limits),
+// with the document's error body; target is the request's, as far as it was read.
+http_response inxmail_refusal(unsigned status, const std::string& message, std::string_view target);
 
 }  // namespace bounced::daemon

@@ -265,6 +265,10 @@ std::optional<std::string> xml_text(const std::vector<xmlrpc::value>& params, st
 
 }  // namespace
 
+http_response mailkit_refusal(bool xml, const std::string& message, unsigned http_status) {
+  return xml ? xml_answer(xmlrpc::fault(bad_call, message), http_status) : json_error(bad_call, message, http_status);
+}
+
 http_response mailkit_json(const http_request& request, const std::vector<api_key>& clients,
                            const std::shared_ptr<record_source>& records) {
   if (disallowed_address(clients, request)) return json_error(unauthorised, "Disallowed IP " + request.client_address, 403);

@@ -29,5 +29,8 @@ http_response mailkit_json(const http_request& request, const std::vector<api_ke
                            const std::shared_ptr<record_source>& records);
 http_response mailkit_xmlrpc(const http_request& request, const std::vector<api_key>& clients,
                              const std::shared_ptr<record_source>& records);
+// A request refused before it reached the routes above (a body over the server's limit), in
+// Mailkit's shape: {"error_status": 2, "error"} for JSON, a fault of code 2 for XML-RPC.
+http_response mailkit_refusal(bool xmlrpc, const std::string& message, unsigned http_status);
 
 }  // namespace bounced::daemon

@@ -51,6 +51,8 @@ std::optional<std::string> form_decode(std::string_view s) {
 
 }  // namespace
 
+http_response oempro_refusal(int code, const std::string& text, unsigned status) { return answer(false, code, text, status); }
+
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!body.empty()) {

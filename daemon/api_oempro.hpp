@@ -30,6 +30,10 @@ namespace bounced::daemon {
 http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink,
                      std::size_t message_size_bytes = 10240000);
 
+// A request refused before it reached the route (a body or a header over the server's limits),
+// in the document's shape; code as above (1 for a message too large).
+http_response oempro_refusal(int code, const std::string& text, unsigned status);
+
 // application/x-www-form-urlencoded into (name, value) pairs, '+' and %XX decoded; nullopt for
 // a malformed escape.
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body);

@@ -473,13 +473,35 @@ http_api::http_api(std::vector<api_key> keys, std::shared_ptr<record_source> rec
       esp_(std::move(esp)),
       storage_trouble_(std::move(storage_trouble)) {}
 
-http_response http_api::too_large(std::size_t limit) {
-  return api_error(413, 1014, "the request body is over the limit of " + std::to_string(limit) + " bytes");
+namespace {
+
+// The route's path as sent, before any decoding: enough to tell whose error shape an answer takes.
+std::string_view raw_path(std::string_view target) { return target.substr(0, target.find('?')); }
+
+// A refusal in the shape of the route the target names.
+http_response refusal(std::string_view target, unsigned status, int code, const std::string& message) {
+  const std::string_view path = raw_path(target);
+  if (path == "/api.php") return oempro_refusal(status == 413 ? 1 : 3, message, status);
+  if (path == "/json.fcgi" || path == "/rpc.fcgi") return mailkit_refusal(path == "/rpc.fcgi", message, status);
+  if (is_inxmail_path(path)) return inxmail_refusal(status, message, target);
+  return api_error(status, code, message);
+}
+
+}  // namespace
+
+http_response http_api::too_large(std::size_t limit, std::string_view target) {
+  return refusal(target, 413, 1014, "the request body is over the limit of " + std::to_string(limit) + " bytes");
+}
+
+http_response http_api::header_too_large(std::size_t limit, std::string_view target) {
+  return refusal(target, 431, 1015, "the request line and header are over the limit of " + std::to_string(limit) + " bytes");
 }
 
 http_response http_api::handle(const http_request& request) const {
   auto parsed = boost::urls::parse_origin_form(request.target);
-  if (!parsed) return api_error(400, 1010, "the request target is not a valid path and query");
+  // An ESP's route answers a target it cannot read with its own error (Inxmail's 400 body).
+  if (!parsed && is_inxmail_path(raw_path(request.target))) return inxmail(request, keys_, records_, 0);
+  if (!parsed) return refusal(request.target, 400, 1010, "the request target is not a valid path and query");
   const boost::urls::url_view url = *parsed;
   const std::string path = url.path();
   if (path == "/healthz") {

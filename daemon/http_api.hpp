@@ -109,8 +109,11 @@ class http_api {
            std::function<std::string()> storage_trouble = {});
 
   http_response handle(const http_request& request) const;
-  // A body over the server's limit never reaches handle(): this is the answer.
-  static http_response too_large(std::size_t limit);
+  // A body over the server's limit never reaches handle(): this is the answer, in the shape of
+  // the route the target names (an ESP's, or /v1's).
+  static http_response too_large(std::size_t limit, std::string_view target = {});
+  // Nor does a request whose header is over the server's limit (a query of 100 KB): 431.
+  static http_response header_too_large(std::size_t limit, std::string_view target = {});
 
  private:
   std::vector<api_key> keys_;

@@ -38,6 +38,8 @@ using asio::ip::tcp;
 using local_stream = asio::local::stream_protocol;
 
 namespace {
+
+constexpr std::uint32_t header_limit = 64 * 1024;  // the request line and header fields
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
@@ -136,11 +138,15 @@ struct http_server::impl {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.body_limit);
-      parser.header_limit(64 * 1024);
+      parser.header_limit(header_limit);
       stream.expires_after(options.idle_timeout);
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, tuple_awaitable);
-      if (ec == http::error::body_limit) {
-        const http_response big = http_api::too_large(options.body_limit);
+      if (ec == http::error::body_limit || ec == http::error::header_limit) {
+        // Answered in the shape of the route asked for (as far as the request line was read),
+        // then the connection closes: the rest of the request is not read.
+        const std::string target(parser.get().target());
+        const http_response big = ec == http::error::body_limit ? http_api::too_large(options.body_limit, target)
+                                                                : http_api::header_too_large(header_limit, target);
         http::response<http::string_body> res{static_cast<http::status>(big.status), 11};
         res.set(http::field::content_type, big.content_type);
         res.keep_alive(false);

@@ -435,6 +435,38 @@ class EspTest(http_test.DaemonCase):
         self.assertEqual(d.query("SELECT count(*) FROM messages"), [(1,)])
 
 
+    # --- Refusals before a route ----------------------------------------------------------------
+
+    def test_refusals_before_a_route_have_the_routes_shape(self):
+        # A body over the server's limit, a header over its limit, a target that is not a URL:
+        # answered before any route runs, yet in the error shape of the route asked for, so that
+        # the ESP's client can read why.
+        d = self.daemon("[limits]\nmessage_size_bytes = 1000\n")
+        big = b"x" * 200000
+        status, _, raw = d.get("/api.php", method="POST", data=big, headers={"Content-Type": "application/json"})
+        doc = json.loads(raw)
+        self.assertEqual((status, list(doc), doc["Success"], doc["ErrorCode"]), (413, ["Success", "ErrorCode", "ErrorText"], False, 1))
+        self.assertIn("over the limit", doc["ErrorText"])
+        status, _, raw = d.get("/json.fcgi", method="POST", data=big)
+        self.assertEqual((status, set(json.loads(raw)), json.loads(raw)["error_status"]), (413, {"error_status", "error"}, 2))
+        status, _, raw = d.get("/rpc.fcgi", method="POST", data=big, headers={"Content-Type": "text/xml"})
+        self.assertEqual(status, 413)
+        self.assertIn(b"<fault>", raw)
+        status, _, raw = d.get(BOUNCES + "?%")
+        doc = json.loads(raw)
+        self.assertEqual((status, set(doc), doc["exception"]), (400, INXMAIL_ERROR_FIELDS, "com.inxmail.xcom.api.rest.InvalidParameter"))
+        status, _, raw = d.get(BOUNCES, method="POST", data=big)
+        doc = json.loads(raw)
+        self.assertEqual((status, set(doc), doc["status"], doc["path"]), (413, INXMAIL_ERROR_FIELDS, 413, "/custom/sap/v1/bounces"))
+        # A query of 100 KB: answered 431 (the request line was too long to read whose it is),
+        # not a connection closed without a word.
+        for path in [BOUNCES + "?campaignId=" + "c" * 100000, "/v1/bounces?campaign=" + "c" * 100000]:
+            status, _, raw = d.get(path)
+            self.assertEqual(status, 431)
+            self.assertIn(b"over the limit", raw)
+        self.assertEqual(d.get("/healthz")[0], 200)
+
+
 class UnixSocketTest(unittest.TestCase):
     def test_http_on_a_unix_socket(self):
         d = serve_test.Daemon(http_test.VERP)
