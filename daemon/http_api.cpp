@@ -296,7 +296,28 @@ http_response one_message(const std::shared_ptr<record_source>& records, std::st
 }
 
 // An address a block may name: the parser's plausible address, within RFC 5321's 254 octets.
+// An address as the decoder reads one: what may be stored, and so what may be erased.
 bool valid_address(std::string_view a) { return a.size() <= 254 && parser::looks_like_address(a); }
+
+// An address to block: a valid one, and besides (RFC 5321 4.1.2, RFC 1035 2.3.1) a dot-atom
+// local part without a dot at either end or two together (a quoted one is taken as it is), and a
+// domain of labels that are not empty and neither start nor end with a hyphen (an address literal
+// in brackets is taken as it is).
+bool correct_address(std::string_view a) {
+  if (!valid_address(a)) return false;
+  const std::size_t at = a.rfind('@');
+  const std::string_view local = a.substr(0, at), domain = a.substr(at + 1);
+  if (!local.starts_with('"') && (local.starts_with('.') || local.ends_with('.') || local.find("..") != std::string_view::npos))
+    return false;
+  if (domain.starts_with('[')) return true;
+  for (std::size_t from = 0;;) {
+    const std::size_t dot = domain.find('.', from);
+    const std::string_view label = domain.substr(from, dot == std::string_view::npos ? std::string_view::npos : dot - from);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    if (dot == std::string_view::npos) return true;
+    from = dot + 1;
+  }
+}
 
 void append_suppression_json(std::string& out, const storage::suppression& s) {
   out += "{\"address\":";
@@ -357,21 +378,28 @@ http_response one_suppression(const std::shared_ptr<record_source>& records, con
   return json_response(body + "\n");
 }
 
-// FreshMail's addBlocks and removeBlocks: {"emails": [...]} in, stats out.
+// FreshMail's addBlocks and removeBlocks: {"emails": [...]} in, stats out. "emails" may also be
+// an object, as the document writes it (and PHP's json_encode makes of an array whose keys are not
+// 0, 1, 2...): its values are the addresses.
 http_response change_blocks(const std::shared_ptr<record_source>& records, const std::string& body, bool add) {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(body, ec);
   if (ec || !doc.is_object()) return api_error(400, 1343, "the body must be a JSON object: {\"emails\": [...]}");
   const auto* emails = doc.as_object().if_contains("emails");
-  if (!emails || !emails->is_array() || emails->as_array().empty())
-    return api_error(400, 1336, "no addresses given: {\"emails\": [...]}");
-  if (emails->as_array().size() > 1000) return api_error(400, 1399, "too many addresses in one request: at most 1000");
+  std::vector<const boost::json::value*> given;
+  if (emails && emails->is_array())
+    for (const auto& e : emails->as_array()) given.push_back(&e);
+  else if (emails && emails->is_object())
+    for (const auto& [key, e] : emails->as_object()) given.push_back(&e);
+  if (given.empty()) return api_error(400, 1336, "no addresses given: {\"emails\": [...]}");
+  if (given.size() > 1000) return api_error(400, 1399, "too many addresses in one request: at most 1000");
   std::vector<std::string> good;
   std::string incorrect = "[";
   std::int64_t bad = 0;
-  for (const auto& e : emails->as_array()) {
+  for (const boost::json::value* v : given) {
+    const boost::json::value& e = *v;
     const std::string a = e.is_string() ? std::string(parser::trim(std::string_view(e.as_string()))) : "";
-    if (valid_address(a)) {
+    if (correct_address(a)) {
       good.push_back(a);
       continue;
     }
@@ -380,16 +408,19 @@ http_response change_blocks(const std::shared_ptr<record_source>& records, const
     else incorrect += boost::json::serialize(e);
   }
   incorrect += ']';
-  if (good.empty()) return api_error(400, 1301, "none of the addresses is correct");
+  // addBlocks has 1301 for this; removeBlocks, in the document, only counts them.
+  if (good.empty() && add) return api_error(400, 1301, "none of the addresses is correct");
   const std::int64_t now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto& db = records->connection();
-  auto done = add ? db.block(good, now) : db.unblock(good);
+  storage::result<storage::block_result> done = storage::block_result{};
+  if (!good.empty()) done = add ? db.block(good, now) : db.unblock(good);
   if (auto* e = std::get_if<storage::error>(&done)) return api_error(500, 500, "storage: " + e->message);
   const auto& r = std::get<storage::block_result>(done);
   const std::string stats = add ? fmt::format("\"added\":{},\"existing\":{},\"incorrect\":{}", r.changed, r.unchanged, bad)
                                 : fmt::format("\"removed\":{},\"not_existing\":{},\"incorrect\":{}", r.changed, r.unchanged, bad);
-  return json_response("{\"status\":\"OK\",\"data\":{\"stats\":{" + stats + "},\"incorrect_mails\":" + incorrect + "}}\n");
+  // Incorrect_mails, capital I, as the document spells it.
+  return json_response("{\"status\":\"OK\",\"data\":{\"stats\":{" + stats + "},\"Incorrect_mails\":" + incorrect + "}}\n");
 }
 
 // FreshMail's campaign report counts hard_bounce and soft_bounce; bounced adds the other kinds

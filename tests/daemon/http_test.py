@@ -311,26 +311,39 @@ class HttpTest(DaemonCase):
                          ("hard-bouncing", "hard-bouncing", 1, None))
         self.assertEqual(doc["last_record_id"], d.query("SELECT max(id) FROM undelivered_log")[0][0])
         # FreshMail's addBlocks answer.
-        status, body = self.post_json(d, "/v1/suppressions/block", {"emails": [hard, "New@Example.net", "not an address", 7]})
+        # Incorrect_mails spelled as the document spells it; addresses that only look like ones
+        # (an empty label, a label that starts with a hyphen, a dot that ends the local part) are
+        # incorrect.
+        status, body = self.post_json(d, "/v1/suppressions/block",
+                                      {"emails": [hard, "New@Example.net", "not an address", 7, "a@b..com", "a@-ex.com",
+                                                  "trail.@ex.com", ".lead@ex.com", "a@ex-.com"]})
         self.assertEqual(status, 200, body)
-        self.assertEqual(json.loads(body), {"status": "OK", "data": {"stats": {"added": 2, "existing": 0, "incorrect": 2},
-                                                                   "incorrect_mails": ["not an address", 7]}})
+        self.assertEqual(json.loads(body), {"status": "OK", "data": {
+            "stats": {"added": 2, "existing": 0, "incorrect": 7},
+            "Incorrect_mails": ["not an address", 7, "a@b..com", "a@-ex.com", "trail.@ex.com", ".lead@ex.com", "a@ex-.com"]}})
+        # "emails" as the document writes it, an object of addresses (PHP's json_encode of an array
+        # whose keys are not 0, 1, 2...): its values.
+        status, body = self.post_json(d, "/v1/suppressions/block", {"emails": {"3": "obj@example.net", "7": "new@example.net"}})
+        self.assertEqual(json.loads(body)["data"]["stats"], {"added": 1, "existing": 1, "incorrect": 0})
         status, body = self.post_json(d, "/v1/suppressions/block", {"emails": ["new@example.net"]})
         self.assertEqual(json.loads(body)["data"]["stats"], {"added": 0, "existing": 1, "incorrect": 0})
         status, doc = d.get_json("/v1/suppressions/new@example.net")
         self.assertEqual((doc["state"], doc["bounce_state"]), ("blocked", "active"))
         self.assertRegex(doc["blocked_at"], r"Z$")
         status, doc = d.get_json("/v1/suppressions?blocked=true")
-        self.assertEqual(sorted(s["address"] for s in doc["suppressions"]), sorted([hard, "new@example.net"]))
+        self.assertEqual(sorted(s["address"] for s in doc["suppressions"]), sorted([hard, "new@example.net", "obj@example.net"]))
         status, doc = d.get_json("/v1/suppressions?limit=1")
         self.assertEqual(len(doc["suppressions"]), 1)
         status, doc2 = d.get_json(f"/v1/suppressions?limit=5&after={doc['next_after']}")
         self.assertIsNone(doc2["next_after"])
-        self.assertEqual(len(doc["suppressions"]) + len(doc2["suppressions"]), 2)
+        self.assertEqual(len(doc["suppressions"]) + len(doc2["suppressions"]), 3)
         # removeBlocks: only blocks made by hand go; the bounce state stays.
         status, body = self.post_json(d, "/v1/suppressions/unblock", {"emails": [hard, "nobody@example.net"]})
         self.assertEqual(json.loads(body), {"status": "OK", "data": {"stats": {"removed": 1, "not_existing": 1, "incorrect": 0},
-                                                                   "incorrect_mails": []}})
+                                                                   "Incorrect_mails": []}})
+        # removeBlocks has no 1301 in the document: incorrect addresses are counted.
+        status, body = self.post_json(d, "/v1/suppressions/unblock", {"emails": ["x", "y@"]})
+        self.assertEqual((status, json.loads(body)["data"]["stats"]), (200, {"removed": 0, "not_existing": 0, "incorrect": 2}))
         status, doc = d.get_json(f"/v1/suppressions/{hard}")
         self.assertEqual((doc["state"], doc["blocked_at"]), ("hard-bouncing", None))
         for payload, code in [(b"not json", 1343), ({"emails": []}, 1336), ({"mails": ["a@b.c"]}, 1336),
