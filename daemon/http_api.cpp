@@ -540,8 +540,11 @@ http_response http_api::handle(const http_request& request) const {
     r.content_type = "text/plain";
     r.body = "ok\n";
     if (const std::string why = storage_trouble_ ? storage_trouble_() : std::string(); !why.empty()) {
+      // The reason names files and system errors: for loopback clients and /v1's keys only.
+      // Anyone else (a load balancer's check) sees the status.
       r.status = 503;
-      r.body = "storage failing: " + why + "\n";
+      const bool told = request.loopback || (!keys_.empty() && authorised(keys_, request.authorization));
+      r.body = told ? "storage failing: " + why + "\n" : "storage failing\n";
     }
     return r;
   }

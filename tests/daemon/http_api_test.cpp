@@ -151,9 +151,17 @@ TEST_CASE("credentials are a Bearer secret or Basic id and secret and without ke
   // Storage that refuses every message is not healthy.
   std::string trouble = "database is locked";
   http_api watched({}, source, {}, {}, [&trouble] { return trouble; });
-  const http_response sick = watched.handle(get("/healthz", "", false));
+  const http_response sick = watched.handle(get("/healthz", "", true));
   CHECK(sick.status == 503);
   CHECK(sick.body == "storage failing: database is locked\n");
+  // The reason (file names, system errors) only for loopback clients and /v1's keys; others, a
+  // load balancer's checks, see the status.
+  const http_response outside = watched.handle(get("/healthz", "", false));
+  CHECK(outside.status == 503);
+  CHECK(outside.body == "storage failing\n");
+  http_api keyed_watch({{"ops", "0123456789abcdef0123"}}, source, {}, {}, [&trouble] { return trouble; });
+  CHECK(keyed_watch.handle(get("/healthz", "Bearer 0123456789abcdef0123", false)).body == "storage failing: database is locked\n");
+  CHECK(keyed_watch.handle(get("/healthz", "Bearer wrong", false)).body == "storage failing\n");
   trouble.clear();
   CHECK(watched.handle(get("/healthz", "", false)).status == 200);
   http_api keyed({{"ops", "0123456789abcdef0123"}}, source);
