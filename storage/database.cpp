@@ -274,7 +274,7 @@ struct database::impl {
                         "complaint_count = excluded.complaint_count, updated_at = excluded.updated_at, "
                         "last_row_id = excluded.last_row_id",
                         true),
-        insert_acct_key(db, "INSERT INTO acct_records (key) VALUES (?) ON CONFLICT DO NOTHING", true) {
+        insert_acct_key(db, "INSERT INTO acct_records (key, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING", true) {
     if (sqlite3_create_function_v2(db.get(), "bounced_mentions", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, &sql_mentions,
                                    nullptr, nullptr, nullptr) != SQLITE_OK)
       throw sqlite::failure("cannot register bounced_mentions");
@@ -469,13 +469,24 @@ result<acct_result> database::store_acct(const acct_chunk& chunk) {
   try {
     acct_result out;
     sqlite::transaction tx(impl_->db);
+    // The chunk's message id, before it is stored, for its keys: the message of the same text
+    // where one is stored (its records since forgotten or purged: the new rows join it), else the
+    // next id.
+    std::int64_t owner = 0;
+    {
+      const std::string sha = delivery_key(chunk.message);
+      impl_->find_sha.reset();
+      impl_->find_sha.bind(1, sha);
+      owner = impl_->find_sha.step() ? impl_->find_sha.int64(0) : impl_->scalar("SELECT coalesce(max(id), 0) + 1 FROM messages");
+      impl_->find_sha.reset();
+    }
     // 1. The duplicate check: a record whose key is stored already adds nothing.
     std::vector<std::size_t> fresh;
     fresh.reserve(chunk.items.size());
     sqlite::statement& seen = impl_->insert_acct_key;
     for (std::size_t i = 0; i < chunk.items.size(); ++i) {
       seen.reset();
-      seen.bind_blob(1, chunk.items[i].key).run();
+      seen.bind_blob(1, chunk.items[i].key).bind(2, owner).run();
       seen.reset();
       if (impl_->db.changes() == 0) ++out.duplicates;
       else fresh.push_back(i);
@@ -488,6 +499,10 @@ result<acct_result> database::store_acct(const acct_chunk& chunk) {
     // purged: the new rows join it) and the rows.
     const store_result m = impl_->store_one(chunk.message, {"decoded", chunk.detail}, {});
     out.message_id = m.message_id;
+    if (m.message_id != owner) {  // not the next id after all: the keys follow their chunk
+      sqlite::statement move(impl_->db, "UPDATE acct_records SET message_id = ? WHERE message_id = ?");
+      move.bind(1, m.message_id).bind(2, owner).run();
+    }
     std::vector<std::int64_t> ids(chunk.items.size(), 0);
     for (const std::size_t i : fresh) ids[i] = impl_->add_row(out.message_id, chunk.items[i].logged_at, chunk.items[i].fields);
     out.added = static_cast<std::int64_t>(fresh.size());
@@ -607,7 +622,10 @@ result<purge_result> database::purge(std::int64_t before) {
       impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS purge_chunk (id INTEGER PRIMARY KEY)");
       impl_->db.exec("DELETE FROM purge_chunk");
       {
-        sqlite::statement pick(impl_->db, "SELECT id, records FROM messages WHERE received_at < ? ORDER BY id LIMIT ?");
+        // Rows counted in the log itself: messages.records leaves out rows a reprocess replaced.
+        sqlite::statement pick(impl_->db,
+                               "SELECT id, (SELECT count(*) FROM undelivered_log WHERE message_id = messages.id) "
+                               "FROM messages WHERE received_at < ? ORDER BY id LIMIT ?");
         sqlite::statement take(impl_->db, "INSERT INTO purge_chunk (id) VALUES (?)");
         pick.bind(1, before).bind(2, purge_chunk_messages);
         std::int64_t rows = 0, taken = 0;
@@ -620,21 +638,12 @@ result<purge_result> database::purge(std::int64_t before) {
         }
         if (taken == 0) break;  // the transaction rolls back: nothing was written
       }
-      // The accounting chunks' duplicate keys, derived again from their text: each chunk holds
-      // its header row's names, then its records as read. A key that a later chunk's record
-      // shares belongs to the first: that record's only row is in the chunk purged here.
-      sqlite::statement chunks(impl_->db, "SELECT raw FROM messages WHERE via = 'acct' AND id IN (SELECT id FROM purge_chunk)");
-      sqlite::statement drop_key(impl_->db, "DELETE FROM acct_records WHERE key = ?");
-      while (chunks.step()) {
-        const std::string raw = chunks.blob(0);
-        const std::vector<std::string_view> records = csv_records(raw);
-        if (records.empty()) continue;
-        const std::string_view names = without_line_end(records.front());
-        for (std::size_t i = 1; i < records.size(); ++i) {
-          drop_key.reset();
-          drop_key.bind_blob(1, acct_key(names, without_line_end(records[i]))).run();
-          out.acct_keys += impl_->db.changes();
-        }
+      // The accounting keys of the rows purged: those their chunks own (a record that was a
+      // duplicate in a chunk keeps the key of the chunk that holds its row).
+      {
+        sqlite::statement keys(impl_->db, "DELETE FROM acct_records WHERE message_id IN (SELECT id FROM purge_chunk)");
+        keys.run();
+        out.acct_keys += impl_->db.changes();
       }
       sqlite::statement rows(impl_->db, "DELETE FROM undelivered_log WHERE message_id IN (SELECT id FROM purge_chunk)");
       rows.run();
@@ -725,13 +734,23 @@ result<forget_result> database::forget(const std::string& address) {
     std::vector<std::pair<std::int64_t, std::string>> cut;
     {
       sqlite::statement acct(impl_->db, "SELECT id, raw FROM messages WHERE id IN (SELECT id FROM forget_acct)");
+      // The keys of the records cut stay, owned by no chunk (0): purge never drops them, so
+      // that the file imported again does not bring the erased records back.
+      sqlite::statement keep_key(impl_->db, "UPDATE acct_records SET message_id = 0 WHERE key = ? AND message_id = ?");
       while (acct.step()) {
         const std::string raw = acct.text(1);
         std::string kept;
         kept.reserve(raw.size());
+        std::string_view names;
         bool header = true;
         for (const std::string_view record : csv_records(raw)) {
-          if (header || !mentions_address(record, a)) kept.append(record);
+          if (header) names = without_line_end(record);
+          if (header || !mentions_address(record, a)) {
+            kept.append(record);
+          } else {
+            keep_key.reset();
+            keep_key.bind_blob(1, acct_key(names, without_line_end(record))).bind(2, acct.int64(0)).run();
+          }
           header = false;
         }
         cut.emplace_back(acct.int64(0), std::move(kept));

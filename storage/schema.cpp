@@ -105,6 +105,14 @@ constexpr const char* schema_v5 = R"sql(
 CREATE TABLE acct_records (key BLOB PRIMARY KEY) WITHOUT ROWID;
 )sql";
 
+// Version 6: each accounting key with the chunk (message) that holds its record's row, so that
+// purge drops exactly the keys of the rows it purges (a chunk's text also holds records that were
+// duplicates then, whose keys are another chunk's). Keys from before have none, and stay.
+constexpr const char* schema_v6 = R"sql(
+ALTER TABLE acct_records ADD COLUMN message_id INTEGER;
+CREATE INDEX acct_records_message ON acct_records (message_id);
+)sql";
+
 }  // namespace
 
 const std::vector<migration>& schema_migrations() {
@@ -114,6 +122,7 @@ const std::vector<migration>& schema_migrations() {
       {"suppressions.blocked_at: blocks made by hand", schema_v3},
       {"messages.pmta_category: a category handed in with the message", schema_v4},
       {"acct_records: accounting records imported, for the duplicate check", schema_v5},
+      {"acct_records.message_id: the chunk that holds each key's record", schema_v6},
   };
   return steps;
 }

@@ -116,26 +116,31 @@ class AcctTest(unittest.TestCase):
         newer = self.acct("--fields", FIELDS, stdin="b,1795000000,s@sender.test,late@dest.test,failed,5.1.1,,,,,\n"
                                                     "b,1795000001,s@sender.test,later@dest.test,failed,5.1.1,,,,,\n"
                                                     "b,1795000002,s@sender.test,ml@dest.test,failed,5.1.1,"
-                                                    "\"smtp;550 line one\r\nline two\",,,,\r\n")
+                                                    "\"smtp;550 line one\r\nline two\",,,,\r\n"
+                                                    # A line cut off inside quotes, then a record.
+                                                    "b,1795000003,s@sender.test,cut@dest.test,failed,5.1.1,\"smtp;550 cut\n"
+                                                    "b,1795000004,s@sender.test,after@dest.test,failed,5.1.1,,,,,\n")
         self.assertEqual(newer.returncode, 0, newer.stderr)
-        self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(9,)])
+        self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(10,)])
 
         done = subprocess.run([BOUNCED, "purge", "--config", self.config, "--db", self.db, "--before", "2000-01-01"],
                               capture_output=True, text=True, timeout=60)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(done.stdout, "purged 1 messages and 6 rows received before 2000-01-01, "
                                       "and the duplicate keys of 6 accounting records\n")
-        self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(3,)])
+        self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(4,)])
         again = self.acct(SAMPLE)
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertIn("8 records: 6 added, 0 imported before", again.stderr)
         self.assertEqual(self.acct("--fields", FIELDS, stdin="b,1795000000,s@sender.test,late@dest.test,failed,5.1.1,,,,,\n")
                          .stderr.count("0 added, 1 imported before"), 1)
-        # Everything purged: no key is left, that of the record with a line break inside quotes too.
+        # Everything purged: no key is left, that of the record with a line break inside quotes and
+        # that of the record after the cut line too.
         everything = subprocess.run([BOUNCED, "purge", "--config", self.config, "--db", self.db, "--before", "2999-01-01"],
                                     capture_output=True, text=True, timeout=60)
         self.assertEqual(everything.returncode, 0, everything.stderr)
         self.assertEqual(self.query("SELECT count(*) FROM acct_records"), [(0,)])
+        self.assertEqual(self.query("SELECT count(*) FROM undelivered_log"), [(0,)])
 
     def test_a_misspelt_field_name_is_named(self):
         # Unread, timeLoged would give every record the time of the import without a word.
