@@ -399,7 +399,9 @@ http_response change_blocks(const std::shared_ptr<record_source>& records, const
   for (const boost::json::value* v : given) {
     const boost::json::value& e = *v;
     const std::string a = e.is_string() ? std::string(parser::trim(std::string_view(e.as_string()))) : "";
-    if (correct_address(a)) {
+    // Blocking takes correct addresses; unblocking any that may be stored, so that a block once
+    // made on an odd address can always be lifted.
+    if (add ? correct_address(a) : valid_address(a)) {
       good.push_back(a);
       continue;
     }

@@ -144,7 +144,14 @@ struct http_server::impl {
       if (ec == http::error::body_limit || ec == http::error::header_limit) {
         // Answered in the shape of the route asked for (as far as the request line was read),
         // then the connection closes: the rest of the request is not read.
-        const std::string target(parser.get().target());
+        std::string target(parser.get().target());
+        if (target.empty()) {
+          // A request line too long to parse: the start of its target, as received, is enough to
+          // tell whose route it asked for.
+          const std::string_view head(static_cast<const char*>(buffer.data().data()), std::min<std::size_t>(buffer.size(), 4096));
+          const std::size_t space = head.find(' ');
+          if (space != std::string_view::npos) target = head.substr(space + 1, head.find_first_of(" \r\n", space + 1) - space - 1);
+        }
         const http_response big = ec == http::error::body_limit ? http_api::too_large(options.body_limit, target)
                                                                 : http_api::header_too_large(header_limit, target);
         http::response<http::string_body> res{static_cast<http::status>(big.status), 11};

@@ -668,31 +668,35 @@ result<forget_result> database::forget(const std::string& address) {
   // the raw text (a bounce quotes the original's headers); rows that name it; accounting chunks
   // whose text names it. ?2 and ?3 bound the message and row ids looked at (for the tail stored
   // since the first look).
-  static constexpr const char* pick_messages =
-      "INSERT OR IGNORE INTO forget_messages SELECT id FROM messages WHERE id > ?2 AND via <> 'acct' AND ("
-      "lower(envelope_sender) = ?1 "
-      "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
-      "OR id IN (SELECT message_id FROM undelivered_log WHERE lower(recipient) = ?1 "
-      "OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1) "
-      "OR bounced_mentions(raw, ?1))";
-  // A row goes also where its text names the address (an accounting record's diagnostic: "see
-  // bob@d.test"): that record is cut from its chunk below, and a stored message that names it
-  // goes whole with its rows.
+  // A row goes where any of its text names the address (an accounting record's diagnostic: "see
+  // bob@d.test", a jobId holding it): an accounting record is cut from its chunk below with its
+  // row, and a stored message with a row picked goes whole with all its rows (its text may hold
+  // the address only encoded, base64, where the search through raw does not see it).
   static constexpr const char* pick_rows =
       "INSERT OR IGNORE INTO forget_rows SELECT id FROM undelivered_log WHERE id > ?3 AND ("
       "lower(recipient) = ?1 OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1 "
       "OR bounced_mentions(diagnostic_text || ' ' || original_message_id || ' ' || email_id || ' ' || send_message_id "
-      "|| ' ' || transaction_id, ?1))";
+      "|| ' ' || transaction_id || ' ' || campaign_id || ' ' || send_id || ' ' || list_id || ' ' || source_system "
+      "|| ' ' || remote_mta || ' ' || reporting_mta || ' ' || status || ' ' || reply_code || ' ' || diagnostic_type "
+      "|| ' ' || pmta_category || ' ' || feedback_type || ' ' || rule_id || ' ' || action, ?1))";
+  static constexpr const char* pick_messages =
+      "INSERT OR IGNORE INTO forget_messages SELECT id FROM messages WHERE id > ?2 AND via <> 'acct' AND ("
+      "lower(envelope_sender) = ?1 "
+      "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
+      "OR id IN (SELECT message_id FROM undelivered_log WHERE id IN (SELECT id FROM forget_rows)) "
+      "OR bounced_mentions(raw, ?1))";
   static constexpr const char* pick_acct =
       "INSERT OR IGNORE INTO forget_acct SELECT id FROM messages WHERE id > ?2 AND via = 'acct' "
       "AND bounced_mentions(raw, ?1)";
   const auto pick = [&](std::int64_t messages_after, std::int64_t rows_after) {
+    {
+      sqlite::statement st(impl_->db, pick_rows);  // first: the messages of the rows picked go too
+      st.bind(1, a).bind(3, rows_after).run();
+    }
     for (const char* sql : {pick_messages, pick_acct}) {
       sqlite::statement st(impl_->db, sql);
       st.bind(1, a).bind(2, messages_after).run();
     }
-    sqlite::statement st(impl_->db, pick_rows);
-    st.bind(1, a).bind(3, rows_after).run();
   };
   try {
     forget_result out;

@@ -14,6 +14,7 @@ import os
 import re
 import smtplib
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -341,6 +342,11 @@ class HttpTest(DaemonCase):
         status, body = self.post_json(d, "/v1/suppressions/unblock", {"emails": [hard, "nobody@example.net"]})
         self.assertEqual(json.loads(body), {"status": "OK", "data": {"stats": {"removed": 1, "not_existing": 1, "incorrect": 0},
                                                                    "Incorrect_mails": []}})
+        # A block on an address too odd to block now (made before, or by hand in SQLite) can be lifted.
+        with sqlite3.connect(d.db) as c:
+            c.execute("INSERT INTO suppressions (address, state, updated_at, blocked_at) VALUES ('a@b..com', 'active', 1, 1)")
+        status, body = self.post_json(d, "/v1/suppressions/unblock", {"emails": ["a@b..com"]})
+        self.assertEqual(json.loads(body)["data"]["stats"], {"removed": 1, "not_existing": 0, "incorrect": 0})
         # removeBlocks has no 1301 in the document: incorrect addresses are counted.
         status, body = self.post_json(d, "/v1/suppressions/unblock", {"emails": ["x", "y@"]})
         self.assertEqual((status, json.loads(body)["data"]["stats"]), (200, {"removed": 0, "not_existing": 0, "incorrect": 2}))
