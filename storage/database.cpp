@@ -116,25 +116,42 @@ void sql_mentions(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, found ? 1 : 0);
 }
 
-// A CSV text's records (quoted line breaks stay inside theirs), each with its line end.
 // A CSV record without its line end, as the accounting importer keys it.
 std::string_view without_line_end(std::string_view record) {
   while (!record.empty() && (record.back() == '\n' || record.back() == '\r')) record.remove_suffix(1);
   return record;
 }
 
+// An accounting chunk's records, the header row first (quoted line breaks stay inside theirs),
+// each with its line end.
 std::vector<std::string_view> csv_records(std::string_view text) {
   std::vector<std::string_view> out;
-  bool quoted = false;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '"') quoted = !quoted;  // a doubled quote turns it twice
-    else if (text[i] == '\n' && !quoted) {
-      out.push_back(text.substr(start, i + 1 - start));
-      start = i + 1;
+  std::size_t header_fields = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    bool quoted = false;
+    std::size_t fields = 1, lines = 1, end = text.size();
+    for (std::size_t i = start; i < text.size(); ++i) {
+      if (text[i] == '"') {
+        quoted = !quoted;  // a doubled quote turns it twice
+      } else if (text[i] == ',' && !quoted) {
+        ++fields;
+      } else if (text[i] == '\n') {
+        if (!quoted) {
+          end = i + 1;
+          break;
+        }
+        ++lines;
+      }
     }
+    std::string_view record = text.substr(start, end - start);
+    // As the importer reads it: a record over several lines that does not fit the header row is a quote
+    // opened by mistake (a line cut off inside quotes); its first line alone is a record, and
+    // the records it ran over are records of their own.
+    if (!out.empty() && lines > 1 && fields != header_fields) record = text.substr(start, text.find('\n', start) + 1 - start);
+    if (out.empty()) header_fields = fields;
+    out.push_back(record);
+    start += record.size();
   }
-  if (start < text.size()) out.push_back(text.substr(start));
   return out;
 }
 

@@ -246,6 +246,14 @@ class AcctTest(unittest.TestCase):
         self.assertIn("54 records: 53 added, 0 imported before, 0 of other types, 1 malformed", r.stderr)
         got = {row[0] for row in self.query("SELECT recipient FROM undelivered_log")}
         self.assertEqual(got, {"a@d.test", "q@d.test", "z@d.test"} | {f"u{i}@d.test" for i in range(50)})
+        # forget splits the chunk's text as the import read it: one address's line goes, not the
+        # cut line with the fifty records its quote ran over.
+        done = subprocess.run([BOUNCED, "forget", "--config", self.config, "--db", self.db, "u7@d.test"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        (raw,), = self.query("SELECT CAST(raw AS TEXT) FROM messages")
+        self.assertEqual(raw.splitlines()[1:], [line for line in lines[1:] if "u7@d.test" not in line])
+        self.assertEqual(self.query("SELECT count(*) FROM undelivered_log"), [(52,)])
 
     def test_a_record_past_the_size_bound_is_skipped_whatever_its_shape(self):
         # 64 KB a record: a long last field, a long middle one, a long line arriving through a pipe

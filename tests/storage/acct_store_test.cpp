@@ -278,3 +278,4 @@ TEST_CASE("forget takes the row of an accounting record it cuts, whichever field
   CHECK(m->raw == "type,rcpt\nb,dave@x.test,j2\n");
   CHECK(m->records == 1);
 }
+
