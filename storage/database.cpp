@@ -116,12 +116,6 @@ void sql_mentions(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, found ? 1 : 0);
 }
 
-// A CSV record without its line end, as the accounting importer keys it.
-std::string_view without_line_end(std::string_view record) {
-  while (!record.empty() && (record.back() == '\n' || record.back() == '\r')) record.remove_suffix(1);
-  return record;
-}
-
 // An accounting chunk's records, the header row first (quoted line breaks stay inside theirs),
 // each with its line end.
 std::vector<std::string_view> csv_records(std::string_view text) {
@@ -423,7 +417,7 @@ database::database(const std::string& path, options opts) {
   } catch (const sqlite::failure& e) {
     throw storage_error(path + ": " + e.what());
   }
-  migrate_file(path, schema_migrations());
+  migrate_file(path, schema_migrations(), opts.busy_timeout_ms);
   try {
     auto i = std::make_unique<impl>(path, opts);
     // SQLite falls back to read-only where it may not write the file (owner, mode, an immutable
@@ -740,6 +734,17 @@ result<forget_result> database::forget(const std::string& address) {
     // 2. Under the write lock: the messages and rows stored since, then the erasure.
     sqlite::transaction tx(impl_->db);
     pick(messages_to, rows_to);
+    // The accounting keys of every chunk forget touches stay for good, owned by no chunk (0):
+    // purge never drops them, so that a file imported again does not bring the erased records
+    // back. All of the chunk's, not only the erased records': which key is whose would need the
+    // chunk's text split exactly as the importer read it, and a mistake there would let an
+    // erased record return. The cost: the others' keys in such a chunk outlive its purge too.
+    {
+      sqlite::statement keep(impl_->db,
+                             "UPDATE acct_records SET message_id = 0 WHERE message_id IN (SELECT id FROM forget_acct "
+                             "UNION SELECT message_id FROM undelivered_log WHERE id IN (SELECT id FROM forget_rows))");
+      keep.run();
+    }
     {
       sqlite::statement rows(impl_->db, "DELETE FROM undelivered_log WHERE message_id IN (SELECT id FROM forget_messages) "
                                         "OR id IN (SELECT id FROM forget_rows)");
@@ -755,23 +760,13 @@ result<forget_result> database::forget(const std::string& address) {
     std::vector<std::pair<std::int64_t, std::string>> cut;
     {
       sqlite::statement acct(impl_->db, "SELECT id, raw FROM messages WHERE id IN (SELECT id FROM forget_acct)");
-      // The keys of the records cut stay, owned by no chunk (0): purge never drops them, so
-      // that the file imported again does not bring the erased records back.
-      sqlite::statement keep_key(impl_->db, "UPDATE acct_records SET message_id = 0 WHERE key = ? AND message_id = ?");
       while (acct.step()) {
         const std::string raw = acct.text(1);
         std::string kept;
         kept.reserve(raw.size());
-        std::string_view names;
         bool header = true;
         for (const std::string_view record : csv_records(raw)) {
-          if (header) names = without_line_end(record);
-          if (header || !mentions_address(record, a)) {
-            kept.append(record);
-          } else {
-            keep_key.reset();
-            keep_key.bind_blob(1, acct_key(names, without_line_end(record))).bind(2, acct.int64(0)).run();
-          }
+          if (header || !mentions_address(record, a)) kept.append(record);
           header = false;
         }
         cut.emplace_back(acct.int64(0), std::move(kept));

@@ -127,9 +127,12 @@ const std::vector<migration>& schema_migrations() {
   return steps;
 }
 
-int migrate_file(const std::string& path, const std::vector<migration>& steps) {
+int migrate_file(const std::string& path, const std::vector<migration>& steps, int busy_timeout_ms) {
   try {
     sqlite::connection db(path);
+    // Another process (the daemon, an import) may hold the write lock: wait for it as the
+    // commands' own connections do, rather than fail the upgrade at once.
+    db.exec("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms));
     return migrate(db, steps);
   } catch (const sqlite::failure& e) {
     throw storage_error(path + ": " + e.what());

@@ -18,8 +18,8 @@ const std::vector<migration>& schema_migrations();
 
 // Brings the file at `path` to version steps.size() (creating it if absent) and returns the version
 // it was at; throws storage_error when a step fails (the file stays at the last version reached) or
-// the file is newer than the steps know.
-int migrate_file(const std::string& path, const std::vector<migration>& steps);
+// the file is newer than the steps know. Waits up to busy_timeout_ms for another process's lock.
+int migrate_file(const std::string& path, const std::vector<migration>& steps, int busy_timeout_ms = 5000);
 
 // The file's PRAGMA user_version; throws storage_error.
 int schema_version(const std::string& path);

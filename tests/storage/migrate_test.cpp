@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "storage/database.hpp"
 #include "storage/schema.hpp"
@@ -77,4 +79,22 @@ TEST_CASE("a failing step leaves the file at the version before it", "[migrate]"
   CHECK(schema_version(t.path) == static_cast<int>(schema_migrations().size()));
   CHECK(first_text(t.path, "SELECT name FROM sqlite_master WHERE name = 'half'").empty());
   database db(t.path);  // still opens at the version before the failed step
+}
+
+TEST_CASE("an upgrade waits for another process's write lock", "[migrate]") {
+  // bounced acct upgrading the file while the daemon commits: the step waits its turn instead of
+  // failing at once with "database is locked".
+  temp_db t;
+  sql(t.path, schema_migrations().at(0).sql + "PRAGMA user_version = 1; PRAGMA journal_mode = WAL;");
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(t.path.c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  std::thread release([holder] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  CHECK(migrate_file(t.path, schema_migrations(), 5000) == 1);
+  release.join();
+  sqlite3_close(holder);
+  CHECK(schema_version(t.path) == static_cast<int>(schema_migrations().size()));
 }
