@@ -5,7 +5,6 @@
 #include <boost/url/url_view.hpp>
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -194,11 +193,9 @@ http_response inxmail(const http_request& request, const std::vector<api_key>& k
     } else if (p.key == "pageSize") {
       // Past the document's maximum of 2000: 2000, as Mailkit's limit is capped (the Link
       // headers page on through the rest).
-      const bool digits = std::all_of(p.value.begin(), p.value.end(), [](char c) { return c >= '0' && c <= '9'; });
-      const auto v = to_int(p.value);
-      if (!digits || p.value.find_first_not_of('0') == std::string::npos)
-        return bad_request("InvalidParameter", "pageSize must be a whole number from 1 (at most 2000 are given)", target);
-      page_size = v && *v < max_page_size ? *v : max_page_size;
+      const auto v = capped_count(p.value, max_page_size);
+      if (!v) return bad_request("InvalidParameter", "pageSize must be a whole number from 1 (at most 2000 are given)", target);
+      page_size = *v;
     } else {
       return bad_request("InvalidParameter", "unknown parameter " + p.key, target);
     }

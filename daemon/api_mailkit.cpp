@@ -50,11 +50,9 @@ std::optional<call_error> read_values(raw_bounces_call& c, const std::string& id
   }
   if (!limit.empty()) {
     // Past 25,000 (however far: 99999999999999999999 too), 25,000.
-    const bool digits = std::all_of(limit.begin(), limit.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-    if (!digits || limit.find_first_not_of('0') == std::string::npos)
-      return call_error{bad_call, "limit must be a whole number, 1 or more"};
-    const auto v = to_int(limit);
-    c.limit = v ? std::min(*v, max_records) : max_records;
+    const auto v = capped_count(limit, max_records);
+    if (!v) return call_error{bad_call, "limit must be a whole number, 1 or more"};
+    c.limit = *v;
   }
   return std::nullopt;
 }

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "daemon/http_util.hpp"
+#include "parser/mime.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::daemon {
@@ -69,41 +70,6 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::
   return out;
 }
 
-namespace {
-
-// A parameter of a header's value (boundary=..., name="..."), unquoted; "" where absent.
-std::string header_parameter(std::string_view value, std::string_view wanted) {
-  std::size_t at = value.find(';');
-  while (at != std::string_view::npos) {
-    std::string_view rest = value.substr(at + 1);
-    std::size_t end = 0;
-    bool quoted = false;
-    while (end < rest.size() && (quoted || rest[end] != ';')) {
-      if (rest[end] == '"') quoted = !quoted;
-      else if (rest[end] == '\\' && quoted) ++end;
-      ++end;
-    }
-    const std::string_view item = parser::trim(rest.substr(0, end));
-    const std::size_t eq = item.find('=');
-    if (eq != std::string_view::npos && parser::iequals(parser::trim(item.substr(0, eq)), wanted)) {
-      std::string_view v = parser::trim(item.substr(eq + 1));
-      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
-        std::string out;
-        for (std::size_t i = 1; i + 1 < v.size(); ++i) {
-          if (v[i] == '\\' && i + 2 < v.size()) ++i;
-          out += v[i];
-        }
-        return out;
-      }
-      return std::string(v);
-    }
-    at = end < rest.size() ? at + 1 + end : std::string_view::npos;
-  }
-  return {};
-}
-
-}  // namespace
-
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_multipart(std::string_view body,
                                                                                 std::string_view boundary) {
   if (boundary.empty()) return std::nullopt;
@@ -130,7 +96,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_multipart(
     for (std::string_view headers = body.substr(headers_start, headers_end - headers_start); !headers.empty();) {
       const std::size_t eol = headers.find("\r\n");
       const std::string_view line = headers.substr(0, eol);
-      if (parser::istarts_with(line, "content-disposition:")) name = header_parameter(line.substr(20), "name");
+      if (parser::istarts_with(line, "content-disposition:")) name = parser::mime_parameter(line.substr(20), "name").value_or("");
       headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
     }
     const std::size_t value_start = headers_end == headers_start ? headers_start + 2 : headers_end + 4;
@@ -173,7 +139,7 @@ http_response oempro(const http_request& request, const std::vector<ip_network>&
       given[key] = std::move(value);
     }
   } else if (parser::iequals(type, "multipart/form-data")) {
-    auto parts = parse_multipart(request.body, header_parameter(request.content_type, "boundary"));
+    auto parts = parse_multipart(request.body, parser::mime_parameter(request.content_type, "boundary").value_or(""));
     if (!parts) return answer(false, 3, "the body is not multipart/form-data with the Content-Type's boundary", 400);
     for (auto& [key, value] : *parts) {
       if (given.contains(key)) return answer(false, 3, "parameter " + key + " is given twice", 400);

@@ -19,6 +19,13 @@ std::optional<std::int64_t> to_int(std::string_view s) {
   return v;
 }
 
+std::optional<std::int64_t> capped_count(std::string_view s, std::int64_t cap) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos || s.find_first_not_of('0') == std::string_view::npos)
+    return std::nullopt;
+  const auto v = to_int(s);
+  return v && *v < cap ? *v : cap;
+}
+
 bool same_secret(std::string_view given, std::string_view expected) {
   unsigned char diff = given.size() == expected.size() ? 0 : 1;
   for (std::size_t i = 0; i < given.size(); ++i)

@@ -17,6 +17,9 @@ namespace bounced::daemon {
 
 // A whole number below 10^18 written in decimal digits only (no sign); nullopt otherwise.
 std::optional<std::int64_t> to_int(std::string_view s);
+// A count of 1 or more in decimal digits, however long, at most cap (a page size or limit past
+// the cap is the cap); nullopt for anything else (no digits, a sign, 0).
+std::optional<std::int64_t> capped_count(std::string_view s, std::int64_t cap);
 // Constant time in the length of the secret given.
 bool same_secret(std::string_view given, std::string_view expected);
 // Whether id and secret are one of the clients'; every client is compared (no early exit).

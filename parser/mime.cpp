@@ -74,9 +74,11 @@ bool is_token_char(char c) noexcept {
   return u > ' ' && u < 0x7F && std::strchr("()<>@,;:\\\"/[]?=", c) == nullptr;
 }
 
-content_type parse_content_type(std::string_view value) {
-  content_type ct;
-  std::size_t i = 0;
+// RFC 2045 5.1 parameters (name=token or name="quoted string") after each ';' from `from` on,
+// each handed to f(name, value) with its quoted-pairs undone.
+template <class F>
+void for_each_parameter(std::string_view value, std::size_t from, F&& f) {
+  std::size_t i = from;
   auto skip_space = [&] {
     while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
   };
@@ -85,15 +87,6 @@ content_type parse_content_type(std::string_view value) {
     while (i < value.size() && is_token_char(value[i])) ++i;
     return value.substr(start, i - start);
   };
-  skip_space();
-  const std::string_view type = token();
-  skip_space();
-  if (i < value.size() && value[i] == '/') {
-    ++i;
-    skip_space();
-    ct.type = to_lower(type);
-    ct.subtype = to_lower(token());
-  }
   for (;;) {
     const std::size_t semi = value.find(';', i);
     if (semi == std::string_view::npos) break;
@@ -114,9 +107,34 @@ content_type parse_content_type(std::string_view value) {
     } else {
       param = std::string(token());
     }
+    f(name, std::move(param));
+  }
+}
+
+content_type parse_content_type(std::string_view value) {
+  content_type ct;
+  std::size_t i = 0;
+  auto skip_space = [&] {
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+  };
+  auto token = [&] {
+    const std::size_t start = i;
+    while (i < value.size() && is_token_char(value[i])) ++i;
+    return value.substr(start, i - start);
+  };
+  skip_space();
+  const std::string_view type = token();
+  skip_space();
+  if (i < value.size() && value[i] == '/') {
+    ++i;
+    skip_space();
+    ct.type = to_lower(type);
+    ct.subtype = to_lower(token());
+  }
+  for_each_parameter(value, i, [&ct](std::string_view name, std::string&& param) {
     if (iequals(name, "charset")) ct.charset = std::move(param);
     else if (iequals(name, "report-type")) ct.report_type = to_lower(param);
-  }
+  });
   return ct;
 }
 
@@ -160,6 +178,14 @@ struct converter {
 };
 
 }  // namespace
+
+std::optional<std::string> mime_parameter(std::string_view value, std::string_view name) {
+  std::optional<std::string> found;
+  for_each_parameter(value, 0, [&](std::string_view n, std::string&& param) {
+    if (!found && iequals(n, name)) found = std::move(param);
+  });
+  return found;
+}
 
 mime_part parse_mime(std::string_view message) {
   mime_part root;

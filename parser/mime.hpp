@@ -4,6 +4,7 @@
 // the caps is left out of the tree (the raw message is kept whole by the caller).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,9 @@ struct mime_part {
 // Parses LF-normalised message text. Never throws; a message mimetic cannot split comes back
 // as one text part holding its body.
 mime_part parse_mime(std::string_view message);
+// A parameter of a header field's value (RFC 2045 5.1: Content-Type's boundary, Content-
+// Disposition's name), quoted-pairs undone; nullopt where the value has none of that name.
+std::optional<std::string> mime_parameter(std::string_view value, std::string_view name);
 // RFC 2045 6.8 base64, skipping every character outside the alphabet; '=' ends the data.
 std::string decode_base64(std::string_view in);
 

@@ -73,8 +73,6 @@ std::string select_rows_sql() {
          " FROM undelivered_log WHERE message_id = ? ORDER BY id";
 }
 
-// ASCII lower case: the local part is case-sensitive in theory (RFC 5321 2.4) but no mailbox
-// provider treats it so, and suppression by address must not miss on case.
 // Whether text names the address (lower case) as an address of its own: in any case, and not as
 // part of a longer one ("jimbob@d.test", "bob@d.test.example" do not name bob@d.test); a dot
 // that ends a sentence after it does not count as part of it.
@@ -149,6 +147,8 @@ std::vector<std::string_view> csv_records(std::string_view text) {
   return out;
 }
 
+// ASCII lower case: the local part is case-sensitive in theory (RFC 5321 2.4) but no mailbox
+// provider treats it so, and suppression by address must not miss on case.
 std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -483,14 +483,12 @@ result<acct_result> database::store_acct(const acct_chunk& chunk) {
     // The chunk's message id, before it is stored, for its keys: the message of the same text
     // where one is stored (its records since forgotten or purged: the new rows join it), else the
     // next id.
+    const std::string sha = delivery_key(chunk.message);  // once: store_one below takes it
     std::int64_t owner = 0;
-    {
-      const std::string sha = delivery_key(chunk.message);
-      impl_->find_sha.reset();
-      impl_->find_sha.bind(1, sha);
-      owner = impl_->find_sha.step() ? impl_->find_sha.int64(0) : impl_->scalar("SELECT coalesce(max(id), 0) + 1 FROM messages");
-      impl_->find_sha.reset();
-    }
+    impl_->find_sha.reset();
+    impl_->find_sha.bind(1, sha);
+    owner = impl_->find_sha.step() ? impl_->find_sha.int64(0) : impl_->scalar("SELECT coalesce(max(id), 0) + 1 FROM messages");
+    impl_->find_sha.reset();
     // 1. The duplicate check: a record whose key is stored already adds nothing.
     std::vector<std::size_t> fresh;
     fresh.reserve(chunk.items.size());
@@ -508,7 +506,7 @@ result<acct_result> database::store_acct(const acct_chunk& chunk) {
     }
     // 2. The chunk's message (the same text stored before, its records since forgotten or
     // purged: the new rows join it) and the rows.
-    const store_result m = impl_->store_one(chunk.message, {"decoded", chunk.detail}, {});
+    const store_result m = impl_->store_one(chunk.message, {"decoded", chunk.detail}, {}, sha);
     out.message_id = m.message_id;
     if (m.message_id != owner) {  // not the next id after all: the keys follow their chunk
       sqlite::statement move(impl_->db, "UPDATE acct_records SET message_id = ? WHERE message_id = ?");
@@ -675,14 +673,12 @@ result<forget_result> database::forget(const std::string& address) {
   const std::string a = lower(address);
   // An empty needle would match every message.
   if (a.empty() || a.find(',') != std::string::npos) return error{"not an address: " + address};
-  // The messages that name the address: in their envelope, in one of their rows, or anywhere in
-  // the raw text (a bounce quotes the original's headers); rows that name it; accounting chunks
-  // whose text names it. ?2 and ?3 bound the message and row ids looked at (for the tail stored
-  // since the first look).
-  // A row goes where any of its text names the address (an accounting record's diagnostic: "see
-  // bob@d.test", a jobId holding it): an accounting record is cut from its chunk below with its
-  // row, and a stored message with a row picked goes whole with all its rows (its text may hold
-  // the address only encoded, base64, where the search through raw does not see it).
+  // What names the address. Rows: in their address fields or any of their text (an accounting
+  // record's diagnostic "see bob@d.test", a jobId holding it). Messages: in their envelope,
+  // anywhere in the raw text (a bounce quotes the original's headers), or through one of their
+  // rows picked (the text may hold the address only encoded, base64): they go whole with all
+  // their rows. Accounting chunks whose text names it: the records that do are cut below. ?2
+  // and ?3 bound the message and row ids looked at (for the tail stored since the first look).
   static constexpr const char* pick_rows =
       "INSERT OR IGNORE INTO forget_rows SELECT id FROM undelivered_log WHERE id > ?3 AND ("
       "lower(recipient) = ?1 OR lower(envelope_recipient) = ?1 OR lower(envelope_sender) = ?1 "
