@@ -74,19 +74,25 @@ bool is_token_char(char c) noexcept {
   return u > ' ' && u < 0x7F && std::strchr("()<>@,;:\\\"/[]?=", c) == nullptr;
 }
 
+// Past spaces and tabs from i; a token (RFC 2045 5.1) from i, i moved past it.
+std::size_t skip_blanks(std::string_view value, std::size_t i) {
+  while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+  return i;
+}
+
+std::string_view take_token(std::string_view value, std::size_t& i) {
+  const std::size_t start = i;
+  while (i < value.size() && is_token_char(value[i])) ++i;
+  return value.substr(start, i - start);
+}
+
 // RFC 2045 5.1 parameters (name=token or name="quoted string") after each ';' from `from` on,
 // each handed to f(name, value) with its quoted-pairs undone.
 template <class F>
 void for_each_parameter(std::string_view value, std::size_t from, F&& f) {
   std::size_t i = from;
-  auto skip_space = [&] {
-    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
-  };
-  auto token = [&] {
-    const std::size_t start = i;
-    while (i < value.size() && is_token_char(value[i])) ++i;
-    return value.substr(start, i - start);
-  };
+  const auto skip_space = [&] { i = skip_blanks(value, i); };
+  const auto token = [&] { return take_token(value, i); };
   for (;;) {
     const std::size_t semi = value.find(';', i);
     if (semi == std::string_view::npos) break;
@@ -114,14 +120,8 @@ void for_each_parameter(std::string_view value, std::size_t from, F&& f) {
 content_type parse_content_type(std::string_view value) {
   content_type ct;
   std::size_t i = 0;
-  auto skip_space = [&] {
-    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
-  };
-  auto token = [&] {
-    const std::size_t start = i;
-    while (i < value.size() && is_token_char(value[i])) ++i;
-    return value.substr(start, i - start);
-  };
+  const auto skip_space = [&] { i = skip_blanks(value, i); };
+  const auto token = [&] { return take_token(value, i); };
   skip_space();
   const std::string_view type = token();
   skip_space();
