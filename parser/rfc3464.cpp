@@ -21,10 +21,12 @@
 namespace bounced::parser {
 
 recipient_report& add_recipient(report& out, std::string_view address) {
+  // Every decoder's address goes through the one normaliser (kept as written when it is none).
+  const std::string normal = clean_address(address);
   for (auto& r : out.recipients)
-    if (iequals(r.recipient, address)) return r;
+    if (iequals(r.recipient, normal)) return r;
   out.recipients.emplace_back();
-  out.recipients.back().recipient = std::string(address);
+  out.recipients.back().recipient = normal;
   return out.recipients.back();
 }
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "parser/address.hpp"  // find_address, clean_address, looks_like_address
+
 namespace bounced::parser {
 
 // Line ends of any kind (LF, CRLF, lone CR) become LF.
@@ -25,15 +27,6 @@ std::string_view trim(std::string_view text) noexcept;
 // Runs of white space (including line ends) become one space; the ends are trimmed.
 std::string fold_space(std::string_view text);
 std::vector<std::string_view> split_lines(std::string_view text);
-
-// The first mail address in text: inside <...> when there is one, else the first token that
-// looks like local@domain. Quotes, "rfc822;" prefixes and trailing dots are dropped.
-std::string find_address(std::string_view text);
-// True when text is a plausible address: one '@', a non-empty local part and a dotted or
-// bracketed domain, no white space.
-bool looks_like_address(std::string_view text) noexcept;
-// Lower-cases the domain and strips <>, quotes and a trailing dot.
-std::string clean_address(std::string_view text);
 
 // The first RFC 3463 enhanced status code (class 2, 4 or 5) in text, e.g. "5.1.1"; "" if none.
 std::string find_status_code(std::string_view text);
