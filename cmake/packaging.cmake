@@ -1,8 +1,8 @@
 # Installation and the Debian package (README, "Operator's guide"). `cmake --install` puts the
 # executable in bin/ (daemon/CMakeLists.txt), and here: the config in <sysconfdir>/bounced (/etc
 # for the /usr prefix the release preset and the package use), the systemd unit in
-# lib/systemd/system, the shipped classifier rules (compiled into bounced; installed to read and
-# to copy from) in share/bounced/rules, the README in share/doc/bounced. `cpack` (DEB) packs
+# lib/systemd/system, the shipped classifier rules and the fallback decoder's phrases (compiled into
+# bounced; installed to read and to copy from) in share/bounced/rules and share/bounced/phrases, the README in share/doc/bounced. `cpack` (DEB) packs
 # exactly that, with the maintainer scripts of systemd/debian. scripts/package-test checks it.
 set(BOUNCED_EXECUTABLE "${CMAKE_INSTALL_FULL_BINDIR}/bounced")
 set(BOUNCED_CONFIG_DIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/bounced")
@@ -27,6 +27,9 @@ install(CODE "
   endif()")
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/classifier/rules/ DESTINATION ${CMAKE_INSTALL_DATADIR}/bounced/rules
+        FILES_MATCHING PATTERN "*.toml")
+# The fallback decoder's phrases, one file per language (compiled in too): share/bounced/phrases.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/parser/rules/ DESTINATION ${CMAKE_INSTALL_DATADIR}/bounced/phrases
         FILES_MATCHING PATTERN "*.toml")
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 

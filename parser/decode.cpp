@@ -4,6 +4,7 @@
 // implicit: status and reply codes from the diagnostic, the original's identity, the date.
 #include "parser/decode.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -52,11 +53,13 @@ std::string paired_status(std::string_view text) {
 // code is its own word and wins over the reporting MTA's guess, as Sisimai reads it.
 void refine_status(recipient_report& r) {
   const std::string from_text = find_status_code(r.diagnostic);
+  const std::string paired = paired_status(r.diagnostic);
   if (r.status.empty()) {
-    r.status = from_text;
+    // A code the remote paired with its reply code is the remote's; another earlier in the text
+    // is the reporting MTA's own reading ("The reason: 5.1.0 - Unknown address error 550-'5.4.1").
+    r.status = !paired.empty() && paired.substr(1) != ".0.0" ? paired : from_text;
     return;
   }
-  const std::string paired = paired_status(r.diagnostic);
   if (!paired.empty() && paired != r.status && paired.substr(1) != ".0.0") {
     r.status = paired;
     return;
@@ -139,6 +142,31 @@ std::pair<std::string, std::string_view> local_agent_line(const mail& m) {
   return {};
 }
 
+// A format decoder that named a recipient but neither its status nor its diagnostic (a notice
+// whose text it knows, beside a report it does not read): the report's fields fill the gaps.
+void complete_from_report(const mail& m, report& out) {
+  if (m.delivery_status == nullptr) return;
+  const bool gaps = std::any_of(out.recipients.begin(), out.recipients.end(),
+                                [](const recipient_report& r) { return r.status.empty() && r.diagnostic.empty(); });
+  if (!gaps) return;
+  report dsn;
+  if (!decode_rfc3464(m, dsn)) return;
+  for (recipient_report& r : out.recipients) {
+    if (!r.status.empty() || !r.diagnostic.empty()) continue;
+    for (const recipient_report& d : dsn.recipients) {
+      if (!iequals(clean_address(d.recipient), clean_address(r.recipient))) continue;
+      r.status = d.status;
+      r.diagnostic = d.diagnostic;
+      if (r.diagnostic_type.empty()) r.diagnostic_type = d.diagnostic_type;
+      if (r.reply_code.empty()) r.reply_code = d.reply_code;
+      if (r.remote_mta.empty()) r.remote_mta = d.remote_mta;
+      if (r.action.empty()) r.action = d.action;
+      if (r.last_attempt_date.empty()) r.last_attempt_date = d.last_attempt_date;
+      break;
+    }
+  }
+}
+
 void finish(mail& m, report& out) {
   if (m.original_headers.empty()) {
     // The notice ends where the quoted original starts (found once in load_mail).
@@ -208,23 +236,34 @@ void finish(mail& m, report& out) {
 
 }  // namespace
 
-report decode(std::string_view raw) {
+report decode(std::string_view raw) { return decode(raw, decoding_rules::shipped()); }
+
+report decode(std::string_view raw, const decoding_rules& rules) {
   report out;
   mail m = load_mail(raw);
-  if (decode_arf(m, out)) {
+  // The operator's decoders come first: they were written for what the shipped ones got wrong.
+  if (rules.decoders() > 0 && rules.decode_user(m, out)) {
+    // decoded_by is the decoder's name
+  } else if (out.recipients.clear(), decode_arf(m, out)) {
     out.decoded_by = "ARF";
   } else {
     for (const decoder& d : mta_decoders()) {
       if (d.fn(m, out) && !out.recipients.empty()) {
         out.decoded_by = std::string(d.name);
+        complete_from_report(m, out);
+        complete_from_notice(m, rules, out);
         break;
       }
       out.recipients.clear();
     }
     if (out.decoded_by.empty()) {
-      if (decode_rfc3464(m, out)) out.decoded_by = "RFC3464";
+      if (decode_rfc3464(m, out)) {
+        out.decoded_by = "RFC3464";
+        // A report truncated or malformed past its recipient: the human-readable part tells.
+        complete_from_notice(m, rules, out);
+      }
       else if (out.recipients.clear(), decode_autoreply(m, out)) out.decoded_by = "RFC3834";
-      else if (out.recipients.clear(), decode_fallback(m, out)) out.decoded_by = "Fallback";
+      else if (out.recipients.clear(), decode_fallback(m, rules, out)) out.decoded_by = "Fallback";
     }
   }
   if (out.recipients.empty()) {

@@ -4,11 +4,15 @@
 #include <string_view>
 
 #include "parser/report.hpp"
+#include "parser/rules.hpp"
 
 namespace bounced::parser {
 
 // Decodes one message. Never throws on any input and takes time linear in its size; a message
 // that is no bounce, complaint or auto-reply comes back with kind none and why_not set.
+// Decodes with the shipped rules only.
 report decode(std::string_view raw);
+// Decodes with rules: the user's decoders first, the phrases of the fallback decoder (rules.hpp).
+report decode(std::string_view raw, const decoding_rules& rules);
 
 }  // namespace bounced::parser

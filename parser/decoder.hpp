@@ -30,8 +30,13 @@ std::size_t parse_dsn_fields(std::string_view text, report& out);
 bool decode_arf(const mail& m, report& out);
 // RFC 3834 auto-replies and vacation notices.
 bool decode_autoreply(const mail& m, report& out);
-// Last resort for plain-text bounces no decoder claims: addresses next to SMTP replies.
-bool decode_fallback(const mail& m, report& out);
+class decoding_rules;
+// Last resort for bounces no decoder claims: failure sentences and the addresses near them, in
+// the languages of the rules' phrases (fallback.cpp).
+bool decode_fallback(const mail& m, const decoding_rules& rules, report& out);
+// For the recipients a decoder named without a status or a diagnostic: the diagnostic the
+// notice's human-readable text gives for each (as the fallback reads it), where it tells one.
+void complete_from_notice(const mail& m, const decoding_rules& rules, report& out);
 
 // Adds a recipient unless it is already there; returns the record for it.
 recipient_report& add_recipient(report& out, std::string_view address);

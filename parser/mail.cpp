@@ -14,7 +14,14 @@ namespace {
 
 void locate(const mime_part& part, mail& m, bool inside_original) {
   if (part.type == "message" && (part.subtype == "delivery-status" || part.subtype == "global-delivery-status")) {
-    if (!m.delivery_status) m.delivery_status = &part;
+    // A delivery-status part that names no recipient is no report (some MTAs label their human
+    // text so): its text is the notice's, and a later part that names recipients is the report.
+    const bool names_recipient = icontains(part.body, "recipient");
+    if (!m.delivery_status || (names_recipient && !icontains(m.delivery_status->body, "recipient"))) m.delivery_status = &part;
+    if (!names_recipient && !inside_original) {
+      m.body_text += part.body;
+      if (!part.body.empty() && part.body.back() != '\n') m.body_text += '\n';
+    }
     return;
   }
   if (part.type == "message" && part.subtype == "feedback-report") {
@@ -65,6 +72,25 @@ mail load_mail(std::string_view raw) {
   if (m.text.starts_with("From ")) {
     const std::size_t eol = m.text.find('\n');
     m.text.erase(0, eol == std::string::npos ? m.text.size() : eol + 1);
+  }
+  // A UTF-8 byte order mark before the header (a message saved by a Windows editor) is no part
+  // of the first field's name.
+  if (m.text.starts_with("\xEF\xBB\xBF")) m.text.erase(0, 3);
+  // Lines of white space before a header (a message pasted or saved with a stray first line) hide
+  // the whole header from the MIME parser: they go when a header field follows them.
+  {
+    std::size_t at = 0;
+    while (at < m.text.size()) {
+      const std::size_t eol = m.text.find('\n', at);
+      if (eol == std::string::npos) break;
+      if (!trim(std::string_view(m.text).substr(at, eol - at)).empty()) break;
+      at = eol + 1;
+    }
+    if (at > 0 && at < m.text.size()) {
+      const std::size_t eol = m.text.find('\n', at);
+      const std::string_view first = std::string_view(m.text).substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+      if (looks_like_field(first)) m.text.erase(0, at);
+    }
   }
   m.root = parse_mime(m.text);
   if (m.root.children.empty() && m.root.type != "message") {

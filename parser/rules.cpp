@@ -1,0 +1,337 @@
+// See rules.hpp. A literal phrase becomes an RE2 expression: case-insensitive (the set's option),
+// a space matching any run of white space, an apostrophe either ' or ’, a colon either ':' or
+// the full-width '：' (CJK text) with white space allowed before it (French writes "Destinataire :"),
+// and word boundaries at an end that is an ASCII letter or digit. Label kinds match at the start of
+// a line (after list marks and quoting), the original marker only as a line of its own.
+// A user decoder's expression is compiled on its own, its named captures looked up once.
+#include "parser/rules.hpp"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <sstream>
+
+#include "parser/decoder.hpp"
+#include "parser/mail.hpp"
+#include "parser/text.hpp"
+
+namespace bounced::parser {
+
+namespace {
+
+constexpr std::array<std::string_view, phrase_kinds> kind_names = {
+    "failure", "delay", "not_failure", "error", "recipient_label", "to_label", "sender_label", "diagnostic_label", "original"};
+
+// What a user decoder's expression runs over at most: a bounce's text, not a mailbox.
+constexpr std::size_t max_user_text_bytes = 1 << 20;
+// Recipients one user decoder takes from one message at most.
+constexpr std::size_t max_user_recipients = 1000;
+
+bool ascii_alnum(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// The RE2 expression for a literal phrase of a kind (see the file's header).
+std::string phrase_pattern(std::string_view phrase, phrase_kind kind) {
+  std::string body;
+  bool space = false;
+  for (std::size_t i = 0; i < phrase.size(); ++i) {
+    const char c = phrase[i];
+    if (c == ' ' || c == '\t') {
+      space = true;
+      continue;
+    }
+    if (space) {
+      body += (c == ':' ? "\\s*" : "\\s+");
+      space = false;
+    }
+    if (c == '\'') body += "['\u2019]";
+    else if (c == ':') body += "\\s*[:\uFF1A]";
+    else body += RE2::QuoteMeta(std::string_view(&phrase[i], 1));
+  }
+  const bool word_start = !phrase.empty() && ascii_alnum(phrase.front());
+  const bool word_end = !phrase.empty() && ascii_alnum(phrase.back());
+  switch (kind) {
+    case phrase_kind::recipient_label:
+    case phrase_kind::to_label:
+    case phrase_kind::sender_label:
+      return "^[\\s>*\\-\u2022\u00b7]*" + body + (word_end ? "\\b" : "");
+    case phrase_kind::original:
+      return "^[\\s\\-=_*~#>.:()\\[\\]]*" + body + "[\\s\\-=_*~#>.:()\\[\\]]*$";
+    default:
+      return (word_start ? "\\b" : "") + body + (word_end ? "\\b" : "");
+  }
+}
+
+std::vector<std::string> strings_at(const toml::node* node, const std::string& source, std::string_view key,
+                                    std::optional<rules_error>& err) {
+  std::vector<std::string> out;
+  if (node == nullptr) return out;
+  if (auto s = node->value<std::string>()) {
+    out.push_back(*s);
+    return out;
+  }
+  const toml::array* arr = node->as_array();
+  if (arr == nullptr) {
+    err = rules_error{source, node->source().begin.line, std::string(key) + " must be a string or an array of strings"};
+    return out;
+  }
+  for (const auto& el : *arr) {
+    if (auto s = el.value<std::string>()) out.push_back(*s);
+    else err = rules_error{source, el.source().begin.line, std::string(key) + " must hold strings only"};
+  }
+  return out;
+}
+
+struct compiled_decoder {
+  user_decoder spec;
+  std::unique_ptr<RE2> re;
+  int recipient = -1, status = -1, reply_code = -1, diagnostic = -1, action = -1, remote_mta = -1, command = -1;
+};
+
+bool any_in(const std::vector<std::string>& needles, std::string_view hay) {
+  return std::any_of(needles.begin(), needles.end(), [&](const std::string& n) { return icontains(hay, n); });
+}
+
+}  // namespace
+
+const char* to_string(phrase_kind kind) noexcept { return kind_names[static_cast<std::size_t>(kind)].data(); }
+
+bool phrase_kind_of(std::string_view name, phrase_kind& kind) noexcept {
+  for (std::size_t i = 0; i < kind_names.size(); ++i) {
+    if (kind_names[i] == name) {
+      kind = static_cast<phrase_kind>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string rules_error::to_string() const {
+  std::string out = source;
+  if (line) {
+    out.push_back(':');
+    out.append(std::to_string(line));
+  }
+  out.append(": ");
+  out.append(message);
+  return out;
+}
+
+struct decoding_rules::impl {
+  std::unique_ptr<RE2::Set> set;
+  std::vector<phrase_kind> entry_kind;  // set entry -> its kind
+  std::vector<compiled_decoder> decoders;
+
+  std::optional<rules_error> add_source(const rules_source& src, bool user);
+  std::optional<rules_error> add_phrase(const std::string& label, std::size_t line, const std::string& pattern, phrase_kind kind);
+};
+
+std::optional<rules_error> decoding_rules::impl::add_phrase(const std::string& label, std::size_t line, const std::string& pattern,
+                                                            phrase_kind kind) {
+  std::string error;
+  if (set->Add(pattern, &error) < 0) return rules_error{label, line, "bad phrase \"" + pattern + "\": " + error};
+  entry_kind.push_back(kind);
+  return std::nullopt;
+}
+
+std::optional<rules_error> decoding_rules::impl::add_source(const rules_source& src, bool user) {
+  const std::string label = user ? src.name : "shipped:" + src.name;
+  toml::table t;
+  try {
+    t = toml::parse(src.text, src.name);
+  } catch (const toml::parse_error& e) {
+    return rules_error{label, e.source().begin.line, std::string(e.description())};
+  }
+  for (const auto& [key, value] : t) {
+    const std::string_view k = key.str();
+    // [[rule]] and reason are the classifier's (classifier/classify.hpp); lang names a file.
+    if (k == "rule" || k == "reason" || k == "lang" || k == "phrases" || k == "phrase_regex" || k == "decoder") continue;
+    return rules_error{label, value.source().begin.line,
+                       "unknown table or key \"" + std::string(k) + "\" (a rules file holds [[rule]], [phrases], [phrase_regex] and [[decoder]])"};
+  }
+  for (const bool regex : {false, true}) {
+    const char* table_name = regex ? "phrase_regex" : "phrases";
+    const toml::node* node = t.get(table_name);
+    if (node == nullptr) continue;
+    const toml::table* phrases = node->as_table();
+    if (phrases == nullptr) return rules_error{label, node->source().begin.line, std::string(table_name) + " must be a table ([" + table_name + "])"};
+    for (const auto& [key, value] : *phrases) {
+      phrase_kind kind{};
+      if (!phrase_kind_of(key.str(), kind))
+        return rules_error{label, value.source().begin.line,
+                           "unknown phrase kind \"" + std::string(key.str()) +
+                               "\" (failure, delay, not_failure, error, recipient_label, to_label, sender_label, diagnostic_label, original)"};
+      std::optional<rules_error> err;
+      const auto list = strings_at(&value, label, key.str(), err);
+      if (err) return err;
+      for (const auto& p : list) {
+        if (p.empty()) return rules_error{label, value.source().begin.line, "an empty phrase matches everything"};
+        if (auto e = add_phrase(label, value.source().begin.line, regex ? p : phrase_pattern(p, kind), kind)) return e;
+      }
+    }
+  }
+  const toml::node* decoder_node = t.get("decoder");
+  if (decoder_node == nullptr) return std::nullopt;
+  const toml::array* arr = decoder_node->as_array();
+  if (arr == nullptr) return rules_error{label, decoder_node->source().begin.line, "decoder must be an array of tables ([[decoder]])"};
+  for (const auto& el : *arr) {
+    const toml::table* dt = el.as_table();
+    const std::size_t line = el.source().begin.line;
+    if (dt == nullptr) return rules_error{label, line, "each [[decoder]] must be a table"};
+    for (const auto& [key, value] : *dt) {
+      static constexpr std::array<std::string_view, 7> known = {"name", "from", "subject", "body", "regex", "scope", "action"};
+      if (std::find(known.begin(), known.end(), key.str()) == known.end())
+        return rules_error{label, value.source().begin.line,
+                           "decoder: unknown key \"" + std::string(key.str()) + "\" (name, from, subject, body, regex, scope, action)"};
+    }
+    compiled_decoder d;
+    d.spec.name = (*dt)["name"].value_or(std::string());
+    if (d.spec.name.empty()) return rules_error{label, line, "decoder needs a name (it becomes decodedby)"};
+    const std::string id = "decoder \"" + d.spec.name + "\"";
+    std::optional<rules_error> err;
+    d.spec.from = strings_at(dt->get("from"), label, "from", err);
+    d.spec.subject = strings_at(dt->get("subject"), label, "subject", err);
+    d.spec.body = strings_at(dt->get("body"), label, "body", err);
+    if (err) return err;
+    if (d.spec.from.empty() && d.spec.subject.empty() && d.spec.body.empty())
+      return rules_error{label, line, id + ": give at least one of from, subject and body, so it does not claim every message"};
+    const std::string scope = (*dt)["scope"].value_or(std::string("notice"));
+    if (scope != "notice" && scope != "message") return rules_error{label, line, id + ": scope is \"notice\" or \"message\""};
+    d.spec.whole_message = scope == "message";
+    d.spec.action = (*dt)["action"].value_or(std::string("failed"));
+    if (d.spec.action != "failed" && d.spec.action != "delayed" && d.spec.action != "delivered" && d.spec.action != "relayed" &&
+        d.spec.action != "expanded")
+      return rules_error{label, line, id + ": action is one of failed, delayed, delivered, relayed, expanded"};
+    const std::string regex = (*dt)["regex"].value_or(std::string());
+    if (regex.empty()) return rules_error{label, line, id + ": regex is missing (an RE2 expression with (?P<recipient>...))"};
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(16 << 20);
+    d.re = std::make_unique<RE2>(regex, options);
+    if (!d.re->ok()) return rules_error{label, line, id + ": bad regex: " + d.re->error()};
+    for (const auto& [name, index] : d.re->NamedCapturingGroups()) {
+      if (name == "recipient") d.recipient = index;
+      else if (name == "status") d.status = index;
+      else if (name == "reply_code") d.reply_code = index;
+      else if (name == "diagnostic") d.diagnostic = index;
+      else if (name == "action") d.action = index;
+      else if (name == "remote_mta") d.remote_mta = index;
+      else if (name == "command") d.command = index;
+      else
+        return rules_error{label, line,
+                           id + ": unknown capture \"" + name + "\" (recipient, status, reply_code, diagnostic, action, remote_mta, command)"};
+    }
+    if (d.recipient < 0) return rules_error{label, line, id + ": regex needs a named capture (?P<recipient>...)"};
+    decoders.push_back(std::move(d));
+  }
+  return std::nullopt;
+}
+
+std::variant<decoding_rules, rules_error> decoding_rules::compile(const std::vector<rules_source>& user_sources) {
+  auto p = std::make_unique<impl>();
+  RE2::Options options;
+  options.set_case_sensitive(false);
+  options.set_log_errors(false);
+  options.set_max_mem(256 << 20);
+  p->set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+  for (const auto& src : user_sources)
+    if (auto e = p->add_source(src, true)) return *e;
+  for (const auto& src : shipped_phrase_files())
+    if (auto e = p->add_source(src, false)) return *e;
+  if (p->entry_kind.empty()) {
+    // RE2::Set refuses to match with no patterns; one that never matches keeps the code simple.
+    std::string error;
+    p->set->Add("\\A\\z\\A[^\\x00-\\x{10FFFF}]", &error);
+    p->entry_kind.push_back(phrase_kind::original);
+  }
+  if (!p->set->Compile()) return rules_error{"rules", 0, "the phrases do not compile into one set (too large)"};
+  return decoding_rules(std::move(p));
+}
+
+std::variant<decoding_rules, rules_error> decoding_rules::load(const std::vector<std::string>& user_files) {
+  std::vector<rules_source> sources;
+  for (const auto& path : user_files) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return rules_error{path, 0, "cannot read the rules file"};
+    std::stringstream ss;
+    ss << f.rdbuf();
+    sources.push_back({path, ss.str()});
+  }
+  return compile(sources);
+}
+
+const decoding_rules& decoding_rules::shipped() {
+  static const decoding_rules rules = [] {
+    auto compiled = compile({});
+    // The shipped files are tested (tests/parser/rules_test.cpp): a failure here is a build's bug.
+    if (std::holds_alternative<rules_error>(compiled)) std::abort();
+    return std::move(std::get<decoding_rules>(compiled));
+  }();
+  return rules;
+}
+
+phrase_hits decoding_rules::match(std::string_view line) const {
+  phrase_hits hits;
+  if (line.empty()) return hits;
+  std::vector<int> entries;
+  impl_->set->Match(line, &entries);
+  for (int e : entries) hits.add(impl_->entry_kind[static_cast<std::size_t>(e)]);
+  return hits;
+}
+
+std::size_t decoding_rules::phrases() const noexcept { return impl_->entry_kind.size(); }
+std::size_t decoding_rules::decoders() const noexcept { return impl_->decoders.size(); }
+
+bool decoding_rules::decode_user(const mail& m, report& out) const {
+  for (const compiled_decoder& d : impl_->decoders) {
+    if (!d.spec.from.empty() && !any_in(d.spec.from, m.header("From"))) continue;
+    if (!d.spec.subject.empty() && !any_in(d.spec.subject, m.subject())) continue;
+    if (!d.spec.body.empty() && !any_in(d.spec.body, m.body_text)) continue;
+    std::string_view text = d.spec.whole_message ? std::string_view(m.text) : m.notice();
+    text = text.substr(0, std::min(text.size(), max_user_text_bytes));
+    const int groups = d.re->NumberOfCapturingGroups();
+    std::vector<re2::StringPiece> captures(static_cast<std::size_t>(groups) + 1);
+    std::size_t at = 0;
+    std::size_t found = 0;
+    while (at <= text.size() && found < max_user_recipients &&
+           d.re->Match(text, at, text.size(), RE2::UNANCHORED, captures.data(), groups + 1)) {
+      const std::string_view whole(captures[0].data(), captures[0].size());
+      const std::size_t end = static_cast<std::size_t>(whole.data() - text.data()) + whole.size();
+      at = whole.empty() ? end + 1 : end;  // an empty match moves on a byte
+      auto group = [&](int index) {
+        if (index < 0) return std::string_view();
+        const re2::StringPiece& c = captures[static_cast<std::size_t>(index)];
+        return trim(std::string_view(c.data(), c.size()));
+      };
+      const std::string address = normalize_address(group(d.recipient));
+      if (address.empty()) continue;
+      recipient_report& r = add_recipient(out, address);
+      ++found;
+      if (const std::string_view s = group(d.status); !s.empty()) r.status = find_status_code(s);
+      if (const std::string_view c = group(d.reply_code); !c.empty()) r.reply_code = find_reply_code(c);
+      if (const std::string_view t = group(d.diagnostic); !t.empty()) r.diagnostic = fold_space(t.substr(0, 4096));
+      if (const std::string_view c = group(d.command); !c.empty()) r.command = std::string(c.substr(0, std::min(c.find(' '), c.size())));
+      if (const std::string_view h = group(d.remote_mta); !h.empty()) r.remote_mta = std::string(h.substr(0, 255));
+      const std::string action = to_lower(group(d.action));
+      r.action = action == "failed" || action == "delayed" || action == "delivered" || action == "relayed" || action == "expanded"
+                     ? action
+                     : d.spec.action;
+      for (char& ch : r.command) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
+    }
+    if (!out.recipients.empty()) {
+      out.decoded_by = d.spec.name;
+      return true;
+    }
+  }
+  return false;
+}
+
+decoding_rules::decoding_rules(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+decoding_rules::decoding_rules(decoding_rules&&) noexcept = default;
+decoding_rules& decoding_rules::operator=(decoding_rules&&) noexcept = default;
+decoding_rules::~decoding_rules() = default;
+
+}  // namespace bounced::parser
