@@ -238,12 +238,16 @@ void finish(mail& m, report& out) {
 
 report decode(std::string_view raw) { return decode(raw, decoding_rules::shipped()); }
 
-report decode(std::string_view raw, const decoding_rules& rules) {
+report decode(std::string_view raw, const decoding_rules& rules) { return decode(raw, rules, decode_options{}); }
+
+report decode(std::string_view raw, const decoding_rules& rules, const decode_options& options) {
   report out;
   mail m = load_mail(raw);
-  // The operator's decoders come first: they were written for what the shipped ones got wrong.
-  if (rules.decoders() > 0 && rules.decode_user(m, out)) {
-    // decoded_by is the decoder's name
+  if (options.fallback_only) {
+    if (decode_fallback(m, rules, out)) out.decoded_by = "Fallback";
+  } else if (rules.decoders() > 0 && rules.decode_user(m, out)) {
+    // The operator's decoders come first: they were written for what the shipped ones got wrong.
+    // decoded_by is the decoder's name.
   } else if (out.recipients.clear(), decode_arf(m, out)) {
     out.decoded_by = "ARF";
   } else {

@@ -15,4 +15,11 @@ report decode(std::string_view raw);
 // Decodes with rules: the user's decoders first, the phrases of the fallback decoder (rules.hpp).
 report decode(std::string_view raw, const decoding_rules& rules);
 
+struct decode_options {
+  // The fallback decoder alone, every format decoder left out: to measure how it reads formats
+  // it was not written for (tests/bench/fallback_only).
+  bool fallback_only = false;
+};
+report decode(std::string_view raw, const decoding_rules& rules, const decode_options& options);
+
 }  // namespace bounced::parser

@@ -5,25 +5,30 @@
 //
 // How a line is read: one RE2 set match gives the kinds of phrase it holds (parser/rules.hpp), a
 // paragraph's joined lines one more (sentences wrap), and find_addresses every address in it.
-// The bounce's own addresses (its From, To, Reply-To, the original's sender, MAILER-DAEMON and
-// postmaster, message ids, addresses inside URLs, on a sender's line) are never recipients.
+// Whose an address is: the bounce's own system (its From, Reply-To, Sender, message ids,
+// MAILER-DAEMON and postmaster) never a recipient; the sender's (the bounce's To, the original's
+// From, Sender, Return-Path) a recipient only where a list line or a line with the remote's reply
+// leads with it (people mail themselves); an address inside a URL, in parentheses on a line led
+// by another address (Postfix's "(expanded from <alias>)") or on a sender's line, none.
 // Recipients come from the strongest evidence the notice holds:
-//   1. an address in a failure sentence, or listed right after one ("did not reach the following
-//      recipient(s):", then a list);
+//   1. an address on a line with a failure sentence, or listed right after one ("did not reach
+//      the following recipient(s):", then a list; a bare local part there is completed from the
+//      original's addressees);
 //   2. an address on a line with a recipient label, an SMTP code or an error phrase, or leading
 //      a paragraph whose next lines hold one (qmail's "<address>:" then its error);
-//   3. an address after a to-label ("To:") in the notice, the original's sole addressee, or a
-//      bare local part completed with its domain: only for a notice that states a failure.
-// Each recipient's diagnostic is the text after its address and the lines that continue it;
-// failing that, the text a diagnostic label introduces; failing that, the notice's one line with
-// an SMTP code; failing that, the failure sentence itself. Bounded: at most max_lines lines of at
-// most max_text_bytes in all are read, each line matched once.
+//   3. for a notice that states a failure: an address after a to-label ("To:"), else the
+//      original's sole addressee (the recipient named by a display name alone).
+// Each recipient's diagnostic is the text after its address and the lines that continue it; the
+// text a diagnostic label introduces, or the notice's line with an SMTP code, where that tells
+// more; the failure sentence where nothing tells. Bounded: at most max_lines lines of at most
+// max_text_bytes in all are read, each line matched once and each paragraph once.
 #include <algorithm>
 #include <array>
 
 #include "parser/decoder.hpp"
 #include "parser/header.hpp"
 #include "parser/html.hpp"
+#include "parser/mime.hpp"
 #include "parser/rules.hpp"
 #include "parser/scan.hpp"
 #include "parser/text.hpp"
@@ -38,13 +43,20 @@ constexpr std::size_t max_paragraph_bytes = 8 * 1024;
 constexpr std::size_t max_diagnostic_bytes = 2048;
 constexpr std::size_t max_recipients = 500;
 
+struct candidate {
+  found_address where;
+  bool senders = false;  // the sender's own address: a recipient only where a line leads with it
+};
+
 struct line_info {
   std::string_view text;
-  phrase_hits hits;        // this line's phrases
-  phrase_hits paragraph;   // the phrases of the paragraph it belongs to (sentences wrap)
-  std::vector<found_address> addresses;  // the candidates on it (own addresses dropped)
-  bool code = false;       // an SMTP reply code or enhanced status code of class 4 or 5
+  phrase_hits hits;       // this line's phrases
+  phrase_hits paragraph;  // the phrases of the paragraph it belongs to (sentences wrap)
+  std::vector<candidate> addresses;  // the candidates on it, in order
+  bool code = false;      // an SMTP reply code or enhanced status code of class 4 or 5
   bool blank = false;
+  bool senders_line = false;  // a sender's label names what is on this line
+  bool led = false;       // the line leads with its first address (a list entry)
 };
 
 bool says_failure(phrase_hits h) { return h.has(phrase_kind::failure) || h.has(phrase_kind::delay); }
@@ -56,100 +68,50 @@ bool has_code(std::string_view line) {
   return !reply.empty() && reply[0] != '2';
 }
 
-// The words before the first address: a list line ("  user@example.com", "1. <a@b>",
-// "Recipient: a@b") leads with it; a sentence that mentions an address further on does not.
-bool address_led(const line_info& l) {
-  if (l.addresses.empty()) return false;
-  const std::string_view before = trim(l.text.substr(0, l.addresses.front().begin));
+// Whether position at of line is inside parentheses.
+bool in_parentheses(std::string_view line, std::size_t at) {
+  int depth = 0;
+  for (std::size_t i = 0; i < at && i < line.size(); ++i) {
+    if (line[i] == '(') ++depth;
+    else if (line[i] == ')' && depth > 0) --depth;
+  }
+  return depth > 0;
+}
+
+// A list line ("  user@example.com", "1. <a@b>", "Recipient: a@b", "a@b: 550 ...") leads with
+// its address: at most four short words before it, and the address not in parentheses.
+bool leads_with(std::string_view line, std::size_t at) {
+  const std::string_view before = trim(line.substr(0, at));
   std::size_t words = 0;
   for (std::size_t i = 0; i < before.size();) {
     while (i < before.size() && (before[i] == ' ' || before[i] == '\t')) ++i;
     if (i < before.size()) ++words;
     while (i < before.size() && before[i] != ' ' && before[i] != '\t') ++i;
   }
-  return words <= 4 && before.size() <= 60;
+  return words <= 4 && before.size() <= 60 && !in_parentheses(line, at);
 }
 
 bool indented(std::string_view line) { return !line.empty() && (line.front() == ' ' || line.front() == '\t'); }
 
-// The addresses that are the bounce's own, lower-cased: never recipients.
-std::vector<std::string> own_addresses(const mail& m) {
-  std::vector<std::string> own;
-  auto add = [&](std::string_view value) {
-    for (const found_address& f : find_addresses(value)) own.push_back(to_lower(f.address));
-  };
-  for (std::string_view name : {"From", "To", "Reply-To", "Sender", "Return-Path", "Errors-To", "Message-ID", "In-Reply-To", "References"})
-    add(m.header(name));
-  for (std::string_view name : {"From", "Sender", "Reply-To", "Return-Path", "Message-ID", "Errors-To"})
-    add(header_or_empty(m.original_headers, name));
-  return own;
+void add_addresses(std::string_view value, std::vector<std::string>& to) {
+  for (const found_address& f : find_addresses(value)) to.push_back(to_lower(f.address));
 }
 
 // The text after an address on its line, less the punctuation that joins them.
 std::string_view after_address(std::string_view line, const found_address& a) {
   std::string_view rest = line.substr(std::min(a.end, line.size()));
-  while (!rest.empty() && (rest.front() == '>' || rest.front() == ':' || rest.front() == '.' || rest.front() == ',' ||
-                           rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t' || rest.front() == '-' ||
-                           rest.front() == '\'' || rest.front() == '"' || rest.front() == ')'))
+  while (!rest.empty() && (rest.front() == '>' || rest.front() == ':' || rest.front() == '/' || rest.front() == '.' ||
+                           rest.front() == ',' || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t' ||
+                           rest.front() == '-' || rest.front() == '\'' || rest.front() == '"' || rest.front() == ')'))
     rest.remove_prefix(1);
   return rest;
 }
 
-// A diagnostic label's text: the rest of its line after the label's colon (or the whole line when
-// the label is a sentence such as "Remote Server returned '550 ...'"), else the next lines.
-std::string label_text(const std::vector<line_info>& lines, std::size_t i) {
-  std::string_view line = trim(lines[i].text);
-  const std::size_t colon = line.find(':');
-  std::string_view rest = colon != std::string_view::npos && colon + 1 < line.size() ? trim(line.substr(colon + 1)) : std::string_view();
-  if (colon == std::string_view::npos) rest = line;
-  std::string out(rest);
-  if (has_code(out) || out.size() > 12) return out;
-  // "The response from the remote server was:" then the reply on the next lines.
-  for (std::size_t j = i + 1; j < lines.size() && j < i + 6; ++j) {
-    if (lines[j].blank) {
-      if (out.empty()) continue;
-      break;
-    }
-    if (!out.empty()) out += ' ';
-    out += trim(lines[j].text);
-    if (out.size() > max_diagnostic_bytes) break;
-  }
-  return out;
-}
-
-// The diagnostic that follows an address: the rest of its line and the lines that continue it
-// (to an empty line or another address's line).
-std::string diagnostic_after(const std::vector<line_info>& lines, std::size_t i, const found_address& a) {
-  // A line that leads with the address explains it after it; a sentence that names it midway
-  // ("SMTP:RCPT host ...: 553 5.3.0 <a@b>... No such user") is the diagnostic whole.
-  std::string out(address_led(lines[i]) ? after_address(lines[i].text, a) : trim(lines[i].text));
-  // Another address on the same line ("a@b <mailto:a@b>") starts no diagnostic of its own.
-  if (address_led(lines[i]))
-    for (const found_address& other : lines[i].addresses)
-      if (other.begin >= a.end && other.address == a.address) out = std::string(after_address(lines[i].text, other));
-  for (std::size_t j = i + 1; j < lines.size() && j < i + 6; ++j) {
-    if (lines[j].blank || says_failure(lines[j].hits)) break;
-    if (!lines[j].addresses.empty() && address_led(lines[j]) && lines[j].addresses.front().address != a.address) break;
-    if (lines[j].hits.has(phrase_kind::sender_label) || lines[j].hits.has(phrase_kind::original)) break;
-    if (!out.empty()) out += ' ';
-    out += trim(lines[j].text);
-    if (out.size() > max_diagnostic_bytes) break;
-  }
-  return out;
-}
-
-// How much a diagnostic tells: 2 with an SMTP code (the remote's own words), 1 with an error
-// phrase, 0 with neither.
-int telling(std::string_view diagnostic, const decoding_rules& rules) {
-  if (has_code(diagnostic)) return 2;
-  return rules.match(diagnostic).has(phrase_kind::error) ? 1 : 0;
-}
-
 // A notice read once: its lines with their phrases, codes and candidate addresses.
 struct notice {
-  std::string html_text;  // the text of an HTML-only notice
+  std::string own_text;  // the text read when it had to be made (HTML, undecoded quoted-printable)
   std::vector<line_info> lines;
-  std::vector<std::string> own;
+  std::vector<std::string> system_own, sender_own, addressees;  // lower case
   phrase_hits subject;
   bool failure = false, delay = false, not_failure = false, codes = false;
   std::vector<std::size_t> labels;  // lines with a diagnostic label
@@ -157,31 +119,70 @@ struct notice {
   std::string failure_sentence;     // the failure paragraphs' text
 };
 
+// Quoted-printable that no Content-Transfer-Encoding announced (a part mimetic could not split,
+// a notice pasted): soft line breaks and =3D, =20 or =E2-like escapes on many lines.
+bool undecoded_quoted_printable(std::string_view text) {
+  std::size_t soft = 0;
+  for (std::size_t at = text.find("=\n"); at != std::string_view::npos && soft < 3; at = text.find("=\n", at + 2)) ++soft;
+  return soft >= 3 && (text.find("=3D") != std::string_view::npos || text.find("=20") != std::string_view::npos ||
+                       text.find("=E2") != std::string_view::npos);
+}
+
 void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
   n.subject = rules.match(m.subject());
   const std::string_view whole = m.notice();
   std::string_view text = whole.substr(0, std::min(whole.size(), max_text_bytes));
   if (looks_like_html(text)) {
-    n.html_text = html_to_text(text);
-    text = n.html_text;
+    n.own_text = html_to_text(text);
+    text = n.own_text;
+  } else if (undecoded_quoted_printable(text)) {
+    n.own_text = decode_quoted_printable(text);
+    text = n.own_text;
   }
-  n.own = own_addresses(m);
+  // Whose addresses are whose: the original's headers, read from the notice's quoted copy when
+  // no part holds them.
+  std::vector<header_field> quoted;
+  const std::vector<header_field>* original = &m.original_headers;
+  if (m.original_headers.empty() && m.notice_size < m.body_text.size()) {
+    mail copy;
+    const std::size_t eol = m.body_text.find('\n', m.notice_size);
+    if (eol != std::string::npos) read_inline_original(std::string_view(m.body_text).substr(eol + 1), copy);
+    quoted = std::move(copy.original_headers);
+    original = &quoted;
+  }
+  for (std::string_view name : {"From", "Reply-To", "Sender", "Errors-To", "Message-ID", "In-Reply-To", "References"})
+    add_addresses(m.header(name), n.system_own);
+  add_addresses(header_or_empty(*original, "Message-ID"), n.system_own);
+  for (std::string_view name : {"To", "Return-Path"}) add_addresses(m.header(name), n.sender_own);
+  for (std::string_view name : {"From", "Sender", "Reply-To", "Return-Path", "Errors-To"})
+    add_addresses(header_or_empty(*original, name), n.sender_own);
+  for (std::string_view name : {"To", "Cc"}) add_addresses(header_or_empty(*original, name), n.addressees);
+  auto among = [](const std::vector<std::string>& set, const std::string& a) { return std::find(set.begin(), set.end(), a) != set.end(); };
+
+  bool sender_carries = false;  // "A message sent by" and its address on the next line
   for (std::string_view l : split_lines(text)) {
     if (n.lines.size() >= max_lines) break;
     line_info info;
     info.text = l;
     info.blank = trim(l).empty();
-    if (!info.blank) {
-      info.hits = rules.match(l);
-      // The quoted original starts here (a marker line in the notice's own language).
-      if (info.hits.has(phrase_kind::original) && !n.lines.empty()) break;
-      info.code = has_code(l);
-      for (found_address& f : find_addresses(l)) {
-        if (f.in_url || is_system_address(f.address)) continue;
-        if (std::find(n.own.begin(), n.own.end(), to_lower(f.address)) != n.own.end()) continue;
-        info.addresses.push_back(std::move(f));
-      }
+    if (info.blank) {
+      sender_carries = false;
+      n.lines.push_back(std::move(info));
+      continue;
     }
+    info.hits = rules.match(l);
+    // The quoted original starts here (a marker line in the notice's own language).
+    if (info.hits.has(phrase_kind::original) && !n.lines.empty()) break;
+    info.code = has_code(l);
+    for (found_address& f : find_addresses(l)) {
+      const std::string lower = to_lower(f.address);
+      if (f.in_url || is_system_address(f.address) || among(n.system_own, lower)) continue;
+      info.addresses.push_back({std::move(f), among(n.sender_own, lower)});
+    }
+    info.led = !info.addresses.empty() && leads_with(l, info.addresses.front().where.begin);
+    info.senders_line = (info.hits.has(phrase_kind::sender_label) && !info.hits.has(phrase_kind::recipient_label)) ||
+                        (sender_carries && info.led);
+    sender_carries = info.hits.has(phrase_kind::sender_label) && info.addresses.empty();
     n.lines.push_back(std::move(info));
   }
   auto& lines = n.lines;
@@ -219,6 +220,57 @@ void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
   }
 }
 
+// How much a diagnostic tells: 2 with an SMTP code (the remote's own words), 1 with an error
+// phrase, 0 with neither.
+int telling(std::string_view diagnostic, const decoding_rules& rules) {
+  if (has_code(diagnostic)) return 2;
+  return rules.match(diagnostic).has(phrase_kind::error) ? 1 : 0;
+}
+
+// A diagnostic label's text: the rest of its line after the label's colon (or the whole line when
+// the label is a sentence such as "Remote Server returned '550 ...'"), else the next lines.
+std::string label_text(const std::vector<line_info>& lines, std::size_t i) {
+  std::string_view line = trim(lines[i].text);
+  const std::size_t colon = line.find(':');
+  std::string_view rest = colon != std::string_view::npos && colon + 1 < line.size() ? trim(line.substr(colon + 1)) : std::string_view();
+  if (colon == std::string_view::npos) rest = line;
+  std::string out(rest);
+  if (has_code(out) || out.size() > 12) return out;
+  // "The response from the remote server was:" then the reply on the next lines.
+  for (std::size_t j = i + 1; j < lines.size() && j < i + 6; ++j) {
+    if (lines[j].blank) {
+      if (out.empty()) continue;
+      break;
+    }
+    if (!out.empty()) out += ' ';
+    out += trim(lines[j].text);
+    if (out.size() > max_diagnostic_bytes) break;
+  }
+  return out;
+}
+
+// The diagnostic that follows an address: the rest of its line and the lines that continue it
+// (to an empty line or another address's line).
+std::string diagnostic_after(const std::vector<line_info>& lines, std::size_t i, const found_address& a) {
+  // A line that leads with the address explains it after it; a sentence that names it midway
+  // ("SMTP:RCPT host ...: 553 5.3.0 <a@b>... No such user") is the diagnostic whole.
+  const line_info& l = lines[i];
+  std::string out(l.led ? after_address(l.text, a) : trim(l.text));
+  if (l.led)
+    for (const candidate& other : l.addresses)
+      if (other.where.begin >= a.end && other.where.address == a.address) out = std::string(after_address(l.text, other.where));
+  for (std::size_t j = i + 1; j < lines.size() && j < i + 6; ++j) {
+    const line_info& next = lines[j];
+    if (next.blank || says_failure(next.hits)) break;
+    if (next.led && next.addresses.front().where.address != a.address) break;
+    if (next.senders_line || next.hits.has(phrase_kind::original)) break;
+    if (!out.empty()) out += ' ';
+    out += trim(next.text);
+    if (out.size() > max_diagnostic_bytes) break;
+  }
+  return out;
+}
+
 // The diagnostic for the address a on line li: every line naming the address offers its text,
 // then the diagnostic labels (after the address, else the only one), then the notice's first
 // line with a code; the first that tells most wins (an SMTP code over an error phrase over
@@ -235,13 +287,50 @@ std::string diagnostic_for(const notice& n, const decoding_rules& rules, std::si
     }
   };
   for (std::size_t i = 0; i < lines.size() && score < 2; ++i)
-    for (const found_address& other : lines[i].addresses)
-      if (other.address == a.address && i != li) offer(diagnostic_after(lines, i, other));
+    for (const candidate& other : lines[i].addresses)
+      if (other.where.address == a.address && i != li) offer(diagnostic_after(lines, i, other.where));
   for (std::size_t i : n.labels)
     if (score < 2 && (i > li || n.labels.size() == 1)) offer(label_text(lines, i));
   if (score < 2 && n.first_code < lines.size()) offer(std::string(trim(lines[n.first_code].text)));
   if (score == 0 && !n.failure_sentence.empty() && (trim(best).size() < 8 || says_failure(lines[li].hits))) best = n.failure_sentence;
   return fold_space(std::string_view(best).substr(0, std::min(best.size(), max_diagnostic_bytes)));
+}
+
+// A found recipient: the line it stands on and the address, or a bare local part completed.
+struct pick {
+  std::size_t line = 0;
+  found_address where;
+};
+
+// The candidates of a list line: its leading address (and the same address again, "a@b
+// <mailto:a@b>"), the sender's own included; or a bare local part ("  kijitora") completed from
+// the original's addressees.
+void take_list_line(const notice& n, std::size_t i, std::vector<pick>& into) {
+  const line_info& l = n.lines[i];
+  if (l.senders_line) return;
+  if (l.led) {
+    const candidate& first = l.addresses.front();
+    for (const candidate& c : l.addresses)
+      if (c.where.address == first.where.address) into.push_back({i, c.where});
+    return;
+  }
+  if (!l.addresses.empty()) return;
+  // "  kijitora" or "<kijitora>:" alone: the local part of one of the original's addressees.
+  std::string_view word = trim(l.text);
+  while (!word.empty() && (word.front() == '<' || word.front() == '"')) word.remove_prefix(1);
+  while (!word.empty() && (word.back() == '>' || word.back() == ':' || word.back() == '"' || word.back() == ',')) word.remove_suffix(1);
+  if (word.empty() || word.size() > 64 || word.find_first_of(" \t@") != std::string_view::npos) return;
+  for (const std::string& a : n.addressees) {
+    const std::size_t at = a.rfind('@');
+    if (at != std::string::npos && iequals(std::string_view(a).substr(0, at), word)) {
+      found_address f;
+      f.address = a;
+      f.begin = static_cast<std::size_t>(word.data() - l.text.data());
+      f.end = f.begin + word.size();
+      into.push_back({i, f});
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -261,41 +350,70 @@ bool decode_fallback(const mail& m, const decoding_rules& rules, report& out) {
     return false;
   // A notice that says it is no failure and names none is none.
   if (!failure && !delay && n.not_failure) return false;
-  // Tier 1: addresses in a failure sentence or in the list that follows one.
-  std::vector<std::pair<std::size_t, std::size_t>> tier1, tier2, tier3;  // (line, address index)
+
+  std::vector<pick> tier1, tier2, tier3;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const line_info& l = lines[i];
-    if (l.hits.has(phrase_kind::sender_label) && !l.hits.has(phrase_kind::recipient_label)) continue;
-    if (says_failure(l.hits) || (says_failure(l.paragraph) && !address_led(l) && !l.addresses.empty() && !l.hits.has(phrase_kind::to_label)))
-      for (std::size_t a = 0; a < l.addresses.size(); ++a) tier1.emplace_back(i, a);
-    // The list after a failure sentence (its paragraph's last line).
+    if (l.blank) continue;
+    // Tier 1: the failure sentence names the address ("Your message to a@b couldn't be delivered").
+    if (says_failure(l.hits) && !l.senders_line)
+      for (const candidate& c : l.addresses)
+        if (!c.senders && !(l.led && c.where.address != l.addresses.front().where.address && in_parentheses(l.text, c.where.begin)))
+          tier1.push_back({i, c.where});
+    // The list after a failure sentence: it ends its paragraph, or its line says it.
     const bool ends_failure_paragraph = says_failure(l.paragraph) && (i + 1 == lines.size() || lines[i + 1].blank);
-    if (!says_failure(l.hits) && !ends_failure_paragraph) continue;
-    const bool announces = !trim(l.text).empty() && (trim(l.text).back() == ':' || ends_failure_paragraph);
-    std::size_t collected = 0, loose = 0, blanks = 0;
-    for (std::size_t j = i + 1; j < lines.size() && j < i + 60; ++j) {
-      const line_info& next = lines[j];
-      if (next.blank) {
-        if (++blanks > 3) break;
-        continue;
+    if (says_failure(l.hits) || ends_failure_paragraph) {
+      // A sentence that ends with a colon announces its list, which may follow a line or two on;
+      // otherwise the list follows at once (blank lines aside).
+      const std::string_view said = trim(l.text);
+      const bool announces = !said.empty() && (said.back() == ':' || said.back() == '-');
+      std::size_t collected = 0, loose = 0, blanks = 0;
+      for (std::size_t j = i + 1; j < lines.size() && j < i + 60; ++j) {
+        const line_info& next = lines[j];
+        if (next.blank) {
+          if (++blanks > 3) break;
+          continue;
+        }
+        blanks = 0;
+        if (says_failure(next.hits) && !next.led) break;
+        if (next.senders_line) {
+          if (collected > 0) break;
+          continue;
+        }
+        const std::size_t before = tier1.size();
+        if (!next.hits.has(phrase_kind::to_label) && (next.led || next.addresses.empty()) &&
+            (collected == 0 || !indented(next.text) || next.led))
+          take_list_line(n, j, tier1);
+        if (tier1.size() > before) {
+          ++collected;
+          continue;
+        }
+        if (collected > 0) {
+          if (indented(next.text) || next.addresses.empty()) continue;  // a listed address's reason
+          break;
+        }
+        if (++loose > (announces ? 2U : 0U)) break;
       }
-      blanks = 0;
-      if (says_failure(next.hits) || next.hits.has(phrase_kind::original)) break;
-      if (next.hits.has(phrase_kind::sender_label) && !next.hits.has(phrase_kind::recipient_label)) {
-        if (collected > 0) break;
-        continue;
+    }
+    if (l.addresses.empty() || l.senders_line) continue;
+    // Tier 2 and 3: a label, a code or an error phrase near the address.
+    bool near = l.hits.has(phrase_kind::recipient_label) || l.code || l.hits.has(phrase_kind::error) ||
+                l.hits.has(phrase_kind::diagnostic_label);
+    if (!near && l.led) {
+      for (std::size_t j = i + 1; j < lines.size() && j < i + 4 && !lines[j].blank; ++j) {
+        if (lines[j].led) break;
+        if (lines[j].code || lines[j].hits.has(phrase_kind::error)) near = true;
       }
-      if (address_led(next) && !next.hits.has(phrase_kind::to_label)) {
-        for (std::size_t a = 0; a < next.addresses.size(); ++a)
-          if (a == 0 || next.addresses[a].address == next.addresses[0].address) tier1.emplace_back(j, a);
-        ++collected;
-        continue;
-      }
-      if (collected > 0) {
-        if (indented(next.text) || next.addresses.empty()) continue;  // a listed address's reason
-        break;
-      }
-      if (++loose > (announces ? 3U : 1U)) break;
+    }
+    if (!near && !l.hits.has(phrase_kind::to_label)) continue;
+    auto& tier = near ? tier2 : tier3;
+    for (std::size_t a = 0; a < l.addresses.size(); ++a) {
+      const candidate& c = l.addresses[a];
+      // A line led by an address speaks of it; others on it in parentheses are comments, and
+      // the sender's own address counts only where it leads the line.
+      if (l.led && a > 0 && (c.where.address == l.addresses.front().where.address || in_parentheses(l.text, c.where.begin))) continue;
+      if (c.senders && !(l.led && a == 0 && near)) continue;
+      tier.push_back({i, c.where});
     }
   }
   // An address alone in the paragraph before a failure paragraph ("Delivery of email to this
@@ -308,54 +426,49 @@ bool decode_fallback(const mail& m, const decoding_rules& rules, report& out) {
     while (start > 0 && !lines[start - 1].blank) --start;
     if (end - start > 4) continue;
     bool list = true;
-    for (std::size_t j = start; j <= end && list; ++j) list = address_led(lines[j]) && trim(after_address(lines[j].text, lines[j].addresses.back())).empty();
+    for (std::size_t j = start; j <= end && list; ++j)
+      list = lines[j].led && !lines[j].senders_line && trim(after_address(lines[j].text, lines[j].addresses.back().where)).empty();
     if (list)
-      for (std::size_t j = start; j <= end; ++j) tier1.emplace_back(j, 0);
+      for (std::size_t j = start; j <= end; ++j) tier1.push_back({j, lines[j].addresses.front().where});
   }
-  // Tier 2 and 3: addresses with a label, a code or an error phrase near them.
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const line_info& l = lines[i];
-    if (l.addresses.empty()) continue;
-    if (l.hits.has(phrase_kind::sender_label) && !l.hits.has(phrase_kind::recipient_label)) continue;
-    bool near = l.hits.has(phrase_kind::recipient_label) || l.code || l.hits.has(phrase_kind::error) ||
-                l.hits.has(phrase_kind::diagnostic_label);
-    if (!near && address_led(l)) {
-      for (std::size_t j = i + 1; j < lines.size() && j < i + 4 && !lines[j].blank; ++j) {
-        if (!lines[j].addresses.empty() && address_led(lines[j])) break;
-        if (lines[j].code || lines[j].hits.has(phrase_kind::error)) near = true;
-      }
-    }
-    auto& tier = near ? tier2 : tier3;
-    if (!near && !l.hits.has(phrase_kind::to_label)) continue;
-    for (std::size_t a = 0; a < l.addresses.size(); ++a) tier.emplace_back(i, a);
-  }
+
   const bool stated = failure || delay;
-  const auto* chosen = !tier1.empty() ? &tier1 : !tier2.empty() ? &tier2 : stated ? &tier3 : nullptr;
-  if (chosen == nullptr || chosen->empty()) {
+  const std::vector<pick>* chosen = !tier1.empty() ? &tier1 : !tier2.empty() ? &tier2 : stated && !tier3.empty() ? &tier3 : nullptr;
+  if (chosen == nullptr) {
     if (!stated) return false;
     // The original's sole addressee, when the notice names the recipient in no address form
     // (a display name alone, an X.500 name): the address the sender used is the one that failed.
     std::vector<std::string> addressees;
+    for (const std::string& a : n.addressees)
+      if (!is_system_address(a) && std::find(n.system_own.begin(), n.system_own.end(), a) == n.system_own.end() &&
+          std::find(n.sender_own.begin(), n.sender_own.end(), a) == n.sender_own.end() &&
+          std::find(addressees.begin(), addressees.end(), a) == addressees.end())
+        addressees.push_back(a);
+    if (addressees.size() != 1) return false;
+    // The original's spelling of it (its local part's case).
+    std::string spelt = addressees.front();
     for (std::string_view name : {"To", "Cc"})
       for (const found_address& f : find_addresses(header_or_empty(m.original_headers, name)))
-        if (!is_system_address(f.address) && std::find(n.own.begin(), n.own.end(), to_lower(f.address)) == n.own.end() &&
-            std::find(addressees.begin(), addressees.end(), f.address) == addressees.end())
-          addressees.push_back(f.address);
-    if (addressees.size() != 1) return false;
-    recipient_report& r = add_recipient(out, addressees.front());
-    std::string said = n.first_code < lines.size() ? std::string(trim(lines[n.first_code].text)) : n.failure_sentence;
+        if (iequals(f.address, spelt)) spelt = f.address;
+    recipient_report& r = add_recipient(out, spelt);
+    // The notice's line with a code, else the first with an error phrase after a failure sentence.
+    std::string said = n.first_code < lines.size() ? std::string(trim(lines[n.first_code].text)) : std::string();
+    for (std::size_t i = 0, seen = 0; said.empty() && i < lines.size(); ++i) {
+      seen = seen || says_failure(lines[i].paragraph);
+      if (seen && !says_failure(lines[i].paragraph) && lines[i].hits.has(phrase_kind::error)) said = trim(lines[i].text);
+    }
+    if (said.empty()) said = n.failure_sentence;
     r.diagnostic = fold_space(std::string_view(said).substr(0, std::min(said.size(), max_diagnostic_bytes)));
     r.action = !failure && delay ? "delayed" : "failed";
     return true;
   }
-  for (const auto& [li, ai] : *chosen) {
+  for (const pick& p : *chosen) {
     if (out.recipients.size() >= max_recipients) break;
-    const found_address& a = lines[li].addresses[ai];
     const bool fresh = std::none_of(out.recipients.begin(), out.recipients.end(),
-                                    [&](const recipient_report& r) { return iequals(r.recipient, a.address); });
-    recipient_report& r = add_recipient(out, a.address);
+                                    [&](const recipient_report& r) { return iequals(r.recipient, p.where.address); });
+    recipient_report& r = add_recipient(out, p.where.address);
     if (!fresh && telling(r.diagnostic, rules) > 0) continue;
-    r.diagnostic = diagnostic_for(n, rules, li, a);
+    r.diagnostic = diagnostic_for(n, rules, p.line, p.where);
     r.action = delay && !failure ? "delayed" : "failed";
   }
   return !out.recipients.empty();
@@ -370,10 +483,10 @@ void complete_from_notice(const mail& m, const decoding_rules& rules, report& ou
   for (recipient_report& r : out.recipients) {
     if (!r.status.empty() || !r.diagnostic.empty()) continue;
     for (std::size_t i = 0; i < n.lines.size() && r.diagnostic.empty(); ++i)
-      for (const found_address& a : n.lines[i].addresses)
-        if (iequals(a.address, r.recipient)) {
+      for (const candidate& a : n.lines[i].addresses)
+        if (iequals(a.where.address, r.recipient)) {
           // Only the remote's words or an error's: the failure sentence tells nothing new.
-          std::string said = diagnostic_for(n, rules, i, a);
+          std::string said = diagnostic_for(n, rules, i, a.where);
           const int score = telling(said, rules);
           if (score == 2 || (score == 1 && !says_failure(rules.match(said)))) r.diagnostic = std::move(said);
           break;

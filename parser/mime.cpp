@@ -16,6 +16,8 @@ namespace bounced::parser {
 
 bool mime_part::is(std::string_view t, std::string_view s) const noexcept { return type == t && subtype == s; }
 
+std::string decode_quoted_printable(std::string_view in);
+
 namespace {
 
 
@@ -24,36 +26,6 @@ int hex_digit(char c) noexcept {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
-}
-
-// RFC 2045 6.7: quoted-printable; "=" at the end of a line is a soft break, "=XX" a byte, and a
-// malformed "=" stays as it is.
-std::string decode_quoted_printable(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  std::size_t i = 0;
-  while (i < in.size()) {
-    const void* eq = std::memchr(in.data() + i, '=', in.size() - i);
-    const std::size_t at = eq ? static_cast<std::size_t>(static_cast<const char*>(eq) - in.data()) : in.size();
-    out.append(in.data() + i, at - i);
-    if (at == in.size()) break;
-    i = at + 1;
-    std::size_t j = i;
-    while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
-    if (j < in.size() && (in[j] == '\n' || in[j] == '\r')) {  // soft line break
-      i = j + 1;
-      if (in[j] == '\r' && i < in.size() && in[i] == '\n') ++i;
-      continue;
-    }
-    if (j == in.size()) break;
-    if (i + 1 < in.size() && hex_digit(in[i]) >= 0 && hex_digit(in[i + 1]) >= 0) {
-      out.push_back(static_cast<char>(hex_digit(in[i]) * 16 + hex_digit(in[i + 1])));
-      i += 2;
-    } else {
-      out.push_back('=');
-    }
-  }
-  return out;
 }
 
 std::string transfer_decode(const std::string& body, std::string_view encoding) {
@@ -178,6 +150,37 @@ struct converter {
 };
 
 }  // namespace
+
+// RFC 2045 6.7: quoted-printable; "=" at the end of a line is a soft break, "=XX" a byte, and a
+// malformed "=" stays as it is.
+std::string decode_quoted_printable(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const void* eq = std::memchr(in.data() + i, '=', in.size() - i);
+    const std::size_t at = eq ? static_cast<std::size_t>(static_cast<const char*>(eq) - in.data()) : in.size();
+    out.append(in.data() + i, at - i);
+    if (at == in.size()) break;
+    i = at + 1;
+    std::size_t j = i;
+    while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) ++j;
+    if (j < in.size() && (in[j] == '\n' || in[j] == '\r')) {  // soft line break
+      i = j + 1;
+      if (in[j] == '\r' && i < in.size() && in[i] == '\n') ++i;
+      continue;
+    }
+    if (j == in.size()) break;
+    if (i + 1 < in.size() && hex_digit(in[i]) >= 0 && hex_digit(in[i + 1]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit(in[i]) * 16 + hex_digit(in[i + 1])));
+      i += 2;
+    } else {
+      out.push_back('=');
+    }
+  }
+  return out;
+}
+
 
 std::optional<std::string> mime_parameter(std::string_view value, std::string_view name) {
   std::optional<std::string> found;

@@ -33,6 +33,9 @@ mime_part parse_mime(std::string_view message);
 // A parameter of a header field's value (RFC 2045 5.1: Content-Type's boundary, Content-
 // Disposition's name), quoted-pairs undone; nullopt where the value has none of that name.
 std::optional<std::string> mime_parameter(std::string_view value, std::string_view name);
+// RFC 2045 6.7 quoted-printable: "=" at a line's end is a soft break, "=XX" a byte; a malformed
+// "=" stays as it is.
+std::string decode_quoted_printable(std::string_view in);
 // RFC 2045 6.8 base64, skipping every character outside the alphabet; '=' ends the data.
 std::string decode_base64(std::string_view in);
 

@@ -2,6 +2,8 @@
 // Messages written here.
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "parser/decode.hpp"
 
 using namespace bounced::parser;
@@ -42,4 +44,151 @@ TEST_CASE("'Did not reach the following recipient' names a failed recipient", "[
       "Did not reach the following recipient: gone@example.net\n");
   REQUIRE(r.recipients.size() == 1);
   CHECK(r.recipients[0].recipient == "gone@example.net");
+}
+
+namespace {
+
+// A notice from a mailer daemon with the given body (LF line ends).
+std::string notice(std::string_view body, std::string_view subject = "Delivery failure") {
+  return "From: Mail System <MAILER-DAEMON@mx.example.net>\nTo: news@sender.example\nSubject: " + std::string(subject) +
+         "\nMessage-ID: <n1@mx.example.net>\n\n" + std::string(body);
+}
+
+}  // namespace
+
+TEST_CASE("the addresses listed after a failure sentence are the recipients, not those elsewhere", "[fallback]") {
+  const report r = decode(notice(
+      "Delivery has failed to these recipients or groups:\n\n"
+      "mam@example.org<mailto:mam@example.org>\n"
+      "Your message couldn't be delivered.\n\n"
+      "Diagnostic information for administrators:\n\n"
+      "mama@example.org Remote Server returned '550 5.4.1 Recipient address rejected: Access denied'\n"));
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.decoded_by == "Fallback");
+  CHECK(r.recipients[0].recipient == "mam@example.org");
+  CHECK(r.recipients[0].action == "failed");
+}
+
+TEST_CASE("a failure sentence that wraps onto the next line is read as one", "[fallback]") {
+  const report r = decode(notice(
+      "I'm sorry to have to inform you that your message could not\n"
+      "be delivered to one or more recipients.\n\n"
+      "    gone@example.org\n"));
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "gone@example.org");
+}
+
+TEST_CASE("the diagnostic with the remote's SMTP code wins over the failure sentence", "[fallback]") {
+  const report r = decode(notice(
+      "Your message wasn't delivered to gone@example.org because the address couldn't be found.\n\n"
+      "The response from the remote server was:\n"
+      "550 5.1.1 The email account that you tried to reach does not exist.\n"));
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].status == "5.1.1");
+  CHECK(r.recipients[0].reply_code == "550");
+  CHECK(r.recipients[0].diagnostic == "550 5.1.1 The email account that you tried to reach does not exist.");
+}
+
+TEST_CASE("the bounce's own addresses, system addresses, message ids and URLs are never recipients", "[fallback]") {
+  const report s = decode(
+      "From: Mail System <MAILER-DAEMON@mx.example.net>\n"
+      "To: news@sender.example\n"
+      "Reply-To: help@mx.example.net\n"
+      "Subject: Undeliverable\n"
+      "Message-ID: <n2@mx.example.net>\n"
+      "Content-Type: multipart/mixed; boundary=b\n\n"
+      "--b\n\n"
+      "Your message could not be delivered to gone@example.org.\n"
+      "Reason: 550 5.1.1 user unknown\n"
+      "Please contact postmaster@mx.example.net or help@mx.example.net, see https://help.example/?u=x@example.org\n"
+      "Your message <orig-77@sender.example> failed: 550 5.1.1 user unknown\n"
+      "Sender: news@sender.example\n"
+      "--b\nContent-Type: message/rfc822\n\n"
+      "From: news@sender.example\nTo: gone@example.org\nMessage-ID: <orig-77@sender.example>\n\nhi\n--b--\n");
+  REQUIRE(s.recipients.size() == 1);
+  CHECK(s.recipients[0].recipient == "gone@example.org");
+  CHECK(s.recipients[0].status == "5.1.1");
+}
+
+TEST_CASE("a notice that says delivery succeeded is no bounce", "[fallback]") {
+  const report r = decode(notice("Your message was delivered successfully to the following recipient:\n\n  dave@example.org\n",
+                                 "Delivery report"));
+  CHECK(r.recipients.empty());
+  CHECK(r.kind == message_kind::none);
+}
+
+TEST_CASE("a delay notice gives delayed records", "[fallback]") {
+  const report r = decode(notice(
+      "Your message has not yet been delivered to the following recipient:\n\n"
+      "  slow@example.org\n\n"
+      "We will keep trying. Last answer: 451 4.7.1 Greylisted, try again later\n",
+      "Delayed mail"));
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].action == "delayed");
+  CHECK(r.recipients[0].status == "4.7.1");
+}
+
+TEST_CASE("a notice's text alone, with no header, is read", "[fallback]") {
+  const report r = decode(
+      "\n** Address not found **\n\n"
+      "Your message wasn't delivered to lost@example.org because the address couldn't be found.\n\n"
+      "The response from the remote server was:\n550 5.1.1 The email account does not exist.\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "lost@example.org");
+  CHECK(r.recipients[0].status == "5.1.1");
+}
+
+TEST_CASE("a recipient named only by a display name is the original's sole addressee", "[fallback]") {
+  const report r = decode(
+      "From: postmaster@exchange.example.com\nTo: news@sender.example\nSubject: Undeliverable: News\n"
+      "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n"
+      "did not reach the following recipient(s):\n\nSmith, Carol on Mon, 07 Dec 2026 09:00:00 +0100\n"
+      "    The recipient name is not recognized\n"
+      "--b\nContent-Type: message/rfc822\n\nFrom: news@sender.example\nTo: \"Smith, Carol\" <carol@example.com>\n\nhi\n--b--\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "carol@example.com");
+  CHECK(r.recipients[0].diagnostic == "The recipient name is not recognized");
+}
+
+TEST_CASE("an ordinary message that mentions an address is no bounce", "[fallback]") {
+  const report r = decode(
+      "From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: lunch\n\n"
+      "Hi Bob, write to carol@example.net, her old address failed last week.\n");
+  CHECK(r.recipients.empty());
+}
+
+TEST_CASE("an HTML-only notice is read as text", "[fallback]") {
+  const report r = decode(
+      "From: postmaster@mx.example.org\nTo: news@sender.example\nSubject: Delivery failure\n"
+      "Content-Type: text/html; charset=utf-8\n\n"
+      "<html><body><p>Your message to <b>carol@example.org</b> couldn&#39;t be delivered.</p>"
+      "<table><tr><td>Remote Server returned</td><td>'550 5.1.10 Recipient not found'</td></tr></table></body></html>\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "carol@example.org");
+  CHECK(r.recipients[0].status == "5.1.10");
+}
+
+TEST_CASE("a delivery-status part with no recipient leaves the report to the human text", "[fallback]") {
+  const report r = decode(
+      "From: Mail Administrator <Postmaster@example.com>\nTo: news@sender.example\nSubject: Mail System Error - Returned Mail\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+      "--b\nContent-Type: message/delivery-status\n\n"
+      "This Message was undeliverable due to the following reason:\n\n<u@example.com> has restricted SMS e-mail\n\n"
+      "--b\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; mta.example.com\n\nFinal-Recipient: RFC822; <u@example.com>\nAction: failed\nStatus: 5.3.0\n\n--b--\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "u@example.com");
+  CHECK(r.recipients[0].status == "5.3.0");
+}
+
+TEST_CASE("a UTF-8 byte order mark or blank lines before the header hide nothing", "[fallback]") {
+  const std::string body =
+      "From: Mail System <MAILER-DAEMON@mx.example.net>\nTo: news@sender.example\nSubject: Undelivered\n\n"
+      "Delivery to the following recipient failed permanently:\n\n     gone@example.org\n";
+  for (const std::string& raw : {"\xEF\xBB\xBF" + body, "   \n" + body}) {
+    const report r = decode(raw);
+    REQUIRE(r.recipients.size() == 1);
+    CHECK(r.recipients[0].recipient == "gone@example.org");
+    CHECK(r.envelope_from == "MAILER-DAEMON@mx.example.net");
+  }
 }
