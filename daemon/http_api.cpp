@@ -125,52 +125,47 @@ void append_record_csv(std::string& out, const storage::stored_row& r) {
 
 enum class export_format { json, jsonl, csv };
 
-// Reads a page piece by piece. One row past the page tells whether there is a next page.
+// Reads a page piece by piece, for every route paged by id: fetch(after, n) gives up to n items
+// with ids above `after`, in id order; append writes one (first: the page's first). One item past
+// the page tells whether there is a next page. With a JSON envelope the last piece closes the
+// array and gives next_after: the last id sent when there is more, null when the listing is done
+// (also when the page ended exactly at its last item).
+template <class Item>
 struct page_reader {
-  std::shared_ptr<record_source> records;
-  storage::record_filter filter;
+  std::function<storage::result<std::vector<Item>>(std::int64_t after, std::int64_t n)> fetch;
+  std::function<void(std::string& out, const Item& item, bool first)> append;
   std::int64_t after = 0;
   std::int64_t limit = 0;
-  export_format format = export_format::json;
+  bool envelope = true;
   std::int64_t sent = 0;
   bool finished = false;
-  bool first = true;
 
   std::optional<std::string> operator()() {
     if (finished) return std::nullopt;
     const std::int64_t want = std::min(rows_per_piece, limit - sent + 1);
-    auto got = records->connection().page_rows(filter, after, want);
+    auto got = fetch(after, want);
     if (auto* e = std::get_if<storage::error>(&got)) {
       // The status line is gone already: end the body so that it does not parse (the client
       // sees a broken page, never a short one that looks whole), and say why in the log.
       finished = true;
       throw std::runtime_error("export stopped: " + e->message);
     }
-    const auto& rows = std::get<std::vector<storage::stored_row>>(got);
+    const auto& items = std::get<std::vector<Item>>(got);
     std::string out;
-    out.reserve(rows.size() * 600);
+    out.reserve(items.size() * 600);
     bool more = false;
-    for (const auto& r : rows) {
+    for (const auto& item : items) {
       if (sent == limit) {
         more = true;
         break;
       }
-      if (format == export_format::json) {
-        if (!first) out += ',';
-        append_record_json(out, r);
-      } else if (format == export_format::jsonl) {
-        append_record_json(out, r);
-        out += '\n';
-      } else {
-        append_record_csv(out, r);
-      }
-      first = false;
-      after = r.id;
+      append(out, item, sent == 0);
+      after = item.id;
       ++sent;
     }
-    if (more || static_cast<std::int64_t>(rows.size()) < want) {
+    if (more || static_cast<std::int64_t>(items.size()) < want) {
       finished = true;
-      if (format == export_format::json) {
+      if (envelope) {
         out += "],\"next_after\":";
         if (more) append_json_int(out, after);
         else out += "null";
@@ -181,12 +176,35 @@ struct page_reader {
   }
 };
 
+// A page's response: `head`, then the pieces. The first piece is read before the status line:
+// storage that fails at once gets 500 like every other route, not a 200 whose body breaks off.
+template <class Item>
+http_response stream_page(page_reader<Item> reader, std::string content_type, std::string head) {
+  http_response r;
+  r.content_type = std::move(content_type);
+  r.body = std::move(head);
+  try {
+    if (auto first = reader()) r.body += *first;
+  } catch (const std::exception& e) {
+    return api_error(500, 500, std::string("storage: ") + e.what());
+  }
+  if (!reader.finished) r.next = std::move(reader);
+  return r;
+}
+
 // A parameter given twice is an error on every route: no silent choice between them.
 std::optional<http_response> repeated_parameter(const boost::urls::url_view& url) {
   std::set<std::string, std::less<>> seen;
   for (const auto& p : url.params())
     if (!seen.insert(p.key).second) return api_error(400, 1010, "parameter " + p.key + " is given twice");
   return std::nullopt;
+}
+
+// `after` on every route paged by id: an id, 0 or more.
+std::variant<std::int64_t, http_response> read_after(std::string_view value, std::string_view what) {
+  const auto v = to_int(value);
+  if (!v) return api_error(400, 1012, fmt::format("after must be a {} id (a whole number, 0 or more)", what));
+  return *v;
 }
 
 // `limit` on every paged route: 1 to max_limit.
@@ -216,9 +234,9 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
     if (text) {
       *text = value;
     } else if (key == "after") {
-      const auto v = to_int(value);
-      if (!v) return api_error(400, 1012, "after must be a record id (a whole number, 0 or more)");
-      after = *v;
+      auto v = read_after(value, "record");
+      if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
+      after = std::get<std::int64_t>(v);
     } else if (key == "limit") {
       auto v = read_limit(value);
       if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
@@ -245,26 +263,24 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
       return api_error(400, 1010, "unknown parameter " + key);
     }
   }
-  page_reader reader{records, std::move(filter), after, limit, format};
-  http_response r;
-  if (format == export_format::json) {
-    r.content_type = "application/json";
-    r.body = "{\"records\":[";
-  } else if (format == export_format::jsonl) {
-    r.content_type = "application/x-ndjson";
-  } else {
-    r.content_type = "text/csv; charset=utf-8";
-    r.body = csv_header();
-  }
-  // The first piece before the status line: storage that fails at once gets 500 like every
-  // other route, not a 200 whose body breaks off.
-  try {
-    if (auto first = reader()) r.body += *first;
-  } catch (const std::exception& e) {
-    return api_error(500, 500, std::string("storage: ") + e.what());
-  }
-  if (!reader.finished) r.next = std::move(reader);
-  return r;
+  const auto append = [format](std::string& out, const storage::stored_row& r, bool first) {
+    if (format == export_format::json) {
+      if (!first) out += ',';
+      append_record_json(out, r);
+    } else if (format == export_format::jsonl) {
+      append_record_json(out, r);
+      out += '\n';
+    } else {
+      append_record_csv(out, r);
+    }
+  };
+  const auto fetch = [records, filter = std::move(filter)](std::int64_t from, std::int64_t n) {
+    return records->connection().page_rows(filter, from, n);
+  };
+  page_reader<storage::stored_row> reader{fetch, append, after, limit, format == export_format::json};
+  if (format == export_format::json) return stream_page(std::move(reader), "application/json", "{\"records\":[");
+  if (format == export_format::jsonl) return stream_page(std::move(reader), "application/x-ndjson", "");
+  return stream_page(std::move(reader), "text/csv; charset=utf-8", csv_header());
 }
 
 http_response one_record(const std::shared_ptr<record_source>& records, std::string_view id_text) {
