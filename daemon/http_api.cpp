@@ -19,7 +19,9 @@
 #include "daemon/api_oempro.hpp"
 #include "daemon/http_util.hpp"
 #include "daemon/store_commands.hpp"
+#include "daemon/to_rows.hpp"
 #include "parser/charset.hpp"
+#include "parser/mail.hpp"
 #include "parser/mime.hpp"
 #include "parser/text.hpp"
 
@@ -32,6 +34,7 @@ namespace {
 constexpr std::int64_t rows_per_piece = 500;
 
 const std::set<std::string, std::less<>> kinds = {"bounce", "delay", "complaint", "auto-reply", "delivery"};
+const std::set<std::string, std::less<>> outcomes = {"decoded", "nothing", "failed"};
 
 // The columns of a record, in export order, for JSON and CSV alike.
 struct field {
@@ -281,6 +284,68 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
   if (format == export_format::json) return stream_page(std::move(reader), "application/json", "{\"records\":[");
   if (format == export_format::jsonl) return stream_page(std::move(reader), "application/x-ndjson", "");
   return stream_page(std::move(reader), "text/csv; charset=utf-8", csv_header());
+}
+
+void append_message_json(std::string& out, const storage::message_summary& m) {
+  out += "{\"id\":";
+  append_json_int(out, m.id);
+  out += ",\"received_at\":\"";
+  out += format_rfc3339(m.received_at);
+  out += "\",\"via\":";
+  append_json_string(out, m.via);
+  out += ",\"outcome\":";
+  append_json_string(out, m.result.status);
+  out += ",\"why\":";
+  append_json_string(out, m.result.detail);
+  out += ",\"from\":";
+  append_json_string(out, m.result.from);
+  out += ",\"subject\":";
+  append_json_string(out, m.result.subject);
+  out += '}';
+}
+
+// GET /v1/messages: the stored messages in id order, of the outcomes asked for (a comma-separated
+// list; all three when absent), so that an operator finds what bounced could not decode.
+http_response messages_page(const std::shared_ptr<record_source>& records, const boost::urls::url_view& url) {
+  std::vector<std::string> wanted;
+  std::int64_t after = 0, limit = http_api::default_limit;
+  if (auto e = repeated_parameter(url)) return *e;
+  for (const auto& p : url.params()) {
+    if (p.key == "outcome") {
+      const std::string_view list = p.value;
+      for (std::size_t from = 0;;) {
+        const std::size_t comma = list.find(',', from);
+        const std::string_view one = list.substr(from, comma == std::string_view::npos ? comma : comma - from);
+        if (!outcomes.contains(one))
+          return api_error(400, 1010, fmt::format("outcome must be a comma-separated list of decoded, nothing and failed; "
+                                                  "\"{}\" is none of them", one));
+        wanted.emplace_back(one);
+        if (comma == std::string_view::npos) break;
+        from = comma + 1;
+      }
+    } else if (p.key == "after") {
+      auto v = read_after(p.value, "message");
+      if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
+      after = std::get<std::int64_t>(v);
+    } else if (p.key == "limit") {
+      auto v = read_limit(p.value);
+      if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
+      limit = std::get<std::int64_t>(v);
+    } else {
+      return api_error(400, 1010, "unknown parameter " + p.key);
+    }
+  }
+  const auto fetch = [records, wanted = std::move(wanted)](std::int64_t from, std::int64_t n) {
+    // Messages stored before schema 7 have no From and Subject stored: read from their header.
+    const auto read_head = [](std::string_view head, storage::outcome& result) { set_head(result, parser::read_head(head)); };
+    return records->connection().page_messages(wanted, from, n, read_head, parser::max_head_bytes);
+  };
+  const auto append = [](std::string& out, const storage::message_summary& m, bool first) {
+    if (!first) out += ',';
+    append_message_json(out, m);
+  };
+  return stream_page(page_reader<storage::message_summary>{fetch, append, after, limit, true}, "application/json",
+                     "{\"messages\":[");
 }
 
 http_response one_record(const std::shared_ptr<record_source>& records, std::string_view id_text) {
@@ -606,6 +671,10 @@ http_response http_api::handle(const http_request& request) const {
     if (auto id = route("bounces/"); id && id->find('/') == std::string_view::npos) {
       if (!get) return api_error(405, 1003, "use GET for " + path);
       return one_record(records_, *id);
+    }
+    if (rest == "messages") {
+      if (!get) return api_error(405, 1003, "use GET for " + path);
+      return messages_page(records_, url);
     }
     if (auto id = route("messages/"); id && id->find('/') == std::string_view::npos) {
       if (!get) return api_error(405, 1003, "use GET for " + path);
