@@ -681,7 +681,8 @@ result<forget_result> database::forget(const std::string& address) {
   // record's diagnostic "see bob@d.test", a jobId holding it). Messages: in their envelope,
   // anywhere in the raw text (a bounce quotes the original's headers), or through one of their
   // rows picked (the text may hold the address only encoded, base64): they go whole with all
-  // their rows. Accounting chunks whose text names it: the records that do are cut below. ?2
+  // their rows; so do those whose From or Subject names it (an RFC 2047 Subject holds it only
+  // encoded in the raw text). Accounting chunks whose text names it: the records that do are cut below. ?2
   // and ?3 bound the message and row ids looked at (for the tail stored since the first look).
   static constexpr const char* pick_rows =
       "INSERT OR IGNORE INTO forget_rows SELECT id FROM undelivered_log WHERE id > ?3 AND ("
@@ -695,7 +696,7 @@ result<forget_result> database::forget(const std::string& address) {
       "lower(envelope_sender) = ?1 "
       "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
       "OR id IN (SELECT message_id FROM undelivered_log WHERE id IN (SELECT id FROM forget_rows)) "
-      "OR bounced_mentions(raw, ?1))";
+      "OR bounced_mentions(raw, ?1) OR bounced_mentions(coalesce(from_address, '') || ' ' || coalesce(subject, ''), ?1))";
   static constexpr const char* pick_acct =
       "INSERT OR IGNORE INTO forget_acct SELECT id FROM messages WHERE id > ?2 AND via = 'acct' "
       "AND bounced_mentions(raw, ?1)";
