@@ -19,7 +19,9 @@
 #include "daemon/api_oempro.hpp"
 #include "daemon/http_util.hpp"
 #include "daemon/store_commands.hpp"
+#include "daemon/to_rows.hpp"
 #include "parser/charset.hpp"
+#include "parser/mail.hpp"
 #include "parser/mime.hpp"
 #include "parser/text.hpp"
 
@@ -32,6 +34,7 @@ namespace {
 constexpr std::int64_t rows_per_piece = 500;
 
 const std::set<std::string, std::less<>> kinds = {"bounce", "delay", "complaint", "auto-reply", "delivery"};
+const std::set<std::string, std::less<>> outcomes = {"decoded", "nothing", "failed"};
 
 // The columns of a record, in export order, for JSON and CSV alike.
 struct field {
@@ -125,52 +128,47 @@ void append_record_csv(std::string& out, const storage::stored_row& r) {
 
 enum class export_format { json, jsonl, csv };
 
-// Reads a page piece by piece. One row past the page tells whether there is a next page.
+// Reads a page piece by piece, for every route paged by id: fetch(after, n) gives up to n items
+// with ids above `after`, in id order; append writes one (first: the page's first). One item past
+// the page tells whether there is a next page. With a JSON envelope the last piece closes the
+// array and gives next_after: the last id sent when there is more, null when the listing is done
+// (also when the page ended exactly at its last item).
+template <class Item>
 struct page_reader {
-  std::shared_ptr<record_source> records;
-  storage::record_filter filter;
+  std::function<storage::result<std::vector<Item>>(std::int64_t after, std::int64_t n)> fetch;
+  std::function<void(std::string& out, const Item& item, bool first)> append;
   std::int64_t after = 0;
   std::int64_t limit = 0;
-  export_format format = export_format::json;
+  bool envelope = true;
   std::int64_t sent = 0;
   bool finished = false;
-  bool first = true;
 
   std::optional<std::string> operator()() {
     if (finished) return std::nullopt;
     const std::int64_t want = std::min(rows_per_piece, limit - sent + 1);
-    auto got = records->connection().page_rows(filter, after, want);
+    auto got = fetch(after, want);
     if (auto* e = std::get_if<storage::error>(&got)) {
       // The status line is gone already: end the body so that it does not parse (the client
       // sees a broken page, never a short one that looks whole), and say why in the log.
       finished = true;
       throw std::runtime_error("export stopped: " + e->message);
     }
-    const auto& rows = std::get<std::vector<storage::stored_row>>(got);
+    const auto& items = std::get<std::vector<Item>>(got);
     std::string out;
-    out.reserve(rows.size() * 600);
+    out.reserve(items.size() * 600);
     bool more = false;
-    for (const auto& r : rows) {
+    for (const auto& item : items) {
       if (sent == limit) {
         more = true;
         break;
       }
-      if (format == export_format::json) {
-        if (!first) out += ',';
-        append_record_json(out, r);
-      } else if (format == export_format::jsonl) {
-        append_record_json(out, r);
-        out += '\n';
-      } else {
-        append_record_csv(out, r);
-      }
-      first = false;
-      after = r.id;
+      append(out, item, sent == 0);
+      after = item.id;
       ++sent;
     }
-    if (more || static_cast<std::int64_t>(rows.size()) < want) {
+    if (more || static_cast<std::int64_t>(items.size()) < want) {
       finished = true;
-      if (format == export_format::json) {
+      if (envelope) {
         out += "],\"next_after\":";
         if (more) append_json_int(out, after);
         else out += "null";
@@ -181,12 +179,35 @@ struct page_reader {
   }
 };
 
+// A page's response: `head`, then the pieces. The first piece is read before the status line:
+// storage that fails at once gets 500 like every other route, not a 200 whose body breaks off.
+template <class Item>
+http_response stream_page(page_reader<Item> reader, std::string content_type, std::string head) {
+  http_response r;
+  r.content_type = std::move(content_type);
+  r.body = std::move(head);
+  try {
+    if (auto first = reader()) r.body += *first;
+  } catch (const std::exception& e) {
+    return api_error(500, 500, std::string("storage: ") + e.what());
+  }
+  if (!reader.finished) r.next = std::move(reader);
+  return r;
+}
+
 // A parameter given twice is an error on every route: no silent choice between them.
 std::optional<http_response> repeated_parameter(const boost::urls::url_view& url) {
   std::set<std::string, std::less<>> seen;
   for (const auto& p : url.params())
     if (!seen.insert(p.key).second) return api_error(400, 1010, "parameter " + p.key + " is given twice");
   return std::nullopt;
+}
+
+// `after` on every route paged by id: an id, 0 or more.
+std::variant<std::int64_t, http_response> read_after(std::string_view value, std::string_view what) {
+  const auto v = to_int(value);
+  if (!v) return api_error(400, 1012, fmt::format("after must be a {} id (a whole number, 0 or more)", what));
+  return *v;
 }
 
 // `limit` on every paged route: 1 to max_limit.
@@ -216,9 +237,9 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
     if (text) {
       *text = value;
     } else if (key == "after") {
-      const auto v = to_int(value);
-      if (!v) return api_error(400, 1012, "after must be a record id (a whole number, 0 or more)");
-      after = *v;
+      auto v = read_after(value, "record");
+      if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
+      after = std::get<std::int64_t>(v);
     } else if (key == "limit") {
       auto v = read_limit(value);
       if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
@@ -245,26 +266,86 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
       return api_error(400, 1010, "unknown parameter " + key);
     }
   }
-  page_reader reader{records, std::move(filter), after, limit, format};
-  http_response r;
-  if (format == export_format::json) {
-    r.content_type = "application/json";
-    r.body = "{\"records\":[";
-  } else if (format == export_format::jsonl) {
-    r.content_type = "application/x-ndjson";
-  } else {
-    r.content_type = "text/csv; charset=utf-8";
-    r.body = csv_header();
+  const auto append = [format](std::string& out, const storage::stored_row& r, bool first) {
+    if (format == export_format::json) {
+      if (!first) out += ',';
+      append_record_json(out, r);
+    } else if (format == export_format::jsonl) {
+      append_record_json(out, r);
+      out += '\n';
+    } else {
+      append_record_csv(out, r);
+    }
+  };
+  const auto fetch = [records, filter = std::move(filter)](std::int64_t from, std::int64_t n) {
+    return records->connection().page_rows(filter, from, n);
+  };
+  page_reader<storage::stored_row> reader{fetch, append, after, limit, format == export_format::json};
+  if (format == export_format::json) return stream_page(std::move(reader), "application/json", "{\"records\":[");
+  if (format == export_format::jsonl) return stream_page(std::move(reader), "application/x-ndjson", "");
+  return stream_page(std::move(reader), "text/csv; charset=utf-8", csv_header());
+}
+
+void append_message_json(std::string& out, const storage::message_summary& m) {
+  out += "{\"id\":";
+  append_json_int(out, m.id);
+  out += ",\"received_at\":\"";
+  out += format_rfc3339(m.received_at);
+  out += "\",\"via\":";
+  append_json_string(out, m.via);
+  out += ",\"outcome\":";
+  append_json_string(out, m.result.status);
+  out += ",\"why\":";
+  append_json_string(out, m.result.detail);
+  out += ",\"from\":";
+  append_json_string(out, m.result.from);
+  out += ",\"subject\":";
+  append_json_string(out, m.result.subject);
+  out += '}';
+}
+
+// GET /v1/messages: the stored messages in id order, of the outcomes asked for (a comma-separated
+// list; all three when absent), so that an operator finds what bounced could not decode.
+http_response messages_page(const std::shared_ptr<record_source>& records, const boost::urls::url_view& url) {
+  std::vector<std::string> wanted;
+  std::int64_t after = 0, limit = http_api::default_limit;
+  if (auto e = repeated_parameter(url)) return *e;
+  for (const auto& p : url.params()) {
+    if (p.key == "outcome") {
+      const std::string_view list = p.value;
+      for (std::size_t from = 0;;) {
+        const std::size_t comma = list.find(',', from);
+        const std::string_view one = list.substr(from, comma == std::string_view::npos ? comma : comma - from);
+        if (!outcomes.contains(one))
+          return api_error(400, 1010, fmt::format("outcome must be a comma-separated list of decoded, nothing and failed; "
+                                                  "\"{}\" is none of them", one));
+        wanted.emplace_back(one);
+        if (comma == std::string_view::npos) break;
+        from = comma + 1;
+      }
+    } else if (p.key == "after") {
+      auto v = read_after(p.value, "message");
+      if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
+      after = std::get<std::int64_t>(v);
+    } else if (p.key == "limit") {
+      auto v = read_limit(p.value);
+      if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
+      limit = std::get<std::int64_t>(v);
+    } else {
+      return api_error(400, 1010, "unknown parameter " + p.key);
+    }
   }
-  // The first piece before the status line: storage that fails at once gets 500 like every
-  // other route, not a 200 whose body breaks off.
-  try {
-    if (auto first = reader()) r.body += *first;
-  } catch (const std::exception& e) {
-    return api_error(500, 500, std::string("storage: ") + e.what());
-  }
-  if (!reader.finished) r.next = std::move(reader);
-  return r;
+  const auto fetch = [records, wanted = std::move(wanted)](std::int64_t from, std::int64_t n) {
+    // Messages stored before schema 7 have no From and Subject stored: read from their header.
+    const auto read_head = [](std::string_view head, storage::outcome& result) { set_head(result, parser::read_head(head)); };
+    return records->connection().page_messages(wanted, from, n, read_head, parser::max_head_bytes);
+  };
+  const auto append = [](std::string& out, const storage::message_summary& m, bool first) {
+    if (!first) out += ',';
+    append_message_json(out, m);
+  };
+  return stream_page(page_reader<storage::message_summary>{fetch, append, after, limit, true}, "application/json",
+                     "{\"messages\":[");
 }
 
 http_response one_record(const std::shared_ptr<record_source>& records, std::string_view id_text) {
@@ -590,6 +671,10 @@ http_response http_api::handle(const http_request& request) const {
     if (auto id = route("bounces/"); id && id->find('/') == std::string_view::npos) {
       if (!get) return api_error(405, 1003, "use GET for " + path);
       return one_record(records_, *id);
+    }
+    if (rest == "messages") {
+      if (!get) return api_error(405, 1003, "use GET for " + path);
+      return messages_page(records_, url);
     }
     if (auto id = route("messages/"); id && id->find('/') == std::string_view::npos) {
       if (!get) return api_error(405, 1003, "use GET for " + path);

@@ -4,6 +4,8 @@
 //   GET /metrics                 open: Prometheus text
 //   GET /v1/bounces              the records paged by id (after, limit, filters, format)
 //   GET /v1/bounces/{id}         one record (with its rule and the raw message's id)
+//   GET /v1/messages             the stored messages paged by id (after, limit, outcome), with
+//                                their outcome, its reason and their own From and Subject
 //   GET /v1/messages/{id}        the stored raw message
 //   /v1/suppressions..., /v1/stats, /v1/addresses/{address}: see the README
 //   POST /json.fcgi, /rpc.fcgi   Mailkit's raw bounce export (api_mailkit.hpp)

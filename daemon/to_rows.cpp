@@ -3,6 +3,7 @@
 
 #include <exception>
 
+#include "parser/charset.hpp"
 #include "parser/decode.hpp"
 
 namespace bounced::daemon {
@@ -40,14 +41,21 @@ void set_correlation(storage::row& row, const correlation& ids) {
   row.transaction_id = ids.transaction_id;
 }
 
+void set_head(storage::outcome& result, const parser::head& head) {
+  result.from = head.from;
+  result.subject = std::string(parser::utf8_prefix(head.subject, max_listed_subject_bytes));
+}
+
 decoded_message decode_for_storage(std::string_view raw, const classifier::rule_set& rules,
                                    std::string_view envelope_sender, std::string_view envelope_recipient,
                                    std::string_view origin, const config::correlation_section& correlation) {
   decoded_message out;
   try {
     const parser::report report = parser::decode(raw);
+    set_head(out.result, {report.envelope_from, report.subject});
     if (report.kind == parser::message_kind::none) {
-      out.result = {"nothing", report.why_not};
+      out.result.status = "nothing";
+      out.result.detail = report.why_not;
       return out;
     }
     const std::vector<record> records = make_records(report, rules, origin);
@@ -64,11 +72,13 @@ decoded_message decode_for_storage(std::string_view raw, const classifier::rule_
       if (row.list_id.empty()) row.list_id = report.original.list_id;
       out.rows.push_back(std::move(row));
     }
-    out.result = out.rows.empty() ? storage::outcome{"nothing", "a report with no recipient"}
-                                  : storage::outcome{"decoded", ""};
+    out.result.status = out.rows.empty() ? "nothing" : "decoded";
+    out.result.detail = out.rows.empty() ? "a report with no recipient" : "";
   } catch (const std::exception& e) {
     out.rows.clear();
     out.result = {"failed", e.what()};
+    // From and Subject all the same, from the header alone.
+    set_head(out.result, parser::read_head(raw));
   }
   return out;
 }

@@ -11,6 +11,7 @@
 #include "daemon/config.hpp"
 #include "daemon/correlate.hpp"
 #include "daemon/record.hpp"
+#include "parser/mail.hpp"
 #include "storage/database.hpp"
 
 namespace bounced::daemon {
@@ -20,8 +21,16 @@ storage::row to_row(const record& r, std::string_view envelope_sender, std::stri
 // The correlation ids into a row's columns (all seven, as found: "" where nothing said).
 void set_correlation(storage::row& row, const correlation& ids);
 
+// The Subject a listing of messages shows (GET /v1/messages) is cut to this many bytes, before a
+// character: RFC 5322's line length. It is kept in an index, which a hostile message's 64 KB
+// Subject would bloat.
+inline constexpr std::size_t max_listed_subject_bytes = 998;
+
+// A message's own From address and Subject into its outcome, as storage keeps them.
+void set_head(storage::outcome& result, const parser::head& head);
+
 struct decoded_message {
-  storage::outcome result;  // decoded, nothing (with why), failed (with the error)
+  storage::outcome result;  // decoded, nothing (with why), failed (with the error); From, Subject
   std::vector<storage::row> rows;
 };
 

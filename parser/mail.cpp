@@ -103,6 +103,19 @@ mail load_mail(std::string_view raw) {
   return m;
 }
 
+head read_head(std::string_view raw) {
+  std::string text = normalize_newlines(raw.substr(0, max_head_bytes));
+  // As load_mail: an mbox "From sender date" line is no header field.
+  if (text.starts_with("From ")) {
+    const std::size_t eol = text.find('\n');
+    text.erase(0, eol == std::string::npos ? text.size() : eol + 1);
+  }
+  std::string_view header, body;
+  split_header_body(text, header, body);
+  const std::vector<header_field> fields = parse_headers(header);
+  return {find_address(header_or_empty(fields, "From")), header_or_empty(fields, "Subject")};
+}
+
 void read_inline_original(std::string_view text, mail& m) {
   std::vector<std::string_view> lines = split_lines(text);
   std::size_t i = 0;

@@ -33,6 +33,18 @@ struct mail {
 
 mail load_mail(std::string_view raw);
 
+// How much of a raw message read_head looks at: the header block, or this much of it.
+inline constexpr std::size_t max_head_bytes = 64 * 1024;
+
+// A message's own From address and Subject, as load_mail reads them (from(), subject()).
+struct head {
+  std::string from;
+  std::string subject;
+};
+// Reads them from the header block alone, at most max_head_bytes of raw: a listing of stored
+// messages finds them without parsing bodies. Fields past that bound are not seen.
+head read_head(std::string_view raw);
+
 // Reads the headers of an original message quoted inline in text (after a marker line):
 // leading blank and indented lines are skipped; the block ends at the first empty line.
 void read_inline_original(std::string_view text, mail& m);

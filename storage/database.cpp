@@ -269,8 +269,8 @@ struct database::impl {
         find_sha(db, "SELECT id FROM messages WHERE sha256 = ?", true),
         insert_message(db,
                        "INSERT INTO messages (received_at, via, client, envelope_sender, envelope_recipients, "
-                       "size_bytes, sha256, raw, outcome, outcome_detail, records, pmta_category) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "size_bytes, sha256, raw, outcome, outcome_detail, records, pmta_category, from_address, subject) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        true),
         insert_row(db, insert_row_sql(), true),
         get_suppression(db,
@@ -381,6 +381,7 @@ struct database::impl {
     insert_message.bind(5, recipients).bind(6, static_cast<std::int64_t>(m.raw.size()));
     insert_message.bind(7, sha).bind_blob(8, m.raw).bind(9, o.status).bind(10, o.detail);
     insert_message.bind(11, static_cast<std::int64_t>(rows.size())).bind(12, m.pmta_category);
+    insert_message.bind(13, o.from).bind(14, o.subject);
     insert_message.run();
     store_result out{db.last_insert_rowid(), false, {}};
     insert_message.reset();
@@ -605,9 +606,12 @@ result<replace_result> database::replace(std::int64_t message_id, const outcome&
         ++out.rows_replaced;
       }
     }
+    // From and Subject too: a message stored before schema 7 gets them here.
     sqlite::statement update(impl_->db,
-                             "UPDATE messages SET outcome = ?, outcome_detail = ?, records = ? WHERE id = ?");
-    update.bind(1, o.status).bind(2, o.detail).bind(3, static_cast<std::int64_t>(rows.size())).bind(4, message_id);
+                             "UPDATE messages SET outcome = ?, outcome_detail = ?, records = ?, from_address = ?, subject = ? "
+                             "WHERE id = ?");
+    update.bind(1, o.status).bind(2, o.detail).bind(3, static_cast<std::int64_t>(rows.size()));
+    update.bind(4, o.from).bind(5, o.subject).bind(6, message_id);
     update.run();
     tx.commit();
     return out;
@@ -677,7 +681,8 @@ result<forget_result> database::forget(const std::string& address) {
   // record's diagnostic "see bob@d.test", a jobId holding it). Messages: in their envelope,
   // anywhere in the raw text (a bounce quotes the original's headers), or through one of their
   // rows picked (the text may hold the address only encoded, base64): they go whole with all
-  // their rows. Accounting chunks whose text names it: the records that do are cut below. ?2
+  // their rows; so do those whose From or Subject names it (an RFC 2047 Subject holds it only
+  // encoded in the raw text). Accounting chunks whose text names it: the records that do are cut below. ?2
   // and ?3 bound the message and row ids looked at (for the tail stored since the first look).
   static constexpr const char* pick_rows =
       "INSERT OR IGNORE INTO forget_rows SELECT id FROM undelivered_log WHERE id > ?3 AND ("
@@ -691,7 +696,7 @@ result<forget_result> database::forget(const std::string& address) {
       "lower(envelope_sender) = ?1 "
       "OR instr(',' || lower(envelope_recipients) || ',', ',' || ?1 || ',') > 0 "
       "OR id IN (SELECT message_id FROM undelivered_log WHERE id IN (SELECT id FROM forget_rows)) "
-      "OR bounced_mentions(raw, ?1))";
+      "OR bounced_mentions(raw, ?1) OR bounced_mentions(coalesce(from_address, '') || ' ' || coalesce(subject, ''), ?1))";
   static constexpr const char* pick_acct =
       "INSERT OR IGNORE INTO forget_acct SELECT id FROM messages WHERE id > ?2 AND via = 'acct' "
       "AND bounced_mentions(raw, ?1)";
@@ -963,6 +968,60 @@ result<std::optional<stored_row>> database::row_by_id(std::int64_t id) {
     std::optional<stored_row> r;
     if (st.step()) r = read_row(st);
     return r;
+  } catch (const sqlite::failure& e) {
+    return error{e.what()};
+  }
+}
+
+result<std::vector<message_summary>> database::page_messages(const std::vector<std::string>& outcomes, std::int64_t after,
+                                                             std::int64_t limit, const head_reader& read_head,
+                                                             std::size_t head_bytes, page_stats* stats) {
+  // One statement per outcome, each reading its own range of messages_outcome in id order, and
+  // the ranges merged here: at most `limit` rows from each. SQLite answers "outcome IN (...)"
+  // either by the primary key (every message after the cursor read until the page is full: a
+  // scan of millions for a rare outcome) or by the index with a sort of every matching row.
+  static constexpr const char* sql =
+      "SELECT id, received_at, via, outcome, outcome_detail, from_address, subject FROM messages "
+      "WHERE outcome = ? AND id > ? ORDER BY id LIMIT ?";
+  static const std::vector<std::string> every = {"decoded", "nothing", "failed"};
+  if (limit <= 0) return std::vector<message_summary>{};  // SQLite reads LIMIT -1 as no limit
+  std::vector<std::string> wanted = outcomes.empty() ? every : outcomes;
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  try {
+    // One snapshot for all of them: a reprocess moving a message from one outcome to another in
+    // between would list it twice, or not at all.
+    sqlite::read_transaction snapshot(impl_->db);
+    std::vector<message_summary> out;
+    std::vector<std::int64_t> unknown;  // stored before schema 7: From and Subject to read
+    if (stats) *stats = {};
+    for (const std::string& o : wanted) {
+      sqlite::statement st(impl_->db, sql);
+      st.bind(1, o).bind(2, after).bind(3, limit);
+      while (st.step()) {
+        message_summary m{st.int64(0), st.int64(1), st.text(2), {st.text(3), st.text(4), st.text(5), st.text(6)}};
+        // An accounting chunk is CSV text, without a header to read.
+        if ((st.is_null(5) || st.is_null(6)) && m.via != "acct") unknown.push_back(m.id);
+        out.push_back(std::move(m));
+      }
+      if (stats) {
+        stats->fullscan_steps += st.status(sqlite::statement::counter::fullscan_steps);
+        stats->vm_steps += st.status(sqlite::statement::counter::vm_steps);
+        sqlite::statement plan(impl_->db, std::string("EXPLAIN QUERY PLAN ") + sql);
+        plan.bind(1, o).bind(2, after).bind(3, limit);
+        while (plan.step()) stats->plan += (stats->plan.empty() ? "" : "; ") + plan.text(3);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const message_summary& a, const message_summary& b) { return a.id < b.id; });
+    if (static_cast<std::int64_t>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
+    if (stats) stats->rows = static_cast<std::int64_t>(out.size());
+    if (read_head && !unknown.empty()) {
+      std::sort(unknown.begin(), unknown.end());
+      for (message_summary& m : out)
+        if (std::binary_search(unknown.begin(), unknown.end(), m.id))
+          read_head(impl_->db.read_prefix("messages", "raw", m.id, head_bytes), m.result);
+    }
+    return out;
   } catch (const sqlite::failure& e) {
     return error{e.what()};
   }

@@ -56,6 +56,10 @@ struct message_in {
 struct outcome {
   std::string status;  // decoded, nothing, failed
   std::string detail;  // why nothing / the error; "" when decoded
+  // The message's own From address and Subject (decoded) as the decoder read them, for listings
+  // of messages; "" where it has none (an accounting chunk).
+  std::string from = {};
+  std::string subject = {};
 };
 
 // One undelivered_log row as the caller gives it: every column but id, message_id, received_at
@@ -219,6 +223,18 @@ struct page_stats {
   std::string plan;                 // EXPLAIN QUERY PLAN, its detail lines joined by "; "
 };
 
+// A stored message as a listing shows it, without its raw text.
+struct message_summary {
+  std::int64_t id = 0;
+  std::int64_t received_at = 0;
+  std::string via;
+  outcome result;  // with the message's From and Subject
+};
+
+// Given the first bytes of a message stored before schema 7 (which kept no From and Subject),
+// sets result.from and result.subject.
+using head_reader = std::function<void(std::string_view head, outcome& result)>;
+
 // One group of live rows, for the stats.
 struct stat_group {
   std::string kind, bounce_type, category, reason;
@@ -295,6 +311,14 @@ class database {
   // Live rows counted by kind, type, category and reason; of one campaign and/or send if given.
   result<std::vector<stat_group>> stats(const std::optional<std::string>& campaign_id,
                                         const std::optional<std::string>& send_id);
+  // Up to `limit` messages with id > after whose outcome is one of `outcomes` (every outcome when
+  // empty), in id order, read in one snapshot. Each outcome is read from its range of the index
+  // messages_outcome, which holds all a summary shows: no raw text is read, nothing is sorted.
+  // For messages stored before schema 7, read_head gets the first head_bytes of the raw text to
+  // find From and Subject in (not for accounting chunks, which have none).
+  result<std::vector<message_summary>> page_messages(const std::vector<std::string>& outcomes, std::int64_t after,
+                                                     std::int64_t limit, const head_reader& read_head = {},
+                                                     std::size_t head_bytes = 0, page_stats* stats = nullptr);
   result<std::optional<stored_message>> message(std::int64_t message_id);
   result<counts> count();
 

@@ -113,6 +113,18 @@ ALTER TABLE acct_records ADD COLUMN message_id INTEGER;
 CREATE INDEX acct_records_message ON acct_records (message_id);
 )sql";
 
+// Version 7, for the listing of messages by outcome (GET /v1/messages): each message's own From
+// address and Subject, kept as it is stored (NULL for messages stored before: read from their raw
+// text's header when listed, and set by a reprocess), and an index that holds all a listing
+// shows. It must cover them: outcome_detail and the new columns lie after raw in each row, and
+// reading them from the table walks every page of the raw text. Its id column orders each
+// outcome's range, so that "outcome = ? AND id > ? ORDER BY id" reads it in order.
+constexpr const char* schema_v7 = R"sql(
+ALTER TABLE messages ADD COLUMN from_address TEXT;
+ALTER TABLE messages ADD COLUMN subject TEXT;
+CREATE INDEX messages_outcome ON messages (outcome, id, received_at, via, outcome_detail, from_address, subject);
+)sql";
+
 }  // namespace
 
 const std::vector<migration>& schema_migrations() {
@@ -123,6 +135,7 @@ const std::vector<migration>& schema_migrations() {
       {"messages.pmta_category: a category handed in with the message", schema_v4},
       {"acct_records: accounting records imported, for the duplicate check", schema_v5},
       {"acct_records.message_id: the chunk that holds each key's record", schema_v6},
+      {"messages.from_address, subject and an index by outcome: the listing of messages", schema_v7},
   };
   return steps;
 }

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "storage/wal_buffer.hpp"
@@ -88,6 +89,20 @@ std::string connection::file_name(unsigned i) const {
 
 std::int64_t connection::changes() const { return sqlite3_changes64(db_); }
 std::int64_t connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+std::string connection::read_prefix(const char* table, const char* column, std::int64_t rowid, std::size_t max_bytes) const {
+  sqlite3_blob* blob = nullptr;
+  if (sqlite3_blob_open(db_, "main", table, column, rowid, 0, &blob) != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    fail(db_, "read " + std::string(table) + "." + column);
+  }
+  const auto size = static_cast<std::size_t>(sqlite3_blob_bytes(blob));
+  std::string out(std::min(size, max_bytes), '\0');
+  const int rc = sqlite3_blob_read(blob, out.data(), static_cast<int>(out.size()), 0);
+  sqlite3_blob_close(blob);
+  if (rc != SQLITE_OK) fail(db_, "read " + std::string(table) + "." + column);
+  return out;
+}
 
 statement::statement(const connection& db, std::string_view sql, bool persistent) : db_(db) {
   const unsigned flags = persistent ? SQLITE_PREPARE_PERSISTENT : 0;
@@ -191,6 +206,20 @@ void transaction::commit() {
   }
   db_.exec("COMMIT");
   open_ = false;
+}
+
+read_transaction::read_transaction(connection& db) : db_(db) { db_.exec("BEGIN"); }
+
+read_transaction::~read_transaction() {
+  try {
+    db_.exec("COMMIT");
+  } catch (const failure&) {
+    // A read holds no changes: where COMMIT fails, the transaction is gone or rolls back alike.
+    try {
+      db_.exec("ROLLBACK");
+    } catch (const failure&) {
+    }
+  }
 }
 
 std::int64_t statement::status(counter which) const {

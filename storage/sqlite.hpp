@@ -34,6 +34,9 @@ class connection {
   std::int64_t changes() const;
   // The rowid of the last row this connection inserted (sqlite3_last_insert_rowid).
   std::int64_t last_insert_rowid() const;
+  // At most max_bytes from the start of a BLOB or TEXT value (incremental blob I/O): only the
+  // pages that hold them are read, however long the value is. Throws failure (no such row).
+  std::string read_prefix(const char* table, const char* column, std::int64_t rowid, std::size_t max_bytes) const;
 
   // For a connection that writes (buffer_wal): 0 while the database file, its -wal and its -shm
   // are the files this connection has open; otherwise bit i set for each of them (in that order)
@@ -108,6 +111,19 @@ class transaction {
  private:
   connection& db_;
   bool open_ = true;
+};
+
+// BEGIN (deferred), for reads only: the statements run while it lives read one snapshot, and no
+// write lock is taken. It ends with the object; declare the statements after it.
+class read_transaction {
+ public:
+  explicit read_transaction(connection& db);
+  read_transaction(const read_transaction&) = delete;
+  read_transaction& operator=(const read_transaction&) = delete;
+  ~read_transaction();
+
+ private:
+  connection& db_;
 };
 
 }  // namespace bounced::storage::sqlite

@@ -413,6 +413,99 @@ class HttpTest(DaemonCase):
         for kind, type_, n in d.query("SELECT kind, bounce_type, count(*) FROM undelivered_log GROUP BY 1, 2"):
             self.assertEqual(values[f'bounced_records_total{{kind="{kind}",type="{type_}"}}'], n)
 
+    def test_messages_listed_by_outcome_and_paged_to_the_end(self):
+        """GET /v1/messages, the operator's list of what bounced could not decode: a decoded bounce
+        and a non-bounce over LMTP, a chunk of accounting records through bounced acct, listed
+        with each outcome filter and paged with after and limit, as curl and urllib fetch them."""
+        secret = "0123456789abcdef0123"
+        d = self.daemon(f'[api]\nkeys = ["ops:{secret}"]\n')
+        auth = {"Authorization": f"Bearer {secret}"}
+        d.deliver([("bounces+c1-s1-u1=example.net@bounce.test", "rfc3464-userunknown.eml"),
+                   ("bounces@bounce.test", "not-a-bounce.eml"),
+                   ("bounces+c1-s2-u2=example.net@bounce.test", "qmail-userunknown.eml"),
+                   ("bounces@bounce.test", "rfc3834-vacation.eml")])
+        subprocess.run([serve_test.BOUNCED, "acct", "--config", d.config, "--db", d.db],
+                       input=b"type,timeLogged,rcpt,dsnStatus\nb,1795000000,r@dest.test,5.1.1\n", check=True,
+                       capture_output=True)
+        stored = {r[0]: r[1:] for r in d.query("SELECT id, via, outcome, outcome_detail FROM messages ORDER BY id")}
+        self.assertEqual([v[:2] for v in stored.values()],
+                         [("lmtp", "decoded"), ("lmtp", "nothing"), ("lmtp", "decoded"), ("lmtp", "decoded"),
+                          ("acct", "decoded")])
+        bounce, plain, _, _, chunk = stored
+        # No decoder fails on these samples: one is marked failed by hand, as a decoder error
+        # leaves it, so that the failed filter has something to find.
+        failed = d.query("SELECT id FROM messages WHERE via = 'lmtp' ORDER BY id")[2][0]
+        with sqlite3.connect(d.db) as c:
+            c.execute("UPDATE messages SET outcome = 'failed', outcome_detail = 'decoder error: test' WHERE id = ?", (failed,))
+            # And one as a message stored before schema 7, without From and Subject: read from its header.
+            c.execute("UPDATE messages SET from_address = NULL, subject = NULL WHERE id = ?", (plain,))
+        status, whole = d.get_json("/v1/messages", headers=auth)
+        self.assertEqual(status, 200)
+        self.assertEqual(set(whole), {"messages", "next_after"})
+        self.assertIsNone(whole["next_after"])
+        by_id = {m["id"]: m for m in whole["messages"]}
+        for m in whole["messages"]:
+            self.assertEqual(set(m), {"id", "received_at", "via", "outcome", "why", "from", "subject"})
+            self.assertRegex(m["received_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+            via, outcome, detail = d.query("SELECT via, outcome, outcome_detail FROM messages WHERE id = ?", (m["id"],))[0]
+            self.assertEqual((m["via"], m["outcome"], m["why"]), (via, outcome, detail))
+        self.assertEqual((by_id[bounce]["from"], by_id[bounce]["subject"], by_id[bounce]["why"]),
+                         ("MAILER-DAEMON@mx.bounced.test", "Undelivered Mail Returned to Sender", ""))
+        self.assertEqual((by_id[plain]["from"], by_id[plain]["subject"], by_id[plain]["outcome"]),
+                         ("carol@dest.bounced.test", "Re: November news", "nothing"))
+        self.assertTrue(by_id[plain]["why"])
+        self.assertEqual((by_id[failed]["outcome"], by_id[failed]["why"]), ("failed", "decoder error: test"))
+        self.assertEqual((by_id[chunk]["via"], by_id[chunk]["from"], by_id[chunk]["subject"]), ("acct", "", ""))
+        for outcome in ["", "nothing", "decoded", "failed", "nothing,failed", "failed,failed", "decoded,nothing,failed"]:
+            with self.subTest(outcome=outcome):
+                names = sorted(set(outcome.split(","))) if outcome else ["decoded", "failed", "nothing"]
+                want = [r[0] for r in d.query(
+                    f"SELECT id FROM messages WHERE outcome IN ({','.join('?' * len(names))}) ORDER BY id", names)]
+                self.assertTrue(want)
+                query = f"outcome={outcome}&" if outcome else ""
+                # Page by page with curl, two at a time, until next_after is null.
+                seen, after, pages = [], 0, 0
+                while True:
+                    out = subprocess.run(["curl", "-sS", "--fail", "-H", f"Authorization: Bearer {secret}",
+                                          d.url(f"/v1/messages?{query}after={after}&limit=2")],
+                                         check=True, capture_output=True).stdout
+                    doc = json.loads(out)
+                    pages += 1
+                    seen += [m["id"] for m in doc["messages"]]
+                    self.assertTrue(all(m["outcome"] in names for m in doc["messages"]))
+                    if doc["next_after"] is None:
+                        break
+                    self.assertEqual(len(doc["messages"]), 2)
+                    self.assertEqual(doc["next_after"], doc["messages"][-1]["id"])
+                    after = doc["next_after"]
+                self.assertEqual(seen, want)
+                # A last page that is full says so: no empty page after it.
+                self.assertEqual(pages, (len(want) + 1) // 2)
+                # after is exclusive.
+                status, doc = d.get_json(f"/v1/messages?{query}after={want[0]}", headers=auth)
+                self.assertEqual([m["id"] for m in doc["messages"]], want[1:])
+        # The raw message of one listed, as before.
+        status, headers, body = d.get(f"/v1/messages/{plain}", headers=auth)
+        self.assertEqual((status, headers["Content-Type"]), (200, "message/rfc822"))
+        self.assertEqual(body, d.query("SELECT raw FROM messages WHERE id = ?", (plain,))[0][0])
+        self.assertTrue(body.startswith(serve_test.sample("not-a-bounce.eml")))
+        # Errors in /v1's shape.
+        for path, want_status, code in [("/v1/messages?outcome=bounced", 400, 1010),
+                                        ("/v1/messages?outcome=nothing,", 400, 1010),
+                                        ("/v1/messages?outcome=nothing&outcome=failed", 400, 1010),
+                                        ("/v1/messages?after=x", 400, 1012),
+                                        ("/v1/messages?limit=25001", 400, 1011)]:
+            with self.subTest(path=path):
+                status, _, body = d.get(path, headers=auth)
+                self.assert_error(status, body, want_status, code)
+        status, _, body = d.get("/v1/messages?outcome=nothing,bounced", headers=auth)
+        self.assertIn('"bounced" is none of them', json.loads(body)["errors"][0]["message"])
+        # Without the key: the same answer as every other /v1 route.
+        status, headers, body = d.get("/v1/messages?outcome=nothing")
+        self.assert_error(status, body, 401, 1000)
+        self.assertIn("Bearer", headers["WWW-Authenticate"])
+        self.assertEqual(body, d.get("/v1/bounces")[2])
+
     def test_sigterm_with_http_open_exits_cleanly(self):
         d = self.daemon()
         s = socket.create_connection(("127.0.0.1", d.http), timeout=10)  # an idle keep-alive client

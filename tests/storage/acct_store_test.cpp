@@ -280,6 +280,22 @@ TEST_CASE("forget takes a message whose row names the address where its text hol
   CHECK(ok(db.count()).messages == 0);
 }
 
+TEST_CASE("forget takes a message whose Subject names the address only in RFC 2047 words", "[acct]") {
+  // The decoded Subject is kept beside the outcome (for GET /v1/messages): there it is plain.
+  temp_db t;
+  database db(t.path);
+  ok(db.store({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhello\r\n", "lmtp", "", "", {"b@b.test"},
+               1000, ""},
+              {"nothing", "no delivery report", "", "Undeliverable: bob@other.test"}, {}));
+  ok(db.store({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhi\r\n", "lmtp", "", "", {"b@b.test"},
+               1001, ""},
+              {"nothing", "no delivery report", "jimbob@other.test", "Undeliverable"}, {}));
+  const forget_result f = ok(db.forget("bob@other.test"));
+  CHECK(f.messages == 1);
+  CHECK(ok(db.count()).messages == 1);  // jimbob's is not bob's
+  CHECK(ok(db.message(2)).has_value());
+}
+
 TEST_CASE("forget takes the row of an accounting record it cuts, whichever field named the address", "[acct]") {
   temp_db t;
   database db(t.path);

@@ -83,10 +83,25 @@ TEST_CASE("decode_for_storage maps the sample's record onto the columns", "[to_r
   CHECK(r.envelope_recipient == "bounces@b.test");
   CHECK(r.campaign_id == "42");  // the original's X-Campaign-ID (correlation's default header)
 
+  // The bounce's own From and Subject, for the listing of messages.
+  CHECK(d.result.from == "MAILER-DAEMON@mx.bounced.test");
+  CHECK(d.result.subject == "Undelivered Mail Returned to Sender");
+
   const auto none = daemon::decode_for_storage(slurp(samples + "/not-a-bounce.eml"), builtin_rules(), "", "", "t");
   CHECK(none.result.status == "nothing");
   CHECK_FALSE(none.result.detail.empty());
   CHECK(none.rows.empty());
+  CHECK(none.result.from == "carol@dest.bounced.test");
+  CHECK(none.result.subject == "Re: November news");
+}
+
+TEST_CASE("decode_for_storage keeps a long Subject cut before a character", "[to_rows]") {
+  std::string euros;
+  for (int i = 0; i < 2000; ++i) euros += "\xe2\x82\xac";  // 3 bytes each
+  const auto d = daemon::decode_for_storage("From: a@b.test\nSubject: " + euros + "\n\nhello\n", builtin_rules(), "", "", "t");
+  CHECK(d.result.subject.size() == daemon::max_listed_subject_bytes / 3 * 3);
+  CHECK(d.result.subject == euros.substr(0, d.result.subject.size()));
+  CHECK(d.result.from == "a@b.test");
 }
 
 TEST_CASE("reprocess decodes stored messages again and replaces their rows", "[commands]") {
@@ -123,6 +138,14 @@ TEST_CASE("reprocess decodes stored messages again and replaces their rows", "[c
   storage::database db(t.path);
   CHECK(ok(db.message(early_id))->result.status == "nothing");
   CHECK(ok(db.count()).live_rows == 1);
+  // Stored without From and Subject: the reprocess keeps them now, as for messages stored before
+  // schema 7.
+  const auto listed = ok(db.page_messages({}, 0, 10));
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].result.from == "MAILER-DAEMON@mx.bounced.test");
+  CHECK(listed[0].result.subject == "Undelivered Mail Returned to Sender");
+  CHECK(listed[1].result.from == "carol@dest.bounced.test");
+  CHECK(listed[1].result.subject == "Re: November news");
 }
 
 TEST_CASE("store commands refuse bad usage with 2 and storage failures with 1", "[commands]") {
