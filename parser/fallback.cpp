@@ -296,6 +296,42 @@ std::string diagnostic_for(const notice& n, const decoding_rules& rules, std::si
   return fold_space(std::string_view(best).substr(0, std::min(best.size(), max_diagnostic_bytes)));
 }
 
+// A session transcript in a diagnostic (">>> RCPT TO:<a@b>" then "<<< 550 5.1.1 ..."), as
+// Sendmail, Courier and others quote it: the remote's reply is the diagnostic, the command sent
+// before it the command, and the host named before the transcript ("[192.0.2.1] [192.0.2.1]:",
+// "... while talking to mx.example.com.:") the remote host. Other text is kept as it is.
+void set_diagnostic(recipient_report& r, std::string text) {
+  const std::size_t reply = text.find("<<< ");
+  if (reply == std::string::npos) {
+    r.diagnostic = std::move(text);
+    return;
+  }
+  std::string said, command;
+  for (std::size_t at = text.find("<<< "); at != std::string::npos; at = text.find("<<< ", at + 4)) {
+    std::size_t end = std::min(text.find("<<< ", at + 4), text.find(">>> ", at + 4));
+    if (end == std::string::npos) end = text.size();
+    const std::string_view part = trim(std::string_view(text).substr(at + 4, end - at - 4));
+    const bool failure = !part.empty() && (part[0] == '4' || part[0] == '5');
+    if (failure || !said.empty()) {
+      if (!said.empty() && !failure) break;
+      if (!said.empty()) said += ' ';
+      said += part;
+    }
+  }
+  if (said.empty()) {
+    r.diagnostic = std::move(text);
+    return;
+  }
+  if (r.command.empty()) r.command = find_command(std::string_view(text).substr(0, reply + 4 + said.size()));
+  if (r.rhost.empty()) {
+    std::string_view before = trim(std::string_view(text).substr(0, std::min(text.find(">>> "), reply)));
+    const std::size_t talking = ifind(before, "while talking to ");
+    if (talking != std::string_view::npos) before = before.substr(talking + 17);
+    if (!before.empty() && before.size() < 300 && before.find(' ') == before.rfind(' ')) r.rhost = host_of(before);
+  }
+  r.diagnostic = std::move(said);
+}
+
 // A found recipient: the line it stands on and the address, or a bare local part completed.
 struct pick {
   std::size_t line = 0;
@@ -468,27 +504,36 @@ bool decode_fallback(const mail& m, const decoding_rules& rules, report& out) {
                                     [&](const recipient_report& r) { return iequals(r.recipient, p.where.address); });
     recipient_report& r = add_recipient(out, p.where.address);
     if (!fresh && telling(r.diagnostic, rules) > 0) continue;
-    r.diagnostic = diagnostic_for(n, rules, p.line, p.where);
+    set_diagnostic(r, diagnostic_for(n, rules, p.line, p.where));
     r.action = delay && !failure ? "delayed" : "failed";
   }
   return !out.recipients.empty();
 }
 
+namespace {
+
+// A recipient the decoder could say little of: no diagnostic, and no status or one of the
+// reporting MTA's generic x.0.0 (Courier's delay notice: Status 4.0.0, the remote's reply only
+// in the text).
+bool needs_words(const recipient_report& r) {
+  return r.diagnostic.empty() && (r.status.empty() || (r.status.size() == 5 && r.status.substr(1) == ".0.0"));
+}
+
+}  // namespace
+
 void complete_from_notice(const mail& m, const decoding_rules& rules, report& out) {
-  const bool gaps = std::any_of(out.recipients.begin(), out.recipients.end(),
-                                [](const recipient_report& r) { return r.status.empty() && r.diagnostic.empty(); });
-  if (!gaps) return;
+  if (std::none_of(out.recipients.begin(), out.recipients.end(), needs_words)) return;
   notice n;
   read_notice(m, rules, n);
   for (recipient_report& r : out.recipients) {
-    if (!r.status.empty() || !r.diagnostic.empty()) continue;
+    if (!needs_words(r)) continue;
     for (std::size_t i = 0; i < n.lines.size() && r.diagnostic.empty(); ++i)
       for (const candidate& a : n.lines[i].addresses)
         if (iequals(a.where.address, r.recipient)) {
           // Only the remote's words or an error's: the failure sentence tells nothing new.
           std::string said = diagnostic_for(n, rules, i, a.where);
           const int score = telling(said, rules);
-          if (score == 2 || (score == 1 && !says_failure(rules.match(said)))) r.diagnostic = std::move(said);
+          if (score == 2 || (score == 1 && !says_failure(rules.match(said)))) set_diagnostic(r, std::move(said));
           break;
         }
   }

@@ -29,7 +29,7 @@ bool looks_like_bounce(const mail& m) {
 namespace {
 
 // The lines that introduce a quoted original, as MTAs write them.
-constexpr std::array<std::string_view, 23> markers = {
+constexpr std::array<std::string_view, 24> markers = {
     "--- Below this line is a copy of the message",
     "------ This is a copy of the message",
     "----- Original message -----",
@@ -53,6 +53,7 @@ constexpr std::array<std::string_view, 23> markers = {
     "Original-Headers:",
     "\nReturn-Path: <",
     "Included is a copy of the message header",
+    "Message headers follow",  // the DragonFly Mail Agent's (dma)
 };
 
 // Every marker holds one of these words. A search for the three words (vectorised ifind) finds
