@@ -357,9 +357,9 @@ int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (!loaded) return exit_tempfail;
   const config& cfg = *loaded;
   if (db_path.empty()) db_path = cfg.database_path();
-  const std::optional<classifier::rule_set> compiled = load_command_rules(cfg, "acct", err);
+  const std::optional<rulebook> compiled = load_command_rules(cfg, "acct", err);
   if (!compiled) return exit_tempfail;
-  const classifier::rule_set& rules = *compiled;
+  const classifier::rule_set& rules = compiled->classifying;
 
   try {
     storage::options store_options;

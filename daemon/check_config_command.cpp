@@ -7,7 +7,7 @@
 #include <ostream>
 #include <variant>
 
-#include "classifier/classify.hpp"
+#include "daemon/rulebook.hpp"
 #include "daemon/config.hpp"
 
 namespace bounced::daemon {
@@ -46,9 +46,9 @@ int run_check_config(const std::vector<std::string>& args, std::ostream& out, st
     return 1;
   }
   if (const auto& rules = std::get<config>(loaded).rules.file; !rules.empty()) {
-    const auto compiled = classifier::rule_set::load({rules});
-    if (const auto* e = std::get_if<classifier::rule_error>(&compiled)) {
-      err << *path << ": rules.file: " << e->to_string() << "\n";
+    const auto compiled = load_rulebook({rules});
+    if (const auto* e = std::get_if<std::string>(&compiled)) {
+      err << *path << ": rules.file: " << *e << "\n";
       return 1;
     }
   }

@@ -50,15 +50,15 @@ std::optional<config> load_command_config(std::string path, std::string_view com
   return std::get<config>(std::move(loaded));
 }
 
-std::optional<classifier::rule_set> load_command_rules(const config& cfg, std::string_view command, std::ostream& err) {
+std::optional<rulebook> load_command_rules(const config& cfg, std::string_view command, std::ostream& err) {
   std::vector<std::string> files;
   if (!cfg.rules.file.empty()) files.push_back(cfg.rules.file);
-  auto compiled = classifier::rule_set::load(files);
-  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
-    err << "bounced " << command << ": " << e->to_string() << "\n";
+  auto compiled = load_rulebook(files);
+  if (auto* e = std::get_if<std::string>(&compiled)) {
+    err << "bounced " << command << ": " << *e << "\n";
     return std::nullopt;
   }
-  return std::get<classifier::rule_set>(std::move(compiled));
+  return std::get<rulebook>(std::move(compiled));
 }
 
 }  // namespace bounced::daemon

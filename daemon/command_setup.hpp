@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "classifier/classify.hpp"
+#include "daemon/rulebook.hpp"
 #include "daemon/config.hpp"
 
 namespace bounced::daemon {
@@ -28,6 +28,6 @@ std::optional<int> read_command_options(const std::vector<std::string>& args, st
                                         std::vector<std::string>& positional, std::ostream& out, std::ostream& err);
 
 std::optional<config> load_command_config(std::string path, std::string_view command, std::ostream& err);
-std::optional<classifier::rule_set> load_command_rules(const config& cfg, std::string_view command, std::ostream& err);
+std::optional<rulebook> load_command_rules(const config& cfg, std::string_view command, std::ostream& err);
 
 }  // namespace bounced::daemon

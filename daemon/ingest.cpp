@@ -11,7 +11,7 @@
 
 namespace bounced::daemon {
 
-ingest::ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules,
+ingest::ingest(storage::writer& writer, std::shared_ptr<const rulebook> rules,
                config::correlation_section correlation, unsigned threads, metrics* counts)
     : writer_(writer), counts_(counts), rules_(std::move(rules)), correlation_(std::move(correlation)) {
   for (unsigned i = 0; i < std::max(1U, threads); ++i) threads_.emplace_back([this] { work(); });
@@ -26,7 +26,7 @@ ingest::~ingest() {
   for (auto& t : threads_) t.join();
 }
 
-void ingest::set_rules(std::shared_ptr<const classifier::rule_set> rules) {
+void ingest::set_rules(std::shared_ptr<const rulebook> rules) {
   std::lock_guard lock(mu_);
   rules_ = std::move(rules);
 }

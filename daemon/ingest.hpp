@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "classifier/classify.hpp"
+#include "daemon/rulebook.hpp"
 #include "daemon/config.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/server.hpp"
@@ -34,7 +35,7 @@ class ingest {
   static constexpr std::size_t inline_decode_bytes = 256 * 1024;
 
   // counts (may be null) gets each message's outcome for /metrics; it must outlive this.
-  ingest(storage::writer& writer, std::shared_ptr<const classifier::rule_set> rules,
+  ingest(storage::writer& writer, std::shared_ptr<const rulebook> rules,
          config::correlation_section correlation, unsigned threads, metrics* counts = nullptr);
   ~ingest();
   ingest(const ingest&) = delete;
@@ -46,14 +47,14 @@ class ingest {
   // set by the caller; received_at is set here); done as for deliver.
   void submit(storage::message_in message, std::function<void(delivery_result)> done);
   // New rules (SIGHUP); messages already being decoded keep the old ones.
-  void set_rules(std::shared_ptr<const classifier::rule_set> rules);
+  void set_rules(std::shared_ptr<const rulebook> rules);
 
  private:
   void work();
 
   storage::writer& writer_;
   metrics* counts_;
-  std::shared_ptr<const classifier::rule_set> rules_;  // guarded by mu_
+  std::shared_ptr<const rulebook> rules_;  // guarded by mu_
   const config::correlation_section correlation_;
   std::mutex mu_;
   std::condition_variable cv_;

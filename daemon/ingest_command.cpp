@@ -56,7 +56,7 @@ int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostr
   }
   message.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 
-  const std::optional<classifier::rule_set> rules = load_command_rules(cfg, "ingest", err);
+  const std::optional<rulebook> rules = load_command_rules(cfg, "ingest", err);
   if (!rules) return exit_tempfail;
   const std::string recipient = message.envelope_recipients.empty() ? std::string() : message.envelope_recipients.front();
   decoded_message decoded = decode_for_storage(message.raw, *rules,

@@ -18,6 +18,7 @@
 
 #include "daemon/inputs.hpp"
 #include "daemon/record.hpp"
+#include "daemon/rulebook.hpp"
 #include "parser/decode.hpp"
 
 namespace bounced::daemon {
@@ -42,8 +43,8 @@ struct parse_job {
 };
 
 // Decodes and classifies one message into JSON lines.
-void run_job(parse_job& job, const classifier::rule_set& rules, bool all) {
-  const parser::report report = parser::decode(job.message);
+void run_job(parse_job& job, const rulebook& rules, bool all) {
+  const parser::report report = parser::decode(job.message, rules.decoding);
   if (report.kind == parser::message_kind::none) {
     if (all) {
       boost::json::object o;
@@ -56,7 +57,7 @@ void run_job(parse_job& job, const classifier::rule_set& rules, bool all) {
     }
     return;
   }
-  for (const record& r : make_records(report, rules, job.origin)) job.lines.push_back(boost::json::serialize(to_json(r)));
+  for (const record& r : make_records(report, rules.classifying, job.origin)) job.lines.push_back(boost::json::serialize(to_json(r)));
 }
 
 // The reading thread queues messages; `threads` workers decode them in any order; the reading
@@ -64,7 +65,7 @@ void run_job(parse_job& job, const classifier::rule_set& rules, bool all) {
 // keeps input order while reading, decoding and writing overlap.
 class pipeline {
  public:
-  pipeline(const classifier::rule_set& rules, bool all, unsigned threads, std::function<void(parse_job&)> write)
+  pipeline(const rulebook& rules, bool all, unsigned threads, std::function<void(parse_job&)> write)
       : rules_(rules), all_(all), threads_(threads), write_(std::move(write)) {
     for (unsigned t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
   }
@@ -179,7 +180,7 @@ class pipeline {
     }
   }
 
-  const classifier::rule_set& rules_;
+  const rulebook& rules_;
   const bool all_;
   const unsigned threads_;
   std::function<void(parse_job&)> write_;
@@ -254,12 +255,12 @@ int run_parse(const std::vector<std::string>& args, std::ostream& out, std::ostr
     err << "bounced parse: no PATH given\n" << usage;
     return 2;
   }
-  auto compiled = classifier::rule_set::load(rule_files);
-  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
-    err << "bounced parse: " << e->to_string() << "\n";
+  auto compiled = load_rulebook(rule_files);
+  if (auto* e = std::get_if<std::string>(&compiled)) {
+    err << "bounced parse: " << *e << "\n";
     return 2;
   }
-  const classifier::rule_set& rules = std::get<classifier::rule_set>(compiled);
+  const rulebook& rules = std::get<rulebook>(compiled);
 
   // Messages are decoded on worker threads (the parser and the classifier share no mutable
   // state) while this thread reads the input and writes the output, in input order.

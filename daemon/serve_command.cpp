@@ -22,6 +22,7 @@
 #include "daemon/ingest.hpp"
 #include "daemon/log.hpp"
 #include "daemon/retention.hpp"
+#include "daemon/rulebook.hpp"
 #include "daemon/sd_notify.hpp"
 #include "daemon/server.hpp"
 #include "storage/database.hpp"
@@ -64,12 +65,12 @@ server_options server_settings(const config& c) {
 }
 
 // The shipped rules plus the config's rules file.
-std::variant<std::shared_ptr<const classifier::rule_set>, std::string> load_rules(const config& c) {
+std::variant<std::shared_ptr<const rulebook>, std::string> load_rules(const config& c) {
   std::vector<std::string> files;
   if (!c.rules.file.empty()) files.push_back(c.rules.file);
-  auto compiled = classifier::rule_set::load(files);
-  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) return e->to_string();
-  return std::make_shared<const classifier::rule_set>(std::move(std::get<classifier::rule_set>(compiled)));
+  auto compiled = load_rulebook(files);
+  if (auto* e = std::get_if<std::string>(&compiled)) return *e;
+  return std::make_shared<const rulebook>(std::move(std::get<rulebook>(compiled)));
 }
 
 }  // namespace
@@ -129,7 +130,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     err << "bounced serve: " << *e << "\n";
     return 2;
   }
-  auto rules = std::get<std::shared_ptr<const classifier::rule_set>>(loaded_rules);
+  auto rules = std::get<std::shared_ptr<const rulebook>>(loaded_rules);
 
   std::unique_ptr<storage::writer> writer;
   try {
@@ -216,7 +217,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
         log(log_level::error, fmt::format("reload: {}; keeping the running rules", *e));
         return;
       }
-      pipeline.set_rules(std::get<std::shared_ptr<const classifier::rule_set>>(fresh_rules));
+      pipeline.set_rules(std::get<std::shared_ptr<const rulebook>>(fresh_rules));
       set_log_level(fresh.log.level);
       log(log_level::info, fmt::format("reloaded {}", *config_path));
     });

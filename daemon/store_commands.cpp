@@ -9,7 +9,7 @@
 #include <ostream>
 #include <variant>
 
-#include "classifier/classify.hpp"
+#include "daemon/rulebook.hpp"
 #include "daemon/command_setup.hpp"
 #include "daemon/config.hpp"
 #include "daemon/to_rows.hpp"
@@ -165,12 +165,12 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
     cfg = std::get<config>(std::move(loaded));
   }
   if (!cfg.rules.file.empty()) p.rules.insert(p.rules.begin(), cfg.rules.file);
-  auto compiled = classifier::rule_set::load(p.rules);
-  if (auto* e = std::get_if<classifier::rule_error>(&compiled)) {
-    err << "bounced reprocess: " << e->to_string() << "\n";
+  auto compiled = load_rulebook(p.rules);
+  if (auto* e = std::get_if<std::string>(&compiled)) {
+    err << "bounced reprocess: " << *e << "\n";
     return 2;
   }
-  const classifier::rule_set& rules = std::get<classifier::rule_set>(compiled);
+  const rulebook& rules = std::get<rulebook>(compiled);
   try {
     if (p.db.empty()) p.db = cfg.database_path();
     storage::database db(p.db);

@@ -46,19 +46,19 @@ void set_head(storage::outcome& result, const parser::head& head) {
   result.subject = std::string(parser::utf8_prefix(head.subject, max_listed_subject_bytes));
 }
 
-decoded_message decode_for_storage(std::string_view raw, const classifier::rule_set& rules,
+decoded_message decode_for_storage(std::string_view raw, const rulebook& rules,
                                    std::string_view envelope_sender, std::string_view envelope_recipient,
                                    std::string_view origin, const config::correlation_section& correlation) {
   decoded_message out;
   try {
-    const parser::report report = parser::decode(raw);
+    const parser::report report = parser::decode(raw, rules.decoding);
     set_head(out.result, {report.envelope_from, report.subject});
     if (report.kind == parser::message_kind::none) {
       out.result.status = "nothing";
       out.result.detail = report.why_not;
       return out;
     }
-    const std::vector<record> records = make_records(report, rules, origin);
+    const std::vector<record> records = make_records(report, rules.classifying, origin);
     const daemon::correlation ids = correlate(envelope_recipient, report, correlation.verp, correlation.headers);
     for (std::size_t i = 0; i < records.size(); ++i) {
       storage::row row = to_row(records[i], envelope_sender, envelope_recipient);

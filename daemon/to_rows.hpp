@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "classifier/classify.hpp"
+#include "daemon/rulebook.hpp"
 #include "daemon/config.hpp"
 #include "daemon/correlate.hpp"
 #include "daemon/record.hpp"
@@ -39,7 +40,7 @@ struct decoded_message {
 // Correlation (correlate.hpp) fills the rows' campaign, send, email, list, send message, source
 // system and transaction ids from the envelope recipient (VERP), the returned original's headers
 // and the ENVID, with the configured templates and header names (the defaults without a config).
-decoded_message decode_for_storage(std::string_view raw, const classifier::rule_set& rules,
+decoded_message decode_for_storage(std::string_view raw, const rulebook& rules,
                                    std::string_view envelope_sender, std::string_view envelope_recipient,
                                    std::string_view origin,
                                    const config::correlation_section& correlation = config::correlation_section{});

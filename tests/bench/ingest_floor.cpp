@@ -131,7 +131,7 @@ std::string verb_of(const std::string& line) {
   return verb;
 }
 
-awaitable<void> session(tcp::socket socket, group_writer& writer, const bounced::classifier::rule_set* rules) {
+awaitable<void> session(tcp::socket socket, group_writer& writer, const bounced::daemon::rulebook* rules) {
   std::string in, out = "220 ingest_floor LMTP\r\n";
   std::size_t recipients = 0;
   std::vector<char> chunk(65536);
@@ -194,7 +194,7 @@ awaitable<void> session(tcp::socket socket, group_writer& writer, const bounced:
   }
 }
 
-awaitable<void> accept(tcp::acceptor& acceptor, group_writer& writer, const bounced::classifier::rule_set* rules) {
+awaitable<void> accept(tcp::acceptor& acceptor, group_writer& writer, const bounced::daemon::rulebook* rules) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
     if (ec) co_return;
@@ -216,8 +216,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage: ingest_floor --db PATH [--decode]\n";
     return 2;
   }
-  auto compiled = bounced::classifier::rule_set::compile({});
-  const auto* rules = std::get_if<bounced::classifier::rule_set>(&compiled);
+  auto compiled = bounced::daemon::load_rulebook({});
+  const auto* rules = std::get_if<bounced::daemon::rulebook>(&compiled);
   if (rules == nullptr) return 1;
   try {
     asio::io_context io(1);

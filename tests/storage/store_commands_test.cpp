@@ -38,8 +38,8 @@ storage::message_in stored(const std::string& raw, std::int64_t at) {
   return {raw, "pipe", "", "", {"bounces@sender.bounced.test"}, at, ""};
 }
 
-const classifier::rule_set& builtin_rules() {
-  static const classifier::rule_set rules = std::get<classifier::rule_set>(classifier::rule_set::load({}));
+const daemon::rulebook& builtin_rules() {
+  static const daemon::rulebook rules = std::get<daemon::rulebook>(daemon::load_rulebook({}));
   return rules;
 }
 
