@@ -93,6 +93,26 @@ bool leads_with(std::string_view line, std::size_t at) {
 
 bool indented(std::string_view line) { return !line.empty() && (line.front() == ' ' || line.front() == '\t'); }
 
+// Whether the words just before position at name a sender ("MAIL FROM:<a@b>", "envelope-from
+// <a@b>", "Domain of sender address a@b"): the address there is the sender's, whoever it is.
+bool sender_context(std::string_view line, std::size_t at) {
+  const std::size_t from = at > 24 ? at - 24 : 0;
+  const std::string before = to_lower(line.substr(from, at - from));
+  for (std::string_view w : {"mail from:", "mail from: <", "mail from:<", "envelope-from", "sender address", "sender <", "sender:"})
+    if (before.find(w) != std::string::npos) return true;
+  return false;
+}
+
+// Whether the text before position at of line is punctuation and white space alone: the line
+// starts with the address ("<a@b>: host ... said", "  a@b").
+bool starts_with_address(std::string_view line, std::size_t at) {
+  for (std::size_t i = 0; i < at && i < line.size(); ++i)
+    if (line[i] != ' ' && line[i] != '\t' && line[i] != '<' && line[i] != '"' && line[i] != '\'' && line[i] != '*' && line[i] != '-' &&
+        line[i] != '(' && line[i] != '[')
+      return false;
+  return true;
+}
+
 void add_addresses(std::string_view value, std::vector<std::string>& to) {
   for (const found_address& f : find_addresses(value)) to.push_back(to_lower(f.address));
 }
@@ -166,7 +186,6 @@ void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
     info.text = l;
     info.blank = trim(l).empty();
     if (info.blank) {
-      sender_carries = false;
       n.lines.push_back(std::move(info));
       continue;
     }
@@ -174,14 +193,20 @@ void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
     // The quoted original starts here (a marker line in the notice's own language).
     if (info.hits.has(phrase_kind::original) && !n.lines.empty()) break;
     info.code = has_code(l);
+    // A line that continues the one before it (indented, no empty line between) explains an
+    // address above; the sender's own address is no recipient there.
+    const bool continuation = indented(l) && !n.lines.empty() && !n.lines.back().blank;
     for (found_address& f : find_addresses(l)) {
       const std::string lower = to_lower(f.address);
-      if (f.in_url || is_system_address(f.address) || among(n.system_own, lower)) continue;
-      info.addresses.push_back({std::move(f), among(n.sender_own, lower)});
+      if (f.in_url || is_system_address(f.address) || among(n.system_own, lower) || sender_context(l, f.begin)) continue;
+      const bool senders = among(n.sender_own, lower);
+      if (senders && (continuation || !starts_with_address(l, f.begin))) continue;
+      info.addresses.push_back({std::move(f), senders});
     }
     info.led = !info.addresses.empty() && leads_with(l, info.addresses.front().where.begin);
     info.senders_line = (info.hits.has(phrase_kind::sender_label) && !info.hits.has(phrase_kind::recipient_label)) ||
                         (sender_carries && info.led);
+    // "A message sent by" names its address on the next line with one (empty lines aside).
     sender_carries = info.hits.has(phrase_kind::sender_label) && info.addresses.empty();
     n.lines.push_back(std::move(info));
   }
@@ -234,6 +259,10 @@ std::string label_text(const std::vector<line_info>& lines, std::size_t i) {
   const std::size_t colon = line.find(':');
   std::string_view rest = colon != std::string_view::npos && colon + 1 < line.size() ? trim(line.substr(colon + 1)) : std::string_view();
   if (colon == std::string_view::npos) rest = line;
+  // The label's end is not known: where the text after the first colon lost the code the whole
+  // line has ("Remote Server returned '550 5.4.1 Recipient address rejected: Access denied'"),
+  // the line is the text.
+  if (!has_code(rest) && has_code(line)) rest = line;
   std::string out(rest);
   if (has_code(out) || out.size() > 12) return out;
   // "The response from the remote server was:" then the reply on the next lines.
@@ -256,9 +285,14 @@ std::string diagnostic_after(const std::vector<line_info>& lines, std::size_t i,
   // ("SMTP:RCPT host ...: 553 5.3.0 <a@b>... No such user") is the diagnostic whole.
   const line_info& l = lines[i];
   std::string out(l.led ? after_address(l.text, a) : trim(l.text));
+  // "a@b<mailto:a@b>", "a@b (a@b)": the same address again, joined by punctuation alone.
   if (l.led)
-    for (const candidate& other : l.addresses)
-      if (other.where.begin >= a.end && other.where.address == a.address) out = std::string(after_address(l.text, other.where));
+    for (const candidate& other : l.addresses) {
+      if (other.where.begin < a.end || other.where.address != a.address) continue;
+      const std::string_view between = l.text.substr(a.end, other.where.begin - a.end);
+      if (between.size() <= 9 && (between.find_first_not_of(" <>()[]:mailto") == std::string_view::npos))
+        out = std::string(after_address(l.text, other.where));
+    }
   for (std::size_t j = i + 1; j < lines.size() && j < i + 6; ++j) {
     const line_info& next = lines[j];
     if (next.blank || says_failure(next.hits)) break;
@@ -291,7 +325,11 @@ std::string diagnostic_for(const notice& n, const decoding_rules& rules, std::si
       if (other.where.address == a.address && i != li) offer(diagnostic_after(lines, i, other.where));
   for (std::size_t i : n.labels)
     if (score < 2 && (i > li || n.labels.size() == 1)) offer(label_text(lines, i));
-  if (score < 2 && n.first_code < lines.size()) offer(std::string(trim(lines[n.first_code].text)));
+  // The notice's first line with a code, unless it speaks of another address.
+  if (score < 2 && n.first_code < lines.size() &&
+      std::all_of(lines[n.first_code].addresses.begin(), lines[n.first_code].addresses.end(),
+                  [&](const candidate& c) { return c.where.address == a.address; }))
+    offer(std::string(trim(lines[n.first_code].text)));
   if (score == 0 && !n.failure_sentence.empty() && (trim(best).size() < 8 || says_failure(lines[li].hits))) best = n.failure_sentence;
   return fold_space(std::string_view(best).substr(0, std::min(best.size(), max_diagnostic_bytes)));
 }

@@ -192,3 +192,51 @@ TEST_CASE("a UTF-8 byte order mark or blank lines before the header hide nothing
     CHECK(r.envelope_from == "MAILER-DAEMON@mx.example.net");
   }
 }
+
+TEST_CASE("each listed recipient keeps the reply on its own line, never another's", "[fallback]") {
+  const report r = decode(notice(
+      "An error has occurred while attempting to deliver a message for\n"
+      "the following list of recipients:\n\n"
+      "full@example.jp: 550 5.2.2 <full@example.jp>... Mailbox Full\n"
+      "gone@example.jp: 550 5.1.1 <gone@example.jp>... User Unknown\n"));
+  REQUIRE(r.recipients.size() == 2);
+  CHECK(r.recipients[0].status == "5.2.2");
+  CHECK(r.recipients[1].recipient == "gone@example.jp");
+  CHECK(r.recipients[1].status == "5.1.1");
+  CHECK(r.recipients[1].diagnostic == "550 5.1.1 <gone@example.jp>... User Unknown");
+}
+
+TEST_CASE("a diagnostic label whose reply holds a colon gives the whole reply", "[fallback]") {
+  const report r = decode(notice(
+      "relay.example.net rejected your message to the following email addresses:\n\n"
+      "ann@example.org A communication failure occurred.\n\n"
+      "Diagnostic information for administrators:\n\n"
+      "relay.example.net Remote Server returned '550 5.4.1 Recipient address rejected: Access denied'\n"));
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "ann@example.org");
+  CHECK(r.recipients[0].status == "5.4.1");
+  CHECK(r.recipients[0].reply_code == "550");
+}
+
+TEST_CASE("the sender named before or inside the failure is no recipient", "[fallback]") {
+  const report r = decode(
+      "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: alice@sender.example\nSubject: Mail delivery failed\n\n"
+      "A message sent by\n\n  <alice@sender.example>\n\n"
+      "could not be delivered to one or more of its recipients. The following\naddress(es) failed:\n\n"
+      "  bob@example.org\n    SMTP error from remote mail server after MAIL FROM:<alice@sender.example>:\n"
+      "    550 5.7.1 Bad SPF records for [sender.example]\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "bob@example.org");
+  CHECK(r.recipients[0].status == "5.7.1");
+}
+
+TEST_CASE("a sender who mailed themself is the recipient where a line leads with the address and its reply", "[fallback]") {
+  const report r = decode(
+      "From: MAILER-DAEMON@mx.example.net\nTo: self@example.org\nSubject: Undelivered Mail Returned to Sender\n\n"
+      "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n"
+      "<self@example.org>: host mx.example.org[192.0.2.1] said: 452 4.2.2 Mailbox full\n"
+      "    (in reply to RCPT TO command)\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "self@example.org");
+  CHECK(r.recipients[0].status == "4.2.2");
+}
