@@ -527,6 +527,35 @@ std::string complete_local_part(std::string_view local, std::string_view domain)
   return std::string(local) + "@" + d;
 }
 
+bool is_mailer_daemon(std::string_view address) noexcept {
+  return is_system_address(address) && !istarts_with(address, "postmaster");
+}
+
+namespace {
+
+// The labels that name an organisation: the last two, or three where the second-to-last is a
+// short second-level domain under a country code (example.co.jp, example.com.br).
+std::string_view organisation_of(std::string_view domain) {
+  while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+  const std::size_t last = domain.rfind('.');
+  if (last == std::string_view::npos) return domain;
+  const std::size_t second = domain.rfind('.', last - 1);
+  if (second == std::string_view::npos) return domain;
+  const bool country = domain.size() - last - 1 == 2 && last - second - 1 <= 3;
+  if (!country) return domain.substr(second + 1);
+  const std::size_t third = domain.rfind('.', second - 1);
+  return third == std::string_view::npos ? domain : domain.substr(third + 1);
+}
+
+}  // namespace
+
+bool same_organisation(std::string_view a, std::string_view b) noexcept {
+  if (const std::size_t at = a.rfind('@'); at != std::string_view::npos) a = a.substr(at + 1);
+  if (const std::size_t at = b.rfind('@'); at != std::string_view::npos) b = b.substr(at + 1);
+  if (a.empty() || b.empty()) return false;
+  return iequals(organisation_of(a), organisation_of(b));
+}
+
 bool is_system_address(std::string_view address) noexcept {
   const std::size_t at = address.rfind('@');
   std::string_view local = at == std::string_view::npos ? address : address.substr(0, at);

@@ -42,8 +42,13 @@ std::string clean_address(std::string_view text);
 // A bare local part ("jsmith", as some gateways name the recipient) completed with domain.
 // "" when local is no plausible local part or domain no plausible domain.
 std::string complete_local_part(std::string_view local, std::string_view domain);
-// True for the addresses of mail systems themselves (MAILER-DAEMON, postmaster): never a
-// recipient of the mail that bounced.
+// True for the addresses of mail systems themselves (MAILER-DAEMON, postmaster).
 bool is_system_address(std::string_view address) noexcept;
+// True for a mailer daemon's address (MAILER-DAEMON and its spellings): never a recipient of the
+// mail that bounced. A postmaster may be one (mail sent to postmaster@ another domain).
+bool is_mailer_daemon(std::string_view address) noexcept;
+// True when two domains belong to one organisation as far as their last labels tell
+// (mx1.example.com and example.com; r1.example.co.jp and mail.example.co.jp).
+bool same_organisation(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace bounced::parser

@@ -98,7 +98,8 @@ bool indented(std::string_view line) { return !line.empty() && (line.front() == 
 bool sender_context(std::string_view line, std::size_t at) {
   const std::size_t from = at > 24 ? at - 24 : 0;
   const std::string before = to_lower(line.substr(from, at - from));
-  for (std::string_view w : {"mail from:", "mail from: <", "mail from:<", "envelope-from", "sender address", "sender <", "sender:"})
+  for (std::string_view w : {"mail from:", "mail from: <", "mail from:<", "envelope-from", "sender address", "sender <", "sender:",
+                             "message from <", "message from:", "mail from <"})
     if (before.find(w) != std::string::npos) return true;
   return false;
 }
@@ -132,6 +133,7 @@ struct notice {
   std::string own_text;  // the text read when it had to be made (HTML, undecoded quoted-printable)
   std::vector<line_info> lines;
   std::vector<std::string> system_own, sender_own, addressees;  // lower case
+  std::string bounce_domain;        // the domain of the notice's From
   phrase_hits subject;
   bool failure = false, delay = false, not_failure = false, codes = false;
   std::vector<std::size_t> labels;  // lines with a diagnostic label
@@ -170,6 +172,7 @@ void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
     quoted = std::move(copy.original_headers);
     original = &quoted;
   }
+  if (const std::size_t at = m.from().rfind('@'); at != std::string::npos) n.bounce_domain = to_lower(m.from().substr(at + 1));
   for (std::string_view name : {"From", "Reply-To", "Sender", "Errors-To", "Message-ID", "In-Reply-To", "References"})
     add_addresses(m.header(name), n.system_own);
   add_addresses(header_or_empty(*original, "Message-ID"), n.system_own);
@@ -198,7 +201,11 @@ void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
     const bool continuation = indented(l) && !n.lines.empty() && !n.lines.back().blank;
     for (found_address& f : find_addresses(l)) {
       const std::string lower = to_lower(f.address);
-      if (f.in_url || is_system_address(f.address) || among(n.system_own, lower) || sender_context(l, f.begin)) continue;
+      if (f.in_url || among(n.system_own, lower) || sender_context(l, f.begin)) continue;
+      // A mailer daemon is never a recipient; a postmaster is one only of another organisation
+      // than the notice's own (mail sent to postmaster@ a domain, refused there).
+      if (is_mailer_daemon(f.address) || (is_system_address(f.address) && (n.bounce_domain.empty() || same_organisation(f.address, n.bounce_domain))))
+        continue;
       const bool senders = among(n.sender_own, lower);
       if (senders && (continuation || !starts_with_address(l, f.begin))) continue;
       info.addresses.push_back({std::move(f), senders});

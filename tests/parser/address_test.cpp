@@ -116,3 +116,12 @@ TEST_CASE("bare local parts are completed and system addresses told", "[address]
   CHECK(is_system_address("Mailer-Daemon"));
   CHECK_FALSE(is_system_address("postmaster-bob@example.com"));
 }
+
+TEST_CASE("mailer daemons are told from postmasters and organisations from their domains", "[address]") {
+  CHECK(is_mailer_daemon("MAILER-DAEMON@mx.example.com"));
+  CHECK_FALSE(is_mailer_daemon("postmaster@example.com"));
+  CHECK(same_organisation("postmaster@mx1.example.com", "example.com"));
+  CHECK(same_organisation("r1.example.co.jp", "mail.example.co.jp"));
+  CHECK_FALSE(same_organisation("postmaster@libsisimai.org", "r1.example.co.jp"));
+  CHECK_FALSE(same_organisation("a.example.co.jp", "b.other.co.jp"));
+}

@@ -240,3 +240,13 @@ TEST_CASE("a sender who mailed themself is the recipient where a line leads with
   CHECK(r.recipients[0].recipient == "self@example.org");
   CHECK(r.recipients[0].status == "4.2.2");
 }
+
+TEST_CASE("a postmaster of another organisation can be the recipient, the notice's own never", "[fallback]") {
+  const report r = decode(
+      "From: MAILER-DAEMON@r1.example.co.jp\nTo: sender@example.jp\nSubject: Undelivered Mail Returned to Sender\n\n"
+      "Your message could not be delivered to one or more recipients.\n"
+      "For further assistance, please send mail to postmaster@r1.example.co.jp.\n\n"
+      "<postmaster@libsisimai.org>: host mx.libsisimai.org[192.0.2.2] said: 554 Message rejected\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "postmaster@libsisimai.org");
+}
