@@ -199,7 +199,9 @@ void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
     // A line that continues the one before it (indented, no empty line between) explains an
     // address above; the sender's own address is no recipient there.
     const bool continuation = indented(l) && !n.lines.empty() && !n.lines.back().blank;
-    for (found_address& f : find_addresses(l)) {
+    std::vector<found_address> found = find_addresses(l);
+    const bool names_any = !found.empty();
+    for (found_address& f : found) {
       const std::string lower = to_lower(f.address);
       if (f.in_url || among(n.system_own, lower) || sender_context(l, f.begin)) continue;
       // A mailer daemon is never a recipient; a postmaster is one only of another organisation
@@ -214,7 +216,7 @@ void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
     info.senders_line = (info.hits.has(phrase_kind::sender_label) && !info.hits.has(phrase_kind::recipient_label)) ||
                         (sender_carries && info.led);
     // "A message sent by" names its address on the next line with one (empty lines aside).
-    sender_carries = info.hits.has(phrase_kind::sender_label) && info.addresses.empty();
+    sender_carries = info.hits.has(phrase_kind::sender_label) && !names_any;
     n.lines.push_back(std::move(info));
   }
   auto& lines = n.lines;
