@@ -1,8 +1,8 @@
-// See rules.hpp. A literal phrase becomes an RE2 expression: case-insensitive (the set's option),
-// a space matching any run of white space, an apostrophe either ' or ’, a colon either ':' or
-// the full-width '：' (CJK text) with white space allowed before it (French writes "Destinataire :"),
-// and word boundaries at an end that is an ASCII letter or digit. Label kinds match at the start of
-// a line (after list marks and quoting), the original marker only as a line of its own.
+// See rules.hpp. Lines and literal phrases meet in one canonical form (canonical_text: lower
+// case, white space folded, ’ as ', the full-width colon as ':'), so the set's patterns are
+// case-sensitive literals, which RE2 compiles and matches far faster than case-folded ones; word
+// boundaries at an end of a phrase that is an ASCII letter or digit. Label kinds match at the
+// start of a line (after list marks and quoting), the original marker only as a line of its own.
 // A user decoder's expression is compiled on its own, its named captures looked up once.
 #include "parser/rules.hpp"
 
@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -33,33 +34,108 @@ constexpr std::size_t max_user_recipients = 1000;
 
 bool ascii_alnum(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-// The RE2 expression for a literal phrase of a kind (see the file's header).
-std::string phrase_pattern(std::string_view phrase, phrase_kind kind) {
-  std::string body;
+// Appends code point cp as UTF-8.
+void append_code_point(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// The lower case of a letter of the scripts the phrases are written in (Latin with its
+// supplements, Greek, Cyrillic); other code points stay.
+std::uint32_t lower_code_point(std::uint32_t cp) {
+  if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+  if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) || (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) || (cp >= 0x410 && cp <= 0x42F))
+    return cp + 0x20;
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 0x50;
+  if (cp == 0x178) return 0xFF;
+  // Latin Extended-A pairs: even upper, odd lower, but for the ranges that start on an odd one.
+  if (cp >= 0x100 && cp <= 0x17F && cp != 0x130 && cp != 0x131 && cp != 0x138 && cp != 0x149 && cp != 0x17F) {
+    const bool odd_upper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+    if (odd_upper ? (cp % 2 == 1) : (cp % 2 == 0)) return cp + 1;
+  }
+  return cp;
+}
+
+}  // namespace
+
+// The form phrases and lines are compared in: letters in lower case, runs of white space as one
+// space (ends trimmed), the typographic apostrophe as ' and the full-width colon as ':' with no
+// space before it ("Destinataire :" as "destinataire:"). Malformed UTF-8 is copied as it is.
+std::string canonical_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
   bool space = false;
-  for (std::size_t i = 0; i < phrase.size(); ++i) {
-    const char c = phrase[i];
-    if (c == ' ' || c == '\t') {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::uint32_t cp = c;
+    std::size_t len = 1;
+    if (c >= 0x80) {
+      std::size_t need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+      if (need == 0 || i + need >= text.size() + (need == 0)) need = 0;
+      if (need > 0 && i + need < text.size() + 1) {
+        cp = c & (0x3F >> need);
+        bool ok = true;
+        for (std::size_t k = 1; k <= need; ++k) {
+          if (i + k >= text.size() || (static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
+            ok = false;
+            break;
+          }
+          cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+        }
+        if (ok) len = need + 1;
+        else cp = c;
+      }
+      if (len == 1) {  // not UTF-8: the byte as it is
+        if (space && !out.empty()) out.push_back(' ');
+        space = false;
+        out.push_back(static_cast<char>(c));
+        ++i;
+        continue;
+      }
+    }
+    i += len;
+    if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == 0xA0 || cp == 0x3000) {
       space = true;
       continue;
     }
-    if (space) {
-      body += (c == ':' ? "\\s*" : "\\s+");
-      space = false;
-    }
-    if (c == '\'') body += "['\u2019]";
-    else if (c == ':') body += "\\s*[:\uFF1A]";
-    else body += RE2::QuoteMeta(std::string_view(&phrase[i], 1));
+    if (cp == 0x2019 || cp == 0x2018) cp = '\'';
+    if (cp == 0xFF1A) cp = ':';
+    if (space && !out.empty() && cp != ':') out.push_back(' ');
+    space = false;
+    append_code_point(out, lower_code_point(cp));
   }
-  const bool word_start = !phrase.empty() && ascii_alnum(phrase.front());
-  const bool word_end = !phrase.empty() && ascii_alnum(phrase.back());
+  return out;
+}
+
+namespace {
+
+// The RE2 expression for a literal phrase of a kind (see the file's header): the phrase in
+// canonical form, matched case-sensitively against lines in canonical form.
+std::string phrase_pattern(std::string_view phrase, phrase_kind kind) {
+  const std::string canonical = canonical_text(phrase);
+  const std::string body = RE2::QuoteMeta(canonical);
+  const bool word_start = !canonical.empty() && ascii_alnum(canonical.front());
+  const bool word_end = !canonical.empty() && ascii_alnum(canonical.back());
   switch (kind) {
     case phrase_kind::recipient_label:
     case phrase_kind::to_label:
     case phrase_kind::sender_label:
-      return "^[\\s>*\\-\u2022\u00b7]*" + body + (word_end ? "\\b" : "");
+      return "^[ >*\\-\u2022\u00b7]*" + body + (word_end ? "\\b" : "");
     case phrase_kind::original:
-      return "^[\\s\\-=_*~#>.:()\\[\\]]*" + body + "[\\s\\-=_*~#>.:()\\[\\]]*$";
+      return "^[ \\-=_*~#>.:()\\[\\]]*" + body + "[ \\-=_*~#>.:()\\[\\]]*$";
     default:
       return (word_start ? "\\b" : "") + body + (word_end ? "\\b" : "");
   }
@@ -233,7 +309,8 @@ std::optional<rules_error> decoding_rules::impl::add_source(const rules_source& 
 std::variant<decoding_rules, rules_error> decoding_rules::compile(const std::vector<rules_source>& user_sources) {
   auto p = std::make_unique<impl>();
   RE2::Options options;
-  options.set_case_sensitive(false);
+  // Case-sensitive: lines are matched in canonical form (lower case), as the phrases are written.
+  options.set_case_sensitive(true);
   options.set_log_errors(false);
   options.set_max_mem(256 << 20);
   p->set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
@@ -277,7 +354,8 @@ phrase_hits decoding_rules::match(std::string_view line) const {
   phrase_hits hits;
   if (line.empty()) return hits;
   std::vector<int> entries;
-  impl_->set->Match(line, &entries);
+  const std::string canonical = canonical_text(line);
+  impl_->set->Match(canonical, &entries);
   for (int e : entries) hits.add(impl_->entry_kind[static_cast<std::size_t>(e)]);
   return hits;
 }

@@ -96,6 +96,11 @@ class decoding_rules {
   std::unique_ptr<impl> impl_;
 };
 
+// The form lines are matched in, and literal phrases written in: letters in lower case (Latin,
+// Greek, Cyrillic), runs of white space as one space, ’ as ' and the full-width colon as ':' with
+// no space before it. [phrase_regex] expressions run over lines in this form too.
+std::string canonical_text(std::string_view text);
+
 // The shipped phrase files, as compiled into the binary (name, TOML text).
 const std::vector<rules_source>& shipped_phrase_files();
 
