@@ -419,18 +419,27 @@ void take_list_line(const notice& n, std::size_t i, std::vector<pick>& into) {
 }  // namespace
 
 bool decode_fallback(const mail& m, const decoding_rules& rules, report& out) {
+  // A bounce at all: its envelope, sender or subject say so, it is a report or returns the
+  // original, it is a notice's text alone (no header), or it opens with a failure sentence (its
+  // first lines, joined: one match decides for most mail that is no bounce).
+  const bool headerless = m.header("From").empty() && m.header("Received").empty() && m.header("Date").empty();
+  if (!looks_like_bounce(m) && m.delivery_status == nullptr && m.original == nullptr && !headerless) {
+    const std::string_view notice_text = m.notice();
+    std::string opening(m.subject());
+    std::size_t at = 0;
+    for (int line = 0; line < 30 && at < notice_text.size() && opening.size() < 4096; ++line) {
+      std::size_t eol = notice_text.find('\n', at);
+      if (eol == std::string_view::npos) eol = notice_text.size();
+      opening += ' ';
+      opening += notice_text.substr(at, eol - at);
+      at = eol + 1;
+    }
+    if (!says_failure(rules.match(looks_like_html(opening) ? html_to_text(opening) : opening))) return false;
+  }
   notice n;
   read_notice(m, rules, n);
   const auto& lines = n.lines;
   const bool failure = n.failure, delay = n.delay;
-  const bool headerless = m.header("From").empty() && m.header("Received").empty() && m.header("Date").empty();
-  const bool early_failure = std::any_of(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(lines.size(), 30)),
-                                         [](const line_info& l) { return says_failure(l.paragraph); });
-  // A bounce at all: its envelope, sender or subject say so, it is a report or returns the
-  // original, it is a notice's text alone (no header), or it opens with a failure sentence.
-  if (!looks_like_bounce(m) && !says_failure(n.subject) && m.delivery_status == nullptr && m.original == nullptr && !headerless &&
-      !early_failure)
-    return false;
   // A notice that says it is no failure and names none is none.
   if (!failure && !delay && n.not_failure) return false;
 
