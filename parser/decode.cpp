@@ -8,6 +8,7 @@
 #include <array>
 #include <utility>
 
+#include "parser/address.hpp"
 #include "parser/charset.hpp"
 #include "parser/date.hpp"
 #include "parser/decoder.hpp"
@@ -167,6 +168,48 @@ void complete_from_report(const mail& m, report& out) {
   }
 }
 
+// True for an address a mail system uses inside its own network (a top-level name no registry
+// hands out: .local, .internal, .lan, .corp...), or none at all (an X.500 name). A domain without
+// a dot ("user@mailhub") is kept: it is the final recipient the report names, as Sisimai reads it.
+bool internal_address(std::string_view address) {
+  const std::string cleaned = clean_address(address);
+  const std::size_t at = cleaned.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= cleaned.size() || cleaned.find(' ') != std::string::npos) return true;
+  const std::string_view domain = std::string_view(cleaned).substr(at + 1);
+  if (domain.front() == '[') return false;
+  const std::size_t dot = domain.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  if (normalize_address(cleaned).empty()) return true;  // an X.500 name in an address's clothes
+  const std::string_view top = domain.substr(dot + 1);
+  static constexpr std::array<std::string_view, 10> internal = {"local", "localdomain", "internal", "lan", "corp", "intranet",
+                                                                "home", "localhost", "private", "intra"};
+  return std::any_of(internal.begin(), internal.end(), [&](std::string_view t) { return iequals(t, top); });
+}
+
+// A recipient the bouncing system names by its own internal address ("jsmith@exchange.local",
+// an X.500 name): the address the original was sent to failed, as the report's Original-Recipient
+// or the original's addressee with the same local part, or its sole addressee, names it.
+void outside_recipient(const mail& m, recipient_report& r) {
+  if (!internal_address(r.recipient)) return;
+  if (!r.original_recipient.empty() && !internal_address(r.original_recipient) && !normalize_address(r.original_recipient).empty()) {
+    r.recipient = normalize_address(r.original_recipient);
+    return;
+  }
+  std::vector<std::string> addressees;
+  for (std::string_view name : {"To", "Cc"})
+    for (const found_address& f : find_addresses(header_or_empty(m.original_headers, name)))
+      if (!internal_address(f.address) && std::find(addressees.begin(), addressees.end(), f.address) == addressees.end())
+        addressees.push_back(f.address);
+  const std::string normal = normalize_address(r.recipient);
+  const std::string_view local = normal.empty() ? std::string_view() : std::string_view(normal).substr(0, normal.rfind('@'));
+  for (const std::string& a : addressees)
+    if (!local.empty() && iequals(std::string_view(a).substr(0, a.rfind('@')), local)) {
+      r.recipient = a;
+      return;
+    }
+  if (addressees.size() == 1) r.recipient = addressees.front();
+}
+
 void finish(mail& m, report& out) {
   if (m.original_headers.empty()) {
     // The notice ends where the quoted original starts (found once in load_mail).
@@ -215,6 +258,7 @@ void finish(mail& m, report& out) {
       r.command.clear();
       r.reply_code.clear();
     }
+    outside_recipient(m, r);
     r.recipient = clean_address(r.recipient);
     // Decoders cut and join text; whatever they did, what leaves the parser is valid UTF-8.
     r.diagnostic = repair_utf8(fold_space(r.diagnostic));

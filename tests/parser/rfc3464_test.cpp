@@ -300,3 +300,26 @@ TEST_CASE("a local delivery agent's words in a plain DSN state the reason", "[rf
   CHECK(plain.recipients[0].reason_hint.empty());
   CHECK(plain.recipients[0].reply_code == "550");
 }
+
+TEST_CASE("a recipient named by the bouncing system's internal address is the one the original was sent to", "[rfc3464]") {
+  // An internal domain: the Original-Recipient the report gives.
+  const report a = decode(report_with("b1", "b1",
+                                      "Reporting-MTA: dns; exchange.corp.example\n\n"
+                                      "Original-Recipient: rfc822;Jane.Doe@example.net\n"
+                                      "Final-Recipient: rfc822;jdoe@exchange.example.local\n"
+                                      "Action: failed\nStatus: 5.1.1\n"));
+  REQUIRE(a.recipients.size() == 1);
+  CHECK(a.recipients[0].recipient == "Jane.Doe@example.net");
+  // An X.500 name and no Original-Recipient: the original's sole addressee.
+  const std::string with_original =
+      "From: postmaster@example.net\nTo: sender@example.com\nSubject: Undeliverable\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+      "--b\nContent-Type: text/plain\n\nDelivery has failed.\n\n"
+      "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+      "Final-Recipient: rfc822;IMCEAEX-_O=EXAMPLE_OU=FIRST+20ADMINISTRATIVE+20GROUP_CN=RECIPIENTS_CN=JDOE@example.net\n"
+      "Action: failed\nStatus: 5.1.1\n\n"
+      "--b\nContent-Type: text/rfc822-headers\n\nFrom: sender@example.com\nTo: Jane Doe <jane@example.net>\nSubject: hi\n\n--b--\n";
+  const report b = decode(with_original);
+  REQUIRE(b.recipients.size() == 1);
+  CHECK(b.recipients[0].recipient == "jane@example.net");
+}
