@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
+#include "parser/charset.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::parser {
@@ -47,25 +49,6 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
-// Appends code point cp as UTF-8 (RFC 6533's \x{HEX} escapes name code points).
-void append_utf8(std::string& out, unsigned long cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x110000) {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // RFC 6533 3: a utf-8 address type writes characters as \x{HEX}; undone here.
 std::string undo_utf8_type_escapes(std::string_view text) {
   std::string out;
@@ -73,12 +56,12 @@ std::string undo_utf8_type_escapes(std::string_view text) {
     if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x' && text[i + 2] == '{') {
       const std::size_t close = text.find('}', i + 3);
       if (close != std::string_view::npos && close - (i + 3) >= 1 && close - (i + 3) <= 6) {
-        unsigned long cp = 0;
+        std::uint32_t cp = 0;
         bool ok = true;
         for (std::size_t j = i + 3; j < close; ++j) {
           const int v = hex_value(text[j]);
           if (v < 0) ok = false;
-          else cp = cp * 16 + static_cast<unsigned long>(v);
+          else cp = cp * 16 + static_cast<std::uint32_t>(v);
         }
         if (ok) {
           append_utf8(out, cp);

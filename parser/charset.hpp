@@ -2,6 +2,7 @@
 // hands out is valid UTF-8, so JSON output and SQLite text never carry broken bytes.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,8 @@ std::string to_utf8(std::string_view text, std::string_view charset);
 // Replaces every byte that is not part of a valid UTF-8 sequence by U+FFFD.
 std::string repair_utf8(std::string_view text);
 bool is_valid_utf8(std::string_view text) noexcept;
+// Appends code point cp as UTF-8; a surrogate, zero or one past U+10FFFF as U+FFFD.
+void append_utf8(std::string& out, std::uint32_t cp);
 // At most max_bytes of text, cut before a UTF-8 sequence rather than inside one.
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
 

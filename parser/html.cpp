@@ -4,31 +4,14 @@
 #include "parser/html.hpp"
 
 #include <array>
+#include <cstdint>
 
+#include "parser/charset.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::parser {
 
 namespace {
-
-void append_utf8(std::string& out, unsigned long cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Decodes the character reference at text[i] ('&'); returns the bytes consumed, 0 if none.
 std::size_t reference(std::string_view text, std::size_t i, std::string& out) {
@@ -36,7 +19,7 @@ std::size_t reference(std::string_view text, std::size_t i, std::string& out) {
   if (semi == std::string_view::npos || semi - i > 10) return 0;
   const std::string_view name = text.substr(i + 1, semi - i - 1);
   if (!name.empty() && name[0] == '#') {
-    unsigned long cp = 0;
+    std::uint32_t cp = 0;
     const bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
     const std::string_view digits = name.substr(hex ? 2 : 1);
     if (digits.empty()) return 0;
@@ -46,7 +29,7 @@ std::size_t reference(std::string_view text, std::size_t i, std::string& out) {
       else if (hex && c >= 'a' && c <= 'f') v = c - 'a' + 10;
       else if (hex && c >= 'A' && c <= 'F') v = c - 'A' + 10;
       if (v < 0) return 0;
-      cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(v);
+      cp = cp * (hex ? 16U : 10U) + static_cast<std::uint32_t>(v);
       if (cp > 0x10FFFF) cp = 0xFFFD;
     }
     append_utf8(out, cp);
@@ -54,7 +37,7 @@ std::size_t reference(std::string_view text, std::size_t i, std::string& out) {
   }
   struct entity {
     std::string_view name;
-    unsigned long cp;
+    std::uint32_t cp;
   };
   static constexpr std::array<entity, 12> entities = {{{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'},
                                                        {"apos", '\''}, {"nbsp", ' '}, {"ndash", 0x2013},

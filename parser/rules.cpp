@@ -13,11 +13,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 
 #include "parser/decoder.hpp"
 #include "parser/mail.hpp"
+#include "parser/charset.hpp"
 #include "parser/text.hpp"
 
 namespace bounced::parser {
@@ -33,25 +32,6 @@ constexpr std::size_t max_user_text_bytes = 1 << 20;
 constexpr std::size_t max_user_recipients = 1000;
 
 bool ascii_alnum(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-// Appends code point cp as UTF-8.
-void append_code_point(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // The lower case of a letter of the scripts the phrases are written in (Latin with its
 // supplements, Greek, Cyrillic); other code points stay.
@@ -115,7 +95,7 @@ std::string canonical_text(std::string_view text) {
     if (cp == 0xFF1A) cp = ':';
     if (space && !out.empty() && cp != ':') out.push_back(' ');
     space = false;
-    append_code_point(out, lower_code_point(cp));
+    append_utf8(out, lower_code_point(cp));
   }
   return out;
 }
@@ -326,18 +306,6 @@ std::variant<decoding_rules, rules_error> decoding_rules::compile(const std::vec
   }
   if (!p->set->Compile()) return rules_error{"rules", 0, "the phrases do not compile into one set (too large)"};
   return decoding_rules(std::move(p));
-}
-
-std::variant<decoding_rules, rules_error> decoding_rules::load(const std::vector<std::string>& user_files) {
-  std::vector<rules_source> sources;
-  for (const auto& path : user_files) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return rules_error{path, 0, "cannot read the rules file"};
-    std::stringstream ss;
-    ss << f.rdbuf();
-    sources.push_back({path, ss.str()});
-  }
-  return compile(sources);
 }
 
 const decoding_rules& decoding_rules::shipped() {

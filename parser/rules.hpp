@@ -74,8 +74,6 @@ class decoding_rules {
   // The shipped phrases with the user's sources on top (their phrases join the shipped ones,
   // their decoders are tried first, in order).
   static std::variant<decoding_rules, rules_error> compile(const std::vector<rules_source>& user_sources);
-  // Reads the user's rules files and compiles them with the shipped phrases.
-  static std::variant<decoding_rules, rules_error> load(const std::vector<std::string>& user_files);
   // The shipped phrases alone, compiled once.
   static const decoding_rules& shipped();
 
