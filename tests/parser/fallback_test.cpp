@@ -250,3 +250,16 @@ TEST_CASE("a postmaster of another organisation can be the recipient, the notice
   REQUIRE(r.recipients.size() == 1);
   CHECK(r.recipients[0].recipient == "postmaster@libsisimai.org");
 }
+
+TEST_CASE("a list server's moderation notice and a read receipt are no bounces", "[fallback]") {
+  const report held = decode(
+      "From: news-owner@lists.example.org\nTo: sender@example.com\nSubject: Your message to News awaits moderator approval\n\n"
+      "Your mail to 'News' with the subject\n\n    Offers\n\nIs being held until the list moderator can review it for approval.\n"
+      "Either the message will get posted to the list, or you will receive notification of the moderator's decision.\n",
+      decoding_rules::shipped());
+  CHECK(held.recipients.empty());
+  const report read = decode(
+      "From: Mail System <postmaster@mx.example.org>\nTo: sender@example.com\nSubject: Not read: Offers\n\n"
+      "Your message to carol@example.org was deleted without being read on Monday.\n");
+  CHECK(read.recipients.empty());
+}
