@@ -132,7 +132,8 @@ std::string_view after_address(std::string_view line, const found_address& a) {
 struct notice {
   std::string own_text;  // the text read when it had to be made (HTML, undecoded quoted-printable)
   std::vector<line_info> lines;
-  std::vector<std::string> system_own, sender_own, addressees;  // lower case
+  std::vector<std::string> system_own, sender_own;  // lower case
+  std::vector<std::string> addressees;              // the original's To and Cc, as spelt
   std::string bounce_domain;        // the domain of the notice's From
   phrase_hits subject;
   bool failure = false, delay = false, not_failure = false, codes = false;
@@ -179,7 +180,8 @@ void read_notice(const mail& m, const decoding_rules& rules, notice& n) {
   for (std::string_view name : {"To", "Return-Path"}) add_addresses(m.header(name), n.sender_own);
   for (std::string_view name : {"From", "Sender", "Reply-To", "Return-Path", "Errors-To"})
     add_addresses(header_or_empty(*original, name), n.sender_own);
-  for (std::string_view name : {"To", "Cc"}) add_addresses(header_or_empty(*original, name), n.addressees);
+  for (std::string_view name : {"To", "Cc"})
+    for (const found_address& f : find_addresses(header_or_empty(*original, name))) n.addressees.push_back(f.address);
   auto among = [](const std::vector<std::string>& set, const std::string& a) { return std::find(set.begin(), set.end(), a) != set.end(); };
 
   bool sender_carries = false;  // "A message sent by" and its address on the next line
@@ -388,7 +390,7 @@ struct pick {
 // The candidates of a list line: its leading address (and the same address again, "a@b
 // <mailto:a@b>"), the sender's own included; or a bare local part ("  kijitora") completed from
 // the original's addressees.
-void take_list_line(const notice& n, std::size_t i, std::vector<pick>& into) {
+void take_list_line(const notice& n, std::size_t i, std::vector<pick>& into, std::vector<std::string_view>& bare) {
   const line_info& l = n.lines[i];
   if (l.senders_line) return;
   if (l.led) {
@@ -414,6 +416,9 @@ void take_list_line(const notice& n, std::size_t i, std::vector<pick>& into) {
       return;
     }
   }
+  // A pipe ("|/usr/bin/procmail") or a file ("/var/mail/bob") is a local delivery's target, no
+  // local part.
+  if (word.find_first_of("<>()[]:;,\"'*_=|/") == std::string_view::npos) bare.push_back(word);
 }
 
 }  // namespace
@@ -444,6 +449,7 @@ bool decode_fallback(const mail& m, const decoding_rules& rules, report& out) {
   if (!failure && !delay && n.not_failure) return false;
 
   std::vector<pick> tier1, tier2, tier3;
+  std::vector<std::string_view> bare;  // single words listed after a failure, matching no addressee
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const line_info& l = lines[i];
     if (l.blank) continue;
@@ -475,7 +481,7 @@ bool decode_fallback(const mail& m, const decoding_rules& rules, report& out) {
         const std::size_t before = tier1.size();
         if (!next.hits.has(phrase_kind::to_label) && (next.led || next.addresses.empty()) &&
             (collected == 0 || !indented(next.text) || next.led))
-          take_list_line(n, j, tier1);
+          take_list_line(n, j, tier1, bare);
         if (tier1.size() > before) {
           ++collected;
           continue;
@@ -531,17 +537,27 @@ bool decode_fallback(const mail& m, const decoding_rules& rules, report& out) {
     // The original's sole addressee, when the notice names the recipient in no address form
     // (a display name alone, an X.500 name): the address the sender used is the one that failed.
     std::vector<std::string> addressees;
-    for (const std::string& a : n.addressees)
-      if (!is_system_address(a) && std::find(n.system_own.begin(), n.system_own.end(), a) == n.system_own.end() &&
-          std::find(n.sender_own.begin(), n.sender_own.end(), a) == n.sender_own.end() &&
-          std::find(addressees.begin(), addressees.end(), a) == addressees.end())
+    for (const std::string& a : n.addressees) {
+      const std::string lower = to_lower(a);
+      if (!is_system_address(a) && std::find(n.system_own.begin(), n.system_own.end(), lower) == n.system_own.end() &&
+          std::find(n.sender_own.begin(), n.sender_own.end(), lower) == n.sender_own.end() &&
+          std::none_of(addressees.begin(), addressees.end(), [&](const std::string& x) { return iequals(x, a); }))
         addressees.push_back(a);
-    if (addressees.size() != 1) return false;
-    // The original's spelling of it (its local part's case).
-    std::string spelt = addressees.front();
-    for (std::string_view name : {"To", "Cc"})
-      for (const found_address& f : find_addresses(header_or_empty(m.original_headers, name)))
-        if (iequals(f.address, spelt)) spelt = f.address;
+    }
+    // One bare local part listed after the failure, and the original's addressees all of one
+    // domain: the domain that bounced completes it ("jsmith" for mail to example.com).
+    std::string domain;
+    for (const std::string& a : addressees) {
+      const std::string d = to_lower(std::string_view(a).substr(a.rfind('@') + 1));
+      if (!domain.empty() && domain != d) {
+        domain.clear();
+        break;
+      }
+      domain = d;
+    }
+    const std::string completed = bare.size() == 1 && !domain.empty() ? complete_local_part(bare.front(), domain) : std::string();
+    if (addressees.size() != 1 && completed.empty()) return false;
+    const std::string spelt = completed.empty() ? addressees.front() : completed;
     recipient_report& r = add_recipient(out, spelt);
     // The notice's line with a code, else the first with an error phrase after a failure sentence.
     std::string said = n.first_code < lines.size() ? std::string(trim(lines[n.first_code].text)) : std::string();

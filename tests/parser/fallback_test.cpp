@@ -263,3 +263,23 @@ TEST_CASE("a list server's moderation notice and a read receipt are no bounces",
       "Your message to carol@example.org was deleted without being read on Monday.\n");
   CHECK(read.recipients.empty());
 }
+
+TEST_CASE("a bare local part listed after a failure is completed from the original's addressees", "[fallback]") {
+  const std::string head =
+      "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: sender@example.com\nSubject: Mail delivery failed\n"
+      "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n"
+      "A message that you sent could not be delivered to one or more of its\nrecipients. The following address(es) failed:\n\n"
+      "  jsmith\n    mailbox is full: retry timeout exceeded\n"
+      "--b\nContent-Type: message/rfc822\n\nFrom: sender@example.com\n";
+  // The addressee with that local part.
+  const report a = decode(head + "To: JSmith@example.org, ann@example.net\n\nhi\n--b--\n");
+  REQUIRE(a.recipients.size() == 1);
+  CHECK(a.recipients[0].recipient == "JSmith@example.org");
+  // None has it, but all are of one domain: that domain completes it.
+  const report b = decode(head + "To: j.smith@example.org, ann@example.org\n\nhi\n--b--\n");
+  REQUIRE(b.recipients.size() == 1);
+  CHECK(b.recipients[0].recipient == "jsmith@example.org");
+  // Addressees of several domains: nothing is made up.
+  const report c = decode(head + "To: j.smith@example.org, ann@example.net\n\nhi\n--b--\n");
+  CHECK(c.recipients.empty());
+}
