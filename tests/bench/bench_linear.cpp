@@ -54,6 +54,28 @@ int main(int argc, char** argv) {
       {"boundaries", [](std::size_t n) {
          return "Content-Type: multipart/mixed; boundary=\"a\"\n\n" + fill(n, "--a\nContent-Type: text/plain\n\nx\n");
        }},
+      // The fallback decoder: a failure sentence and a list of addresses with their reasons, one
+      // paragraph of failure sentences that never ends, labels everywhere, an HTML-only notice.
+      {"fallback, listed recipients",
+       [](std::size_t n) {
+         return "From: MAILER-DAEMON@mx.example.org\nSubject: Undeliverable\n\nDelivery has failed to these recipients:\n\n" +
+                fill(n, "  someone@example.net\n    Remote Server returned '550 5.1.1 User unknown'\n");
+       }},
+      {"fallback, one long paragraph",
+       [](std::size_t n) {
+         return "From: MAILER-DAEMON@mx.example.org\nSubject: Undeliverable\n\n" +
+                fill(n, "Your message to a@example.net could not be delivered. Reason: 550 user unknown\n");
+       }},
+      {"fallback, labels",
+       [](std::size_t n) {
+         return "From: MAILER-DAEMON@mx.example.org\nSubject: Undeliverable\n\n" +
+                fill(n, "Recipient: r@example.net\nError: 550 5.1.1\nFrom: s@example.com\n\n");
+       }},
+      {"fallback, html",
+       [](std::size_t n) {
+         return "From: MAILER-DAEMON@mx.example.org\nSubject: Undeliverable\nContent-Type: text/html\n\n<html><body>" +
+                fill(n, "<p>Your message to <b>a@example.net</b> couldn&#39;t be delivered.</p><td>550 5.1.1</td>");
+       }},
   };
   std::printf("%-30s %8s %10s %10s\n", "shape", "MB", "ms", "ms/MB");
   for (const auto& s : shapes) {
