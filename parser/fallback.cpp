@@ -584,11 +584,22 @@ bool decode_fallback(const mail& m, const decoding_rules& rules, report& out) {
 
 namespace {
 
-// A recipient the decoder could say little of: no diagnostic, and no status or one of the
-// reporting MTA's generic x.0.0 (Courier's delay notice: Status 4.0.0, the remote's reply only
-// in the text).
-bool needs_words(const recipient_report& r) {
-  return r.diagnostic.empty() && (r.status.empty() || (r.status.size() == 5 && r.status.substr(1) == ".0.0"));
+// A recipient the decoder could say little of: no diagnostic (Courier's delay notice: Status
+// 4.0.0, the remote's reply only in the text; Exchange 2007: Status 5.1.1 and the reply only in
+// the text).
+bool needs_words(const recipient_report& r) { return r.diagnostic.empty(); }
+
+bool generic_status(std::string_view status) { return status.empty() || (status.size() == 5 && status.substr(1) == ".0.0"); }
+
+// Whether the notice's words for a recipient agree with the status the report gave it: a
+// generic or missing status takes any; a specific one only words that state it, or no status
+// and a reply code of its class.
+bool agrees(const recipient_report& r, std::string_view said) {
+  if (generic_status(r.status)) return true;
+  const std::string stated = find_status_code(said);
+  if (!stated.empty()) return stated == r.status;
+  const std::string reply = find_reply_code(said);
+  return reply.empty() || reply[0] == r.status[0];
 }
 
 }  // namespace
@@ -605,7 +616,7 @@ void complete_from_notice(const mail& m, const decoding_rules& rules, report& ou
           // Only the remote's words or an error's: the failure sentence tells nothing new.
           std::string said = diagnostic_for(n, rules, i, a.where);
           const int score = telling(said, rules);
-          if (score == 2 || (score == 1 && !says_failure(rules.match(said)))) set_diagnostic(r, std::move(said));
+          if ((score == 2 || (score == 1 && !says_failure(rules.match(said)))) && agrees(r, said)) set_diagnostic(r, std::move(said));
           break;
         }
   }

@@ -29,7 +29,7 @@ void locate(const mime_part& part, mail& m, bool inside_original) {
     return;
   }
   const bool is_original = (part.type == "message" && (part.subtype == "rfc822" || part.subtype == "global" ||
-                                                       part.subtype == "partial")) ||
+                                                       part.subtype == "partial" || part.subtype == "global-headers")) ||
                            (part.type == "text" && (part.subtype == "rfc822-headers" || part.subtype == "global-headers"));
   if (is_original && !inside_original) {
     if (!m.original) {
@@ -40,7 +40,8 @@ void locate(const mime_part& part, mail& m, bool inside_original) {
       } else {
         std::string_view header, body;
         split_header_body(part.body, header, body);
-        if (header.empty() && part.type == "text") header = part.body;  // headers only
+        // Headers only (text/rfc822-headers; RFC 6533's message/global-headers).
+        if (header.empty() && (part.type == "text" || part.subtype == "global-headers")) header = part.body;
         m.original_headers = parse_headers(header);
         m.original_body = std::string(body);
       }

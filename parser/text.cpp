@@ -228,8 +228,13 @@ std::string find_reply_code(std::string_view text) {
   for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
     const char c = text[i];
     if (c != '2' && c != '4' && c != '5') continue;
-    if (i > 0 && (is_word_char(text[i - 1]) || text[i - 1] == '.' || text[i - 1] == '#' || text[i - 1] == '-' ||
-                  text[i - 1] == ':' || text[i - 1] == '/'))
+    // "#550 5.1.1" (Exchange's diagnostic) is a reply code: '#' before one is, when an enhanced
+    // code of its class follows ("(#5.1.1)" alone is qmail's status).
+    const bool hashed = i > 0 && text[i - 1] == '#' && i + 5 < text.size() && text[i + 3] == ' ' && text[i + 4] == c &&
+                        text[i + 5] == '.';
+    if (i > 0 && !hashed &&
+        (is_word_char(text[i - 1]) || text[i - 1] == '.' || text[i - 1] == '#' || text[i - 1] == '-' || text[i - 1] == ':' ||
+         text[i - 1] == '/'))
       continue;
     if (!is_digit(text[i + 1]) || !is_digit(text[i + 2])) continue;
     if (text[i + 1] > '5') continue;

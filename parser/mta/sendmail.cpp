@@ -66,14 +66,20 @@ transcript_facts read_transcript(const std::vector<std::string_view>& lines, std
   // The remote's last answer before the recipient's verdict line, and the command it answered;
   // an answer with no command before it since "... while talking to" is the greeting's, which
   // Sisimai counts as EHLO.
-  std::string command;
+  // An answer to a RCPT TO that names another recipient is that recipient's, not this one's.
+  std::string command, target;
   std::string answer;
   const std::size_t end = named == lines.size() ? lines.size() : named;
   for (std::size_t i = 0; i < end; ++i) {
     const std::string_view line = trim(lines[i]);
-    if (istarts_with(line, "... while talking to")) command.clear();
-    else if (istarts_with(line, ">>> ")) command = to_upper_verb(line.substr(4));
-    else if (istarts_with(line, "<<< ")) {
+    if (istarts_with(line, "... while talking to")) {
+      command.clear();
+      target.clear();
+    } else if (istarts_with(line, ">>> ")) {
+      command = to_upper_verb(line.substr(4));
+      target = command == "RCPT" ? find_address(line) : std::string();
+    } else if (istarts_with(line, "<<< ")) {
+      if (!single && !target.empty() && !iequals(target, address)) continue;
       answer = std::string(trim(line.substr(4)));
       facts.command = command.empty() ? "EHLO" : command;
     }

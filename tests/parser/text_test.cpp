@@ -125,3 +125,9 @@ TEST_CASE("host names come out of Remote-MTA forms", "[text]") {
   CHECK(host_of("mx.example.jp [192.0.2.20]: 550") == "mx.example.jp");
   CHECK(host_of("dns; [192.0.2.1]") == "192.0.2.1");
 }
+
+TEST_CASE("a reply code after '#' counts where an enhanced code of its class follows", "[text]") {
+  CHECK(find_reply_code("#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##") == "550");
+  CHECK(find_reply_code("Sorry, no mailbox here by that name. (#5.1.1)") == "");
+  CHECK(find_reply_code("#550 4.1.1 mismatched") == "");
+}
