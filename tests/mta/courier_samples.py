@@ -1,23 +1,32 @@
 #!/usr/bin/env python3
 """Makes the Courier bounces of samples/mail with a real Courier mail server, Debian's
-`courier-mta`: a mailing submitted through Courier's sendmail to three recipients of a remote MX
+`courier-mta`: a mailing submitted through Courier's sendmail to four recipients of a remote MX
 that a server of this script plays on loopback (scripted_remote.py, routed to by esmtproutes),
 which
   - refuses one at RCPT with 550 5.1.1 (courier-smtp-userunknown),
   - refuses one after the message's final dot with 552 5.2.2 (courier-smtp-mailboxfull),
-  - answers RCPT for the third with 452 4.2.2 every time (courier-smtp-delayed): Courier keeps
-    the message queued and retries, and once warntime has passed it sends a delay notice.
+  - answers RCPT for the third with 452 4.2.2 every time: Courier keeps the message queued and
+    retries, once warntime has passed it sends a delay notice (courier-smtp-delayed), and once
+    queuetime has passed it gives up, after a last attempt, and sends its failure notice
+    (courier-smtp-expired-mailboxfull),
+  - answers RCPT for the fourth with 451 4.7.1 (greylisted) every time, until it expires too
+    (courier-smtp-expired-greylisted),
+and to nosuchuser@mta.example.test, a local part of Courier's own domain (locals) that is no
+user of this system: Courier's sendmail takes it, and its local delivery fails it with "550
+User <nosuchuser> unknown" (courier-local-userunknown; the authentication daemon, which tells
+Courier its users, runs for that).
 Courier's DSNs go to the original's envelope sender through the same route, where the script
 keeps them and writes them out with line ends as LF, as the other samples. Courier's retry
-schedule is shortened for the run (retryalpha, retrygamma 10 s, warntime 30 s), so the delay
-notice comes in about a minute; nothing else of Debian's configuration is changed but the names
-(me, defaultdomain, locals, dsnfrom as Debian's debconf writes it) and the route.
+schedule is shortened for the run (retryalpha, retrygamma 10 s, warntime 30 s, queuetime 2
+minutes), so the delay notice comes in about a minute and the expired ones in two; nothing else
+of Debian's configuration is changed but the names (me, defaultdomain, locals, dsnfrom as
+Debian's debconf writes it) and the route.
 
 Run by hand, as root, from the repository's top (never by CI):
 
-    tests/mta/courier_samples.py samples/mail
+    tests/mta/courier_samples.py samples/mail [NAME...]
 
-then check each sample's expected records (samples/README.md) by hand against what the script
+(only the samples named, if any), then check each sample's expected records (samples/README.md) by hand against what the script
 prints the remote answered. Needs: root, unshare(1), overlayfs, apt-get's access to Debian's
 archive. courier-mta is not installed: installing it would remove Postfix, which the project's
 tests need. The script fetches Courier's packages with `apt-get download` and runs them
@@ -27,6 +36,7 @@ queue exist only there, and its daemons end with the script.
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import private_root  # noqa: E402
@@ -38,19 +48,35 @@ from scripted_remote import ScriptedRemote  # noqa: E402
 PACKAGES = ["courier-mta", "courier-base", "courier-authlib", "courier-authdaemon",
             "courier-authlib-userdb", "libcourier-unicode4", "libidn12", "libnet-cidr-perl",
             "libltdl7", "libgamin0"]
+# How long Courier keeps a message it cannot deliver, for the run (Debian's: a week).
+QUEUE_TIME = "2m"
 # Seconds to wait for a failure's DSN (Courier needs a second or two) and for the delay notice
 # (warntime plus a retry, about 40 s).
 BOUNCE_TIMEOUT = 60
 DELAY_TIMEOUT = 240
+EXPIRY_TIMEOUT = 300
 
-# (sample, recipient, campaign, what the remote answers and when)
-SAMPLES = [
-    ("courier-smtp-userunknown", f"gone@{REMOTE_DOMAIN}", "61",
+LOCAL_UNKNOWN = f"nosuchuser@{MTA_HOST}"
+# (recipient, campaign, what the remote answers and when; None: Courier fails it itself)
+ORIGINALS = [
+    (f"gone@{REMOTE_DOMAIN}", "61",
      ("rcpt", f"550 5.1.1 <gone@{REMOTE_DOMAIN}>: Recipient address rejected: User unknown in virtual mailbox table")),
-    ("courier-smtp-mailboxfull", f"full@{REMOTE_DOMAIN}", "62",
+    (f"full@{REMOTE_DOMAIN}", "62",
      ("data", f"552 5.2.2 <full@{REMOTE_DOMAIN}>: Mailbox full, quota exceeded")),
-    ("courier-smtp-delayed", f"busy@{REMOTE_DOMAIN}", "63",
+    (f"busy@{REMOTE_DOMAIN}", "63",
      ("rcpt", f"452 4.2.2 <busy@{REMOTE_DOMAIN}>: Mailbox full, try again later")),
+    (LOCAL_UNKNOWN, "64", None),
+    (f"grey@{REMOTE_DOMAIN}", "65",
+     ("rcpt", f"451 4.7.1 <grey@{REMOTE_DOMAIN}>: Recipient address rejected: Greylisted, try again later")),
+]
+# (sample, recipient, which notice: "failed" or "delayed")
+SAMPLES = [
+    ("courier-smtp-userunknown", f"gone@{REMOTE_DOMAIN}", "failed"),
+    ("courier-smtp-mailboxfull", f"full@{REMOTE_DOMAIN}", "failed"),
+    ("courier-smtp-delayed", f"busy@{REMOTE_DOMAIN}", "delayed"),
+    ("courier-local-userunknown", LOCAL_UNKNOWN, "failed"),
+    ("courier-smtp-expired-greylisted", f"grey@{REMOTE_DOMAIN}", "failed"),
+    ("courier-smtp-expired-mailboxfull", f"busy@{REMOTE_DOMAIN}", "failed"),
 ]
 
 
@@ -106,32 +132,53 @@ def configure(port):
     write("/etc/courier/retrybeta", "3")
     write("/etc/courier/retrygamma", "10s")
     write("/etc/courier/warntime", "30s")
+    write("/etc/courier/queuetime", QUEUE_TIME)
     run("makealiases")
 
 
+def notice(remote, rcpt, which, timeout):
+    """The first DSN about rcpt's original with Action: which, waiting up to timeout seconds."""
+    action = f"Action: {which}".encode()
+    deadline = time.monotonic() + timeout
+    sender = sender_for(rcpt)
+    while time.monotonic() < deadline:
+        for m in list(remote.messages):
+            if sender.lower() in (r.lower() for r in m.recipients) and action in m.text:
+                return m
+        time.sleep(0.5)
+    return None
+
+
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: courier_samples.py OUTPUT_FOLDER   (as root; e.g. samples/mail)")
+    if len(sys.argv) < 2:
+        sys.exit("usage: courier_samples.py OUTPUT_FOLDER [NAME...]   (as root; e.g. samples/mail)")
     out = os.path.abspath(sys.argv[1])
+    wanted = [s for s in SAMPLES if len(sys.argv) == 2 or s[0] in sys.argv[2:]]
     _, versions = private_root.enter(PACKAGES, MTA_HOST)
-    remote = ScriptedRemote({rcpt: answer for _, rcpt, _, answer in SAMPLES})
+    remote = ScriptedRemote({rcpt: answer for rcpt, _, answer in ORIGINALS if answer})
     configure(remote.port)
     print("courier-mta", versions.get("courier-mta"), "- esmtproutes to 127.0.0.1 port", remote.port)
+    # The authentication daemon (courier-authdaemon's service) tells Courier which local users
+    # exist; then Courier itself.
+    run("/usr/sbin/authdaemond", "start")
     run("courier", "start")
     try:
-        for name, rcpt, campaign, _ in SAMPLES:
-            subprocess.run(["/usr/sbin/sendmail", "-f", sender_for(rcpt), rcpt],
-                           input=original(rcpt, campaign), check=True, timeout=60)
-        for name, rcpt, _, (stage, answer) in SAMPLES:
-            timeout = DELAY_TIMEOUT if answer.startswith("4") else BOUNCE_TIMEOUT
-            bounce = remote.wait_for_message(sender_for(rcpt), timeout)
+        for rcpt, campaign, _ in ORIGINALS:
+            if any(r == rcpt for _, r, _ in wanted):
+                result = subprocess.run(["/usr/sbin/sendmail", "-f", sender_for(rcpt), rcpt],
+                                        input=original(rcpt, campaign), capture_output=True, timeout=60)
+                print(f"sendmail {rcpt}: exit {result.returncode}", (result.stdout + result.stderr).decode().strip())
+        for name, rcpt, which in wanted:
+            timeout = DELAY_TIMEOUT if which == "delayed" else EXPIRY_TIMEOUT if "expired" in name else BOUNCE_TIMEOUT
+            bounce = notice(remote, rcpt, which, timeout)
             if bounce is None:
                 subprocess.run(["mailq"])
-                sys.exit(f"no DSN for {rcpt} within {timeout} s")
+                sys.exit(f"no {which} DSN for {rcpt} within {timeout} s")
             write_sample(out, name, bounce.text)
     finally:
         print_told(remote.told)
         subprocess.run(["courier", "stop"], capture_output=True, timeout=60)
+        subprocess.run(["/usr/sbin/authdaemond", "stop"], capture_output=True, timeout=60)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ that a server of this script plays on loopback (scripted_remote.py), which refus
 RCPT with 550 5.1.1 (dma-smtp-userunknown) and the other after the message's final dot with 552
 5.2.2 (dma-smtp-mailboxfull). dma gives up on each at once and sends its bounce (plain text,
 no DSN) to the original's envelope sender through the same smarthost, where the script keeps it
-and writes it out with line ends as LF, as the other samples.
+and writes it out with line ends as LF, as the other samples. A local user that does not exist
+gets no bounce: dma refuses it at submission ("invalid recipient", exit 65); the script shows
+that too.
 
 Run by hand, as root, from the repository's top (never by CI):
 
@@ -68,6 +70,13 @@ def main():
             sys.exit(f"no bounce for {rcpt} within {BOUNCE_TIMEOUT} s")
         write_sample(out, name, bounce.text)
     print_told(remote.told)
+    # A local user that does not exist: dma refuses it when the message is submitted (dma 0.13:
+    # "invalid recipient", exit 65), so there is no bounce of it; shown here for the record.
+    rcpt = "nosuchuser"
+    result = subprocess.run(["/usr/sbin/dma", "-f", sender_for(rcpt), rcpt], input=original(rcpt, "53"),
+                            capture_output=True, timeout=60)
+    print(f"dma to the local user {rcpt!r}, who does not exist: exit {result.returncode},",
+          (result.stdout + result.stderr).decode().strip() or "nothing said")
 
 
 if __name__ == "__main__":

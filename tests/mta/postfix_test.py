@@ -116,6 +116,7 @@ error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
 local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
 lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
@@ -141,13 +142,16 @@ class Postfix:
     """A Postfix instance of its own: `postfix -c DIR/etc start`, stopped by stop() whatever
     happened. The default instance's /etc/postfix is only read (by postfix-script's checks)."""
 
-    def __init__(self, transport):
+    def __init__(self, transport, main_extra=""):
+        """transport: the transport map's lines; main_extra: lines appended to main.cf (a sample
+        generator's own settings; {dir} stands for the instance's folder)."""
         self.dir = tempfile.mkdtemp(prefix="bounced-postfix-test-")
         os.chmod(self.dir, 0o755)  # Postfix's daemons run as postfix, the pipe as nobody
         self.conf = os.path.join(self.dir, "etc")
         self.db = os.path.join(self.dir, "db", "bounced.db")
         self.smtpd_port = free_port()
         self.transport = transport
+        self.main_extra = main_extra
         self.started = False
 
     def start(self):
@@ -160,6 +164,7 @@ class Postfix:
         with open(os.path.join(self.conf, "main.cf"), "w") as f:
             f.write(MAIN_CF.format(dir=self.dir, local_domain=LOCAL_DOMAIN))
             f.write(snippet("main.cf", [("/etc/postfix/transport", transport_path)]))
+            f.write(self.main_extra.replace("{dir}", self.dir))
         with open(os.path.join(self.conf, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(smtpd_port=self.smtpd_port))
             f.write(snippet("master.cf", self.setup_pipe()))

@@ -30,9 +30,11 @@ def address_of(line):
 class ScriptedRemote:
     """answers maps an address (lower case) to (stage, reply): stage "rcpt" answers RCPT TO with
     reply; stage "data" accepts the recipient and answers the message's final dot with reply.
-    Every reply the script gave is kept in `told`, in order, as (address, stage, reply)."""
+    Every reply the script gave is kept in `told`, in order, as (address, stage, reply). It
+    listens on address (another loopback address than 127.0.0.1 for an MTA that would take
+    127.0.0.1, one of its own interfaces, for itself)."""
 
-    def __init__(self, answers, hostname="mx.remote.example.test"):
+    def __init__(self, answers, hostname="mx.remote.example.test", address="127.0.0.1"):
         self.answers = {a.lower(): v for a, v in answers.items()}
         self.hostname = hostname
         self.messages = []
@@ -40,7 +42,8 @@ class ScriptedRemote:
         self.lock = threading.Condition()
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
+        self.listener.bind((address, 0))
+        self.address = address
         self.listener.listen()
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self.accept_loop, daemon=True).start()
