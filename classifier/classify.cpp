@@ -44,6 +44,7 @@ struct rule {
   std::vector<std::string> action;   // DSN actions
   std::vector<std::string> unless;   // reasons whose words, when present, rule this rule out
   std::vector<std::string> type;     // diagnostic types, upper case ("X-UNIX")
+  std::optional<bool> local;         // the failure was decided by the recipient's own system
   std::string like;                  // id of a rule whose words this rule shares
   bool has_text = false;
   std::string category;              // override
@@ -270,6 +271,7 @@ std::variant<rule_set, rule_error> rule_set::compile(const std::vector<rule_sour
         for (char& ch : c) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
       if (auto c = (*rt)["category"].value<std::string>()) r.category = *c;
       if (auto h = (*rt)["hard"].value<bool>()) r.hard = *h;
+      if (auto l = (*rt)["local"].value<bool>()) r.local = *l;
       const std::size_t index = p->rules.size();
       auto add_pattern = [&](const std::string& pattern, bool literal) -> std::optional<rule_error> {
         std::string error;
@@ -388,6 +390,7 @@ verdict rule_set::classify(const input& in) const {
     const rule& r = impl_->rules[index];
     if (!r.hint.empty() && !equal_any(r.hint, in.hint)) continue;
     if (!r.action.empty() && !equal_any(r.action, in.action)) continue;
+    if (r.local && *r.local != in.local) continue;
     if (!r.type.empty() && !equal_any(r.type, type)) continue;
     if (local_program && index >= impl_->user_rules && r.type.empty() &&
         (!r.has_text || std::find(impl_->retry_reasons.begin(), impl_->retry_reasons.end(), r.reason) ==

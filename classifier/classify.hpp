@@ -22,6 +22,7 @@ struct input {
   std::string_view command;     // last SMTP command
   std::string_view hint;        // a reason the decoder read from the format itself, or ""
   std::string_view diagnostic_type;  // RFC 3464 Diagnostic-Code type: "SMTP", "X-UNIX", or ""
+  bool local = false;           // decided by the recipient's own system, no remote MTA (report.hpp)
 };
 
 struct verdict {

@@ -31,6 +31,7 @@ std::vector<record> make_records(const parser::report& report, const classifier:
     in.action = rr.action;
     in.command = rr.command;
     in.hint = rr.reason_hint;
+    in.local = rr.local;
     in.diagnostic_type = rr.diagnostic_type;
     const classifier::verdict v = rules.classify(in);
     record r;

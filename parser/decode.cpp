@@ -270,6 +270,15 @@ void finish(mail& m, report& out) {
     if (r.reply_code.empty()) r.reply_code = find_labelled_reply_code(r.diagnostic);
     if (r.command.empty()) r.command = find_command(r.diagnostic);
     if (r.command.empty() && out.kind == message_kind::dsn) r.command = command_near(m.notice(), r.recipient);
+    // Decided by the recipient's own system: no remote MTA answered (none named, no SMTP command
+    // a reply followed), and the notice's writer is of the recipient's organisation or a local
+    // delivery agent speaks (X-Unix, X-Postfix).
+    if (r.remote_mta.empty() && r.rhost.empty() && r.command.empty() && out.kind == message_kind::dsn) {
+      const std::string type = to_lower(r.diagnostic_type);
+      const std::string_view writer = !out.lhost.empty() ? std::string_view(out.lhost) : std::string_view(m.from());
+      r.local = type == "x-unix" || type == "x-postfix" || type == "x-local" ||
+                (!writer.empty() && same_organisation(r.recipient, writer));
+    }
     if (r.rhost.empty() && !r.remote_mta.empty()) r.rhost = host_of(r.remote_mta);
     if (r.action.empty() && out.kind == message_kind::dsn) r.action = default_action(r);
     if (r.diagnostic_type.empty() && !r.diagnostic.empty() && out.kind == message_kind::dsn &&

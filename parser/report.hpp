@@ -41,6 +41,9 @@ struct recipient_report {
   std::string reason_hint;         // a reason the format itself states (e.g. "vacation"), else ""
   std::string feedback_type;       // ARF Feedback-Type, lower case
   std::string source_ip;           // ARF Source-IP
+  // The system that wrote the notice is the recipient's own (its domain, or a local delivery
+  // agent's diagnostic), and no remote MTA answered: the failure is the mailbox's, decided there.
+  bool local = false;
 };
 
 // The returned original message (or its headers), as far as the bounce quotes it.

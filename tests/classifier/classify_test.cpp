@@ -393,3 +393,37 @@ TEST_CASE("a refusal at the greeting that only notes a missing reverse DNS is a 
   CHECK(classify_at(rules, "5.7.1", "554 5.7.1 Reverse DNS lookup for host 192.0.2.1 failed permanently.", "MAIL")
             .reason == "requireptr");
 }
+
+TEST_CASE("an unknown local user is hard whichever MTA reports it", "[classifier]") {
+  const rule_set rules = compile();
+  input in;
+  in.status = "5.0.0";
+  in.reply_code = "550";
+  in.diagnostic = "550 User <nosuchuser> unknown";  // Courier's local delivery
+  in.local = true;
+  verdict v = rules.classify(in);
+  CHECK(v.reason == "userunknown");
+  CHECK(v.hard);
+  // The same words with no command from a remote MTA are Sisimai's "filtered".
+  in.local = false;
+  CHECK(rules.classify(in).reason == "filtered");
+  // Exim's "Unrouteable address" for a domain of its own is an unknown local part; for another
+  // domain it is a host that does not route.
+  input exim;
+  exim.status = "5.0.0";
+  exim.diagnostic = "Unrouteable address";
+  exim.local = true;
+  v = rules.classify(exim);
+  CHECK(v.reason == "userunknown");
+  CHECK(v.hard);
+  exim.local = false;
+  CHECK(rules.classify(exim).reason == "hostunknown");
+  // A user's rule may ask for it too.
+  const rule_set mine = compile({{"mine.toml", "[[rule]]\nid = \"mine.local\"\nreason = \"suspend\"\nlocal = true\nphrases = [\"on hold\"]\n"}});
+  input held;
+  held.diagnostic = "mailbox on hold";
+  held.local = true;
+  CHECK(mine.classify(held).rule == "mine.local");
+  held.local = false;
+  CHECK(mine.classify(held).rule != "mine.local");
+}
