@@ -283,3 +283,32 @@ TEST_CASE("a bare local part listed after a failure is completed from the origin
   const report c = decode(head + "To: j.smith@example.org, ann@example.net\n\nhi\n--b--\n");
   CHECK(c.recipients.empty());
 }
+
+TEST_CASE("a report cut short after its recipient takes the status and reply from the text", "[fallback]") {
+  const report r = decode(
+      "From: MAILER-DAEMON@mx.example.net\nTo: news@sender.example\nSubject: Undelivered Mail Returned to Sender\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+      "--b\nContent-Type: text/plain\n\nYour message could not be delivered to one or more recipients.\n\n"
+      "<gone@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 <gone@example.org>: User unknown\n"
+      "    (in reply to RCPT TO command)\n\n"
+      "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+      "Final-Recipient: rfc822; gone@example.org\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "gone@example.org");
+  CHECK(r.recipients[0].status == "5.1.1");
+  CHECK(r.recipients[0].reply_code == "550");
+  CHECK(r.recipients[0].command == "RCPT");
+}
+
+TEST_CASE("a report whose recipient field is garbage leaves the recipients to the text", "[fallback]") {
+  const report r = decode(
+      "From: MAILER-DAEMON@mx.example.net\nTo: news@sender.example\nSubject: Undelivered Mail Returned to Sender\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+      "--b\nContent-Type: text/plain\n\nDelivery to the following recipient failed permanently:\n\n     gone@example.org\n\n"
+      "Technical details: 550 5.1.1 user unknown\n\n"
+      "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+      "Final-Recipient: rfc822; \\x00\\x01garbage\nAction: failed\nStatus: 5.1.1\n\n--b--\n");
+  REQUIRE(r.recipients.size() == 1);
+  CHECK(r.recipients[0].recipient == "gone@example.org");
+  CHECK(r.recipients[0].status == "5.1.1");
+}
