@@ -24,6 +24,7 @@
 #include "parser/acct.hpp"
 #include "parser/text.hpp"
 #include "storage/database.hpp"
+#include "util/text.hpp"
 
 namespace bounced::daemon {
 
@@ -209,7 +210,7 @@ class importer {
   // One record (text: its bytes as read).
   bool take(const parser::csv_record& record, std::string_view text, std::size_t line) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-    if (record.error.empty() && record.fields.size() == 1 && parser::trim(record.fields[0]).empty()) return true;
+    if (record.error.empty() && record.fields.size() == 1 && util::trim(record.fields[0]).empty()) return true;
     if (parser::is_acct_header(record)) {
       // A new field order: what came before goes to disk under the old one.
       if (!commit()) return false;
@@ -257,7 +258,7 @@ class importer {
       case parser::acct_kind::complaint: row.kind = "complaint"; break;
       default: row.kind = "delivery"; break;
     }
-    const std::string action = parser::to_lower(a.action);
+    const std::string action = util::to_lower(a.action);
     classifier::input in;
     in.status = a.status;
     in.reply_code = a.reply_code;
@@ -288,7 +289,7 @@ class importer {
     row.envelope_sender = std::string(a.orig);
     set_correlation(row, correlate_acct(a.orig, a.headers, a.job_id, a.env_id, correlation_.verp, correlation_.headers));
     for (const auto& [name, value] : a.headers)
-      if (parser::iequals(name, "Message-ID")) row.original_message_id = std::string(value);
+      if (util::iequals(name, "Message-ID")) row.original_message_id = std::string(value);
     return item;
   }
 

@@ -12,7 +12,7 @@
 
 #include "daemon/http_util.hpp"
 #include "daemon/xmlrpc.hpp"
-#include "parser/text.hpp"
+#include "util/text.hpp"
 
 namespace bounced::daemon {
 
@@ -60,8 +60,8 @@ std::optional<call_error> read_values(raw_bounces_call& c, const std::string& id
 // An md5 is hex digits, in either case: 0A1B... and 0a1b... are the same digest.
 bool allowed(const raw_bounces_call& c, const std::vector<api_key>& clients) {
   std::vector<api_key> lowered = clients;
-  for (api_key& k : lowered) k.secret = parser::to_lower(k.secret);
-  return known_client(lowered, c.client_id, parser::to_lower(c.client_md5));
+  for (api_key& k : lowered) k.secret = util::to_lower(k.secret);
+  return known_client(lowered, c.client_id, util::to_lower(c.client_md5));
 }
 
 // With no client configured only loopback clients are served; others hear what Mailkit says to

@@ -10,7 +10,7 @@
 
 #include "daemon/http_util.hpp"
 #include "parser/mime.hpp"
-#include "parser/text.hpp"
+#include "util/text.hpp"
 
 namespace bounced::daemon {
 
@@ -96,7 +96,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_multipart(
     for (std::string_view headers = body.substr(headers_start, headers_end - headers_start); !headers.empty();) {
       const std::size_t eol = headers.find("\r\n");
       const std::string_view line = headers.substr(0, eol);
-      if (parser::istarts_with(line, "content-disposition:")) name = parser::mime_parameter(line.substr(20), "name").value_or("");
+      if (util::istarts_with(line, "content-disposition:")) name = parser::mime_parameter(line.substr(20), "name").value_or("");
       headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
     }
     const std::size_t value_start = headers_end == headers_start ? headers_start + 2 : headers_end + 4;
@@ -119,9 +119,9 @@ http_response oempro(const http_request& request, const std::vector<ip_network>&
 
   // The parameters, by name, from JSON or a form.
   std::map<std::string, std::string, std::less<>> given;
-  const std::string_view type = parser::trim(std::string_view(request.content_type).substr(0, request.content_type.find(';')));
-  const bool json = parser::iequals(type, "application/json") ||
-                    (type.empty() && parser::trim(request.body).starts_with('{'));
+  const std::string_view type = util::trim(std::string_view(request.content_type).substr(0, request.content_type.find(';')));
+  const bool json = util::iequals(type, "application/json") ||
+                    (type.empty() && util::trim(request.body).starts_with('{'));
   if (json) {
     boost::system::error_code ec;
     const boost::json::value doc = boost::json::parse(request.body, ec);
@@ -131,14 +131,14 @@ http_response oempro(const http_request& request, const std::vector<ip_network>&
       if (!value.is_string()) return answer(false, 3, std::string(key) + " must be a string", 400);
       given[std::string(key)] = std::string(value.as_string());
     }
-  } else if (type.empty() || parser::iequals(type, "application/x-www-form-urlencoded")) {
+  } else if (type.empty() || util::iequals(type, "application/x-www-form-urlencoded")) {
     auto form = parse_form(request.body);
     if (!form) return answer(false, 3, "the body is not a form (application/x-www-form-urlencoded)", 400);
     for (auto& [key, value] : *form) {
       if (given.contains(key)) return answer(false, 3, "parameter " + key + " is given twice", 400);
       given[key] = std::move(value);
     }
-  } else if (parser::iequals(type, "multipart/form-data")) {
+  } else if (util::iequals(type, "multipart/form-data")) {
     auto parts = parse_multipart(request.body, parser::mime_parameter(request.content_type, "boundary").value_or(""));
     if (!parts) return answer(false, 3, "the body is not multipart/form-data with the Content-Type's boundary", 400);
     for (auto& [key, value] : *parts) {
@@ -158,7 +158,7 @@ http_response oempro(const http_request& request, const std::vector<ip_network>&
     if (key != "Command" && key != "EmailMessage" && key != "MailFrom" && key != "PowerMTABounceCategory" &&
         key != "SessionID" && key != "APIKey" && key != "ResponseFormat")
       return answer(false, 3, "unknown parameter " + key, 400);
-  if (const auto format = given.find("ResponseFormat"); format != given.end() && !parser::iequals(format->second, "JSON"))
+  if (const auto format = given.find("ResponseFormat"); format != given.end() && !util::iequals(format->second, "JSON"))
     return answer(false, 3, "ResponseFormat " + format->second + " is not served: bounced answers JSON", 400);
   const auto message = given.find("EmailMessage");
   if (message == given.end() || message->second.empty()) return answer(false, 1, "EmailMessage parameter is missing", 400);

@@ -2,10 +2,10 @@
 // lists its keys, and a key no section claims is an error. The earliest error in the file (by
 // line, then column) is the one reported, so fixing errors top to bottom works.
 #include "daemon/config.hpp"
+#include "util/text.hpp"
 
 #include <sys/stat.h>
 
-#include "parser/text.hpp"
 
 #include <toml++/toml.h>
 
@@ -42,7 +42,7 @@ bool is_ipv6_text(std::string_view s) noexcept {
   const auto addr = s.substr(0, zone);
   if (addr.find(':') == std::string_view::npos) return false;
   if (!std::all_of(addr.begin(), addr.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (parser::ascii_lower(c) >= 'a' && parser::ascii_lower(c) <= 'f') || c == ':' || c == '.';
+        return (c >= '0' && c <= '9') || (util::ascii_lower(c) >= 'a' && util::ascii_lower(c) <= 'f') || c == ':' || c == '.';
       }))
     return false;
   if (zone == std::string_view::npos) return true;
@@ -265,7 +265,7 @@ config read(walker& w, const toml::table& root) {
     });
     for (auto& d : c.domains.bounce) {
       if (d.ends_with('.')) d.pop_back();
-      d = parser::to_lower(d);
+      d = util::to_lower(d);
     }
   }
   if (const auto* t = w.section(root, "rules")) {

@@ -1,8 +1,8 @@
 // See correlate.hpp. Matching is a handful of string_view find/rfind calls per template: linear in
 // the address times the literal's length, whatever the address holds.
 #include "daemon/correlate.hpp"
+#include "util/text.hpp"
 
-#include "parser/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -58,14 +58,14 @@ std::string unverp(std::string_view value) {
 // The first usable value of the named headers in the original, or "".
 std::string header_value(const parser::original_message& original, const std::vector<std::string>& names) {
   for (const auto& name : names) {
-    if (parser::iequals(name, "Message-ID")) {
-      const auto v = parser::trim(original.message_id);
+    if (util::iequals(name, "Message-ID")) {
+      const auto v = util::trim(original.message_id);
       if (!v.empty() && v.size() <= max_id_bytes) return std::string(v);
       continue;
     }
     for (const auto& h : original.x_headers) {
-      if (!parser::iequals(h.name, name)) continue;
-      const auto v = parser::trim(h.value);
+      if (!util::iequals(h.name, name)) continue;
+      const auto v = util::trim(h.value);
       if (!v.empty() && v.size() <= max_id_bytes) return std::string(v);
     }
   }
@@ -92,7 +92,7 @@ std::variant<verp_template, verp_error> verp_template::compile(std::string_view 
 
   verp_template t;
   t.text_ = std::string(text);
-  t.domain_ = parser::to_lower(domain);
+  t.domain_ = util::to_lower(domain);
   bool have_email = false;
   std::string literal;
   for (std::size_t i = 0; i < at;) {
@@ -132,7 +132,7 @@ std::variant<verp_template, verp_error> verp_template::compile(std::string_view 
 std::optional<correlation> verp_template::match(std::string_view address) const {
   if (address.size() > max_address_bytes) return std::nullopt;
   const auto at = address.rfind('@');
-  if (at == std::string_view::npos || !parser::iequals(address.substr(at + 1), domain_)) return std::nullopt;
+  if (at == std::string_view::npos || !util::iequals(address.substr(at + 1), domain_)) return std::nullopt;
   const auto local = address.substr(0, at);
   const std::string& head = literals_.front();
   const std::string& tail = literals_.back();
@@ -214,7 +214,7 @@ correlation correlate(std::string_view envelope_recipient, const parser::report&
   fill(out.transaction_id, header_value(original, headers.transaction_id));
 
   // RFC 3461 4.4 / RFC 3464 2.2.1: the ENVID the sender gave comes back as Original-Envelope-Id.
-  const auto envid = parser::trim(report.original_envelope_id);
+  const auto envid = util::trim(report.original_envelope_id);
   if (!envid.empty() && envid.size() <= max_id_bytes) fill(out.transaction_id, std::string(envid));
   return out;
 }
@@ -227,7 +227,7 @@ correlation correlate_acct(std::string_view orig, std::span<const std::pair<std:
   const auto from_fields = [&header_fields](const std::vector<std::string>& names) -> std::string {
     for (const std::string& name : names)
       for (const auto& [field, value] : header_fields)
-        if (parser::iequals(field, name) && !value.empty() && value.size() <= max_id_bytes) return std::string(value);
+        if (util::iequals(field, name) && !value.empty() && value.size() <= max_id_bytes) return std::string(value);
     return {};
   };
   fill(out.campaign_id, from_fields(headers.campaign_id));

@@ -20,10 +20,10 @@
 #include "daemon/http_util.hpp"
 #include "daemon/store_commands.hpp"
 #include "daemon/to_rows.hpp"
-#include "parser/charset.hpp"
 #include "parser/mail.hpp"
-#include "parser/mime.hpp"
 #include "parser/text.hpp"
+#include "util/text.hpp"
+#include "util/utf8.hpp"
 
 namespace bounced::daemon {
 
@@ -421,7 +421,7 @@ http_response suppressions_page(const std::shared_ptr<record_source>& records, c
   if (auto e = repeated_parameter(url)) return *e;
   for (const auto& p : url.params()) {
     if (p.key == "after") {
-      after = parser::to_lower(p.value);
+      after = util::to_lower(p.value);
     } else if (p.key == "limit") {
       auto v = read_limit(p.value);
       if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
@@ -479,7 +479,7 @@ http_response change_blocks(const std::shared_ptr<record_source>& records, const
   std::int64_t bad = 0;
   for (const boost::json::value* v : given) {
     const boost::json::value& e = *v;
-    const std::string a = e.is_string() ? std::string(parser::trim(std::string_view(e.as_string()))) : "";
+    const std::string a = e.is_string() ? std::string(util::trim(std::string_view(e.as_string()))) : "";
     // Blocking takes correct addresses; unblocking any that may be stored, so that a block once
     // made on an odd address can always be lifted.
     if (add ? correct_address(a) : valid_address(a)) {
@@ -717,8 +717,8 @@ std::string format_rfc3339(std::int64_t epoch_seconds) {
 
 void append_json_string(std::string& out, std::string_view s) {
   // Almost every value is valid UTF-8: then only ASCII needs escaping. Otherwise each byte that
-  // starts no valid sequence (parser::is_valid_utf8's rules) becomes U+FFFD.
-  const bool valid = parser::is_valid_utf8(s);
+  // starts no valid sequence (util::is_valid_utf8's rules) becomes U+FFFD.
+  const bool valid = util::is_valid_utf8(s);
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
@@ -743,7 +743,7 @@ void append_json_string(std::string& out, std::string_view s) {
       continue;
     }
     std::size_t n = 2;
-    while (n <= 4 && (i + n > s.size() || !parser::is_valid_utf8(s.substr(i, n)))) ++n;
+    while (n <= 4 && (i + n > s.size() || !util::is_valid_utf8(s.substr(i, n)))) ++n;
     if (n > 4) {
       out += "\\ufffd";
       ++i;

@@ -1,13 +1,13 @@
 // See http_util.hpp.
 #include "daemon/http_util.hpp"
+#include "util/text.hpp"
+#include "util/base64.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 #include <iterator>
 
-#include "parser/mime.hpp"
-#include "parser/text.hpp"
 
 namespace bounced::daemon {
 
@@ -41,8 +41,8 @@ bool known_client(const std::vector<api_key>& clients, std::string_view id, std:
 
 std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view header) {
   const auto space = header.find(' ');
-  if (space == std::string_view::npos || !parser::iequals(header.substr(0, space), "basic")) return std::nullopt;
-  const std::string decoded = parser::decode_base64(parser::trim(header.substr(space + 1)));
+  if (space == std::string_view::npos || !util::iequals(header.substr(0, space), "basic")) return std::nullopt;
+  const std::string decoded = util::decode_base64(util::trim(header.substr(space + 1)));
   const auto colon = decoded.find(':');
   if (colon == std::string::npos) return std::nullopt;
   return std::pair{decoded.substr(0, colon), decoded.substr(colon + 1)};
@@ -51,8 +51,8 @@ std::optional<std::pair<std::string, std::string>> basic_credentials(std::string
 bool authorised(const std::vector<api_key>& keys, std::string_view header) {
   const auto space = header.find(' ');
   if (space == std::string_view::npos) return false;
-  if (parser::iequals(header.substr(0, space), "bearer")) {
-    const std::string_view secret = parser::trim(header.substr(space + 1));
+  if (util::iequals(header.substr(0, space), "bearer")) {
+    const std::string_view secret = util::trim(header.substr(space + 1));
     bool ok = false;
     for (const api_key& k : keys) ok |= same_secret(secret, k.secret);
     return ok;

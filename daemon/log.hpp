@@ -4,6 +4,8 @@
 // Untrusted text goes through printable() first (Postfix's printable(): '?' for what is not).
 #pragma once
 
+#include "util/printable.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -19,7 +21,7 @@ void set_log_level(log_level level);
 bool log_enabled(log_level level);
 void log(log_level level, std::string_view line);
 
-// text with every byte outside printable ASCII replaced by '?', cut to max_bytes.
-std::string printable(std::string_view text, std::size_t max_bytes = 200);
+// Text with every byte outside printable ASCII replaced by '?', cut to max_bytes (util).
+using util::printable;
 
 }  // namespace bounced::daemon

@@ -21,7 +21,7 @@
 #include <set>
 
 #include "daemon/log.hpp"
-#include "parser/text.hpp"
+#include "util/text.hpp"
 
 namespace bounced::daemon {
 
@@ -92,7 +92,7 @@ struct server::impl {
       tls->use_certificate_chain_file(options.tls_certificate);
       tls->use_private_key_file(options.tls_key.empty() ? options.tls_certificate : options.tls_key, asio::ssl::context::pem);
     }
-    for (std::string& domain : options.bounce_domains) domain = parser::to_lower(domain);
+    for (std::string& domain : options.bounce_domains) domain = util::to_lower(domain);
   }
 
   struct tcp_listener {

@@ -8,15 +8,15 @@
 #include <charconv>
 
 #include "daemon/log.hpp"
-#include "parser/text.hpp"
+#include "util/text.hpp"
 
 namespace bounced::daemon {
 
 namespace {
 
-using parser::iequals;
-using parser::istarts_with;
-using parser::trim;
+using util::iequals;
+using util::istarts_with;
+using util::trim;
 
 // RFC 5321 4.5.3.1.3: a path is at most 256 octets.
 constexpr std::size_t max_path_bytes = 256;
@@ -235,7 +235,7 @@ session_reply smtp_session::rcpt(std::string_view arg) {
   if (!parameters.empty())
     return error(fmt::format("555 5.5.4 Unsupported option: {}\r\n", printable(parameters.front(), 64)));
   if (envelope_.recipients.size() >= limits_.recipients_per_message) return {"452 4.5.3 Error: too many recipients\r\n"};
-  const std::string domain = parser::to_lower(domain_of(address));
+  const std::string domain = util::to_lower(domain_of(address));
   // RFC 5321 4.5.1: "postmaster" alone is always taken.
   const bool postmaster = domain.empty() && iequals(address, "postmaster");
   if (domain.empty() && !postmaster) return error("501 5.1.3 Bad recipient address syntax\r\n");

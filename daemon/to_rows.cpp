@@ -3,8 +3,8 @@
 
 #include <exception>
 
-#include "parser/charset.hpp"
 #include "parser/decode.hpp"
+#include "util/utf8.hpp"
 
 namespace bounced::daemon {
 
@@ -43,7 +43,7 @@ void set_correlation(storage::row& row, const correlation& ids) {
 
 void set_head(storage::outcome& result, const parser::head& head) {
   result.from = head.from;
-  result.subject = std::string(parser::utf8_prefix(head.subject, max_listed_subject_bytes));
+  result.subject = std::string(util::utf8_prefix(head.subject, max_listed_subject_bytes));
 }
 
 decoded_message decode_for_storage(std::string_view raw, const rulebook& rules,

@@ -1,5 +1,6 @@
 // See xmlrpc.hpp.
 #include "daemon/xmlrpc.hpp"
+#include "util/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +8,6 @@
 #include <cstdint>
 #include <optional>
 
-#include "parser/charset.hpp"
 
 namespace bounced::daemon::xmlrpc {
 
@@ -221,7 +221,7 @@ std::variant<call, error> parse_call(std::string_view body) {
 }
 
 void append_escaped(std::string& out, std::string_view text) {
-  const std::string valid = parser::repair_utf8(text);
+  const std::string valid = util::repair_utf8(text);
   std::size_t i = 0;
   while (i < valid.size()) {
     const auto c = static_cast<unsigned char>(valid[i]);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "parser/report.hpp"
+#include "util/base64.hpp"
 
 namespace bounced::parser {
 
@@ -36,8 +37,8 @@ std::optional<std::string> mime_parameter(std::string_view value, std::string_vi
 // RFC 2045 6.7 quoted-printable: "=" at a line's end is a soft break, "=XX" a byte; a malformed
 // "=" stays as it is.
 std::string decode_quoted_printable(std::string_view in);
-// RFC 2045 6.8 base64, skipping every character outside the alphabet; '=' ends the data.
-std::string decode_base64(std::string_view in);
+// RFC 2045 6.8 base64 (util/base64.hpp), in this namespace too.
+using util::decode_base64;
 
 // Walks the tree depth-first, calling fn(part) for every part including the root.
 template <class Fn>

@@ -1,6 +1,6 @@
-// Small text helpers for hostile mail text: ASCII case folding, trimming, line splitting and the
-// extraction of addresses and SMTP codes. Everything is bounded by its input and never allocates
-// more than a copy of it; no regular expressions, so nothing here can backtrack.
+// Mail's text helpers: the extraction of SMTP codes, commands and hosts, on top of util/text.hpp's
+// case folding, search and trimming (re-exported here). Everything is bounded by its input and never
+// allocates more than a copy of it; no regular expressions, so nothing here can backtrack.
 #pragma once
 
 #include <string>
@@ -8,25 +8,23 @@
 #include <vector>
 
 #include "parser/address.hpp"  // find_address, clean_address, looks_like_address
+#include "util/text.hpp"
 
 namespace bounced::parser {
 
-// Line ends of any kind (LF, CRLF, lone CR) become LF.
-std::string normalize_newlines(std::string_view text);
-
-char ascii_lower(char c) noexcept;
-std::string to_lower(std::string_view text);
-bool iequals(std::string_view a, std::string_view b) noexcept;
-bool istarts_with(std::string_view text, std::string_view prefix) noexcept;
-bool iends_with(std::string_view text, std::string_view suffix) noexcept;
-// Position of needle in text, ignoring ASCII case; npos when absent.
-std::size_t ifind(std::string_view text, std::string_view needle, std::size_t from = 0) noexcept;
-bool icontains(std::string_view text, std::string_view needle) noexcept;
-
-std::string_view trim(std::string_view text) noexcept;
-// Runs of white space (including line ends) become one space; the ends are trimmed.
-std::string fold_space(std::string_view text);
-std::vector<std::string_view> split_lines(std::string_view text);
+// The text helpers every folder shares (util/text.hpp), in this namespace too.
+using util::ascii_lower;
+using util::fold_space;
+using util::icontains;
+using util::iends_with;
+using util::iequals;
+using util::is_space;
+using util::ifind;
+using util::istarts_with;
+using util::normalize_newlines;
+using util::split_lines;
+using util::to_lower;
+using util::trim;
 
 // The first RFC 3463 enhanced status code (class 2, 4 or 5) in text, e.g. "5.1.1"; "" if none.
 std::string find_status_code(std::string_view text);

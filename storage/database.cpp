@@ -11,7 +11,7 @@
 
 #include "storage/migrate.hpp"
 #include "storage/schema.hpp"
-#include "storage/sha256.hpp"
+#include "util/sha256.hpp"
 #include "storage/sqlite.hpp"
 
 namespace bounced::storage {
@@ -222,11 +222,11 @@ suppression read_suppression(const sqlite::statement& st) {
 // splits recipients) is another delivery, with its own VERP address.
 std::string delivery_key(const message_in& m) {
   const std::string recipients = join(m.envelope_recipients);
-  return sha256_hex({m.envelope_sender, std::string_view("\0", 1), recipients, std::string_view("\0", 1), m.raw});
+  return util::sha256_hex({m.envelope_sender, std::string_view("\0", 1), recipients, std::string_view("\0", 1), m.raw});
 }
 
 std::string acct_key(std::string_view names, std::string_view record) {
-  return sha256_bytes({names, std::string_view("\n", 1), record}).substr(0, 16);
+  return util::sha256_bytes({names, std::string_view("\n", 1), record}).substr(0, 16);
 }
 
 namespace {

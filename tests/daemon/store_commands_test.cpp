@@ -12,7 +12,7 @@
 #include "daemon/store_commands.hpp"
 #include "daemon/to_rows.hpp"
 #include "storage/database.hpp"
-#include "temp_db.hpp"
+#include "../storage/temp_db.hpp"
 
 using namespace bounced;
 using bounced::test::temp_db;

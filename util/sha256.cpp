@@ -1,5 +1,5 @@
 // See sha256.hpp.
-#include "storage/sha256.hpp"
+#include "util/sha256.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -7,7 +7,7 @@
 #include <memory>
 #include <new>
 
-namespace bounced::storage {
+namespace bounced::util {
 
 namespace {
 
@@ -44,4 +44,4 @@ std::string sha256_hex(std::initializer_list<std::string_view> parts) {
   return to_hex(reinterpret_cast<const unsigned char*>(digest.data()));
 }
 
-}  // namespace bounced::storage
+}  // namespace bounced::util

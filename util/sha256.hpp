@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace bounced::storage {
+namespace bounced::util {
 
 // The 64 hex digits of SHA-256(bytes).
 std::string sha256_hex(std::string_view bytes);
@@ -17,4 +17,4 @@ std::string sha256_hex(std::initializer_list<std::string_view> parts);
 // The 32 bytes of SHA-256 of the parts, not hex.
 std::string sha256_bytes(std::initializer_list<std::string_view> parts);
 
-}  // namespace bounced::storage
+}  // namespace bounced::util

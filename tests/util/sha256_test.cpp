@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "storage/sha256.hpp"
+#include "util/sha256.hpp"
 
-using bounced::storage::sha256_hex;
+using bounced::util::sha256_hex;
 
 // The FIPS 180-4 examples (NIST CSRC "SHA256.pdf") and lengths around the padding boundary.
 TEST_CASE("sha256 matches the published test vectors", "[sha256]") {
