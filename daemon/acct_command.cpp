@@ -23,7 +23,7 @@
 #include "daemon/to_rows.hpp"
 #include "parser/acct.hpp"
 #include "parser/text.hpp"
-#include "storage/database.hpp"
+#include "storage/store.hpp"
 #include "util/text.hpp"
 
 namespace bounced::daemon {
@@ -43,12 +43,9 @@ constexpr std::size_t read_bytes = 1 << 20;
 constexpr std::size_t chunk_raw_bytes = 16 << 20;
 constexpr std::size_t reported_per_input = 20;  // malformed records named one by one; the rest counted
 constexpr off_t progress_from_bytes = 8 << 20;
-// SQLite's page cache while importing: the inner pages of the indexes a record goes into.
-constexpr std::int64_t import_cache_kib = 256 * 1024;
-constexpr std::int64_t import_checkpoint_pages = 100000;
 // How long a commit waits for another process's write lock (a long forget or purge, a backup's
 // shell) before giving up: a pipe from PowerMTA cannot hand its records over again.
-constexpr int import_busy_timeout_ms = 120000;
+constexpr std::chrono::milliseconds import_lock_wait{120000};
 // How long a read waits before looking at the stop flag again.
 constexpr int stop_check_ms = 250;
 
@@ -78,7 +75,7 @@ struct tally {
 // Turns records into rows and stores them a chunk at a time.
 class importer {
  public:
-  importer(storage::database& db, const classifier::rule_set& rules, const config::correlation_section& correlation,
+  importer(storage::store& db, const classifier::rule_set& rules, const config::correlation_section& correlation,
            std::ostream& err)
       : db_(db), rules_(rules), correlation_(correlation), err_(err) {
     chunk_.items.reserve(chunk_records);
@@ -315,7 +312,7 @@ class importer {
     return true;
   }
 
-  storage::database& db_;
+  storage::store& db_;
   const classifier::rule_set& rules_;
   const config::correlation_section& correlation_;
   std::ostream& err_;
@@ -363,12 +360,12 @@ int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostre
   const classifier::rule_set& rules = compiled->classifying;
 
   try {
-    storage::options store_options;
+    storage::open_options store_options;
     store_options.soft_bounce_limit = static_cast<int>(cfg.suppression.soft_bounce_limit);
-    store_options.cache_kib = import_cache_kib;
-    store_options.checkpoint_pages = import_checkpoint_pages;
-    store_options.busy_timeout_ms = import_busy_timeout_ms;
-    storage::database db(db_path, store_options);
+    store_options.load = storage::workload::bulk_import;
+    store_options.lock_wait = import_lock_wait;
+    const auto opened = storage::open_store(db_path, store_options);
+    storage::store& db = *opened;
     catch_stop_signals();
     bool unreadable = false, unusable = false;
     for (const std::string& input : inputs) {

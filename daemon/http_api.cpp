@@ -569,14 +569,9 @@ http_response api_error(unsigned status, int code, const std::string& message) {
   return json_response(std::move(body), status);
 }
 
-record_source::record_source(std::string database_path) : path_(std::move(database_path)) {}
+record_source::record_source(std::string location) : stores_(std::move(location)) {}
 
-storage::database& record_source::connection() {
-  thread_local std::map<std::string, std::unique_ptr<storage::database>> open;
-  auto& slot = open[path_];
-  if (!slot) slot = std::make_unique<storage::database>(path_);
-  return *slot;
-}
+storage::store& record_source::connection() { return stores_.local(); }
 
 http_api::http_api(std::vector<api_key> keys, std::shared_ptr<record_source> records,
                    std::function<std::string()> metrics_text, esp_settings esp,

@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
-#include "storage/database.hpp"
+#include "storage/store.hpp"
 
 namespace bounced::daemon {
 
@@ -69,15 +69,15 @@ struct http_response {
   std::shared_ptr<deferred_response> later;
 };
 
-// Opens read connections on demand, one per thread that asks (SQLite connections are used by one
-// thread at a time).
+// The stores the API reads from: one per thread that asks (a store is used by one thread at a
+// time), opened on demand.
 class record_source {
  public:
-  explicit record_source(std::string database_path);
-  storage::database& connection();
+  explicit record_source(std::string location);
+  storage::store& connection();
 
  private:
-  std::string path_;
+  storage::stores_per_thread stores_;
 };
 
 // What became of a message handed in over HTTP.

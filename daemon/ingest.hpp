@@ -24,8 +24,7 @@
 #include "daemon/config.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/server.hpp"
-#include "storage/database.hpp"
-#include "storage/writer.hpp"
+#include "storage/store.hpp"
 
 namespace bounced::daemon {
 

@@ -13,7 +13,7 @@
 #include "daemon/command_setup.hpp"
 #include "daemon/config.hpp"
 #include "daemon/to_rows.hpp"
-#include "storage/database.hpp"
+#include "storage/store.hpp"
 
 namespace bounced::daemon {
 
@@ -62,10 +62,10 @@ int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostr
   decoded_message decoded = decode_for_storage(message.raw, *rules,
                                                 message.envelope_sender, recipient, "", cfg.correlation);
   try {
-    storage::options store_options;
+    storage::open_options store_options;
     store_options.soft_bounce_limit = static_cast<int>(cfg.suppression.soft_bounce_limit);
-    storage::database db(db_path, store_options);
-    const auto stored = db.store(message, decoded.result, decoded.rows);
+    const auto db = storage::open_store(db_path, store_options);
+    const auto stored = db->store_message(message, decoded.result, decoded.rows);
     if (const auto* e = std::get_if<storage::error>(&stored)) {
       err << "bounced ingest: " << db_path << ": " << e->message << "\n";
       return exit_tempfail;

@@ -12,7 +12,7 @@
 #include "daemon/parse_command.hpp"
 #include "daemon/serve_command.hpp"
 #include "daemon/store_commands.hpp"
-#include "storage/database.hpp"
+#include "storage/store.hpp"
 
 #ifndef BOUNCED_VERSION
 #define BOUNCED_VERSION "unknown"

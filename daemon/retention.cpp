@@ -6,7 +6,7 @@
 #include <variant>
 
 #include "daemon/log.hpp"
-#include "storage/database.hpp"
+#include "storage/store.hpp"
 
 namespace bounced::daemon {
 
@@ -31,8 +31,8 @@ void retention_task::run() {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::int64_t before = now - static_cast<std::int64_t>(days_) * 86400;
     try {
-      storage::database db(database_);
-      const auto purged = db.purge(before);
+      const auto db = storage::open_store(database_);
+      const auto purged = db->purge(before);
       if (const auto* e = std::get_if<storage::error>(&purged)) {
         log(log_level::warning, fmt::format("retention: purge failed, next try in {} s: {}", every_.count(), e->message));
       } else if (const auto& r = std::get<storage::purge_result>(purged); r.messages > 0) {

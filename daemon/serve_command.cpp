@@ -25,8 +25,7 @@
 #include "daemon/rulebook.hpp"
 #include "daemon/sd_notify.hpp"
 #include "daemon/server.hpp"
-#include "storage/database.hpp"
-#include "storage/writer.hpp"
+#include "storage/store.hpp"
 
 namespace bounced::daemon {
 
@@ -134,9 +133,10 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
 
   std::unique_ptr<storage::writer> writer;
   try {
-    storage::options store_options;
+    storage::open_options store_options;
     store_options.soft_bounce_limit = static_cast<int>(cfg.suppression.soft_bounce_limit);
-    writer = std::make_unique<storage::writer>(storage::database(database, store_options));
+    store_options.load = storage::workload::serve;
+    writer = std::make_unique<storage::writer>(storage::open_store(database, store_options));
   } catch (const std::exception& e) {
     err << "bounced serve: " << e.what() << "\n";
     return 1;

@@ -13,7 +13,7 @@
 #include "daemon/command_setup.hpp"
 #include "daemon/config.hpp"
 #include "daemon/to_rows.hpp"
-#include "storage/database.hpp"
+#include "storage/store.hpp"
 
 namespace bounced::daemon {
 
@@ -173,10 +173,10 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
   const rulebook& rules = std::get<rulebook>(compiled);
   try {
     if (p.db.empty()) p.db = cfg.database_path();
-    storage::database db(p.db);
+    const auto db = storage::open_store(p.db);
     std::int64_t changed = 0, unchanged = 0, added = 0, replaced = 0, accounting = 0;
     std::string failure;
-    const auto visited = db.for_each_message(since, [&](const storage::stored_message& m) {
+    const auto visited = db->for_each_message(since, [&](const storage::stored_message& m) {
       // A chunk of PowerMTA accounting records is not mail: decoded as a message it yields
       // nothing, and its rows (which bounced acct made from the CSV fields) would all be marked
       // replaced and leave every export. It stays as imported.
@@ -188,7 +188,7 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
       decoded_message d =
           decode_for_storage(m.raw, rules, m.envelope_sender, recipient, "message " + std::to_string(m.id), cfg.correlation);
       for (storage::row& r : d.rows) r.pmta_category = m.pmta_category;  // handed in with the message
-      const auto r = db.replace(m.id, d.result, d.rows);
+      const auto r = db->replace(m.id, d.result, d.rows);
       if (const auto* e = std::get_if<storage::error>(&r)) {
         failure = "message " + std::to_string(m.id) + ": " + e->message;
         return false;
@@ -215,20 +215,22 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
   }
 }
 
-// The database a command that deletes acts on: --db, else the config's, else the default; it
-// must exist already, so that a path given wrong is an error instead of an empty new file that
-// reports nothing was there to delete.
+// The database a command that deletes acts on: --db, else the config's, else the default.
 bool existing_database(parsed_args& p, std::string_view command, std::ostream& err) {
   if (p.db.empty()) {
     const std::optional<config> cfg = load_command_config(p.config.value_or(""), command, err);
     if (!cfg) return false;
     p.db = cfg->database_path();
   }
-  if (!std::filesystem::exists(p.db)) {
-    err << "bounced " << command << ": no database at " << p.db << " (give --db PATH or --config FILE)\n";
-    return false;
-  }
   return true;
+}
+
+// It must exist already, so that a path given wrong is an error instead of an empty new store
+// that reports nothing was there to delete.
+storage::open_options existing() {
+  storage::open_options o;
+  o.must_exist = true;
+  return o;
 }
 
 int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -253,8 +255,8 @@ int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   if (!existing_database(p, "purge", err)) return 1;
   try {
-    storage::database db(p.db);
-    const auto r = db.purge(*before);
+    const auto db = storage::open_store(p.db, existing());
+    const auto r = db->purge(*before);
     if (const auto* e = std::get_if<storage::error>(&r)) {
       err << "bounced purge: " << p.db << ": " << e->message << "\n";
       return 1;
@@ -264,6 +266,9 @@ int run_purge(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (done.acct_keys > 0) out << ", and the duplicate keys of " << done.acct_keys << " accounting records";
     out << "\n";
     return 0;
+  } catch (const storage::no_store&) {
+    err << "bounced purge: no database at " << p.db << " (give --db PATH or --config FILE)\n";
+    return 1;
   } catch (const storage::storage_error& e) {
     err << "bounced purge: " << e.what() << "\n";
     return 1;
@@ -286,8 +291,8 @@ int run_forget(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
   if (!existing_database(p, "forget", err)) return 1;
   try {
-    storage::database db(p.db);
-    const auto r = db.forget(p.positional[0]);
+    const auto db = storage::open_store(p.db, existing());
+    const auto r = db->forget(p.positional[0]);
     if (const auto* e = std::get_if<storage::error>(&r)) {
       err << "bounced forget: " << p.db << ": " << e->message << "\n";
       return 1;
@@ -296,6 +301,9 @@ int run_forget(const std::vector<std::string>& args, std::ostream& out, std::ost
     out << "forgot " << p.positional[0] << ": " << done.messages << " messages, " << done.rows << " rows, "
         << done.suppressions << " suppression entries\n";
     return 0;
+  } catch (const storage::no_store&) {
+    err << "bounced forget: no database at " << p.db << " (give --db PATH or --config FILE)\n";
+    return 1;
   } catch (const storage::storage_error& e) {
     err << "bounced forget: " << e.what() << "\n";
     return 1;

@@ -13,7 +13,7 @@
 #include "daemon/correlate.hpp"
 #include "daemon/record.hpp"
 #include "parser/mail.hpp"
-#include "storage/database.hpp"
+#include "storage/types.hpp"
 
 namespace bounced::daemon {
 

@@ -1,13 +1,13 @@
-// See writer.hpp.
-#include "storage/writer.hpp"
+// The group-committing writer (store.hpp): one thread, one store of any backend.
+#include "storage/store.hpp"
 
 #include <algorithm>
 #include <utility>
 
 namespace bounced::storage {
 
-writer::writer(database db, std::size_t max_batch_messages)
-    : db_(std::move(db)), max_batch_messages_(std::max<std::size_t>(max_batch_messages, 1)) {
+writer::writer(std::unique_ptr<store> s, std::size_t max_batch_messages)
+    : store_(std::move(s)), max_batch_messages_(std::max<std::size_t>(max_batch_messages, 1)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -57,7 +57,7 @@ void writer::run() {
     }
     items.clear();
     for (job& j : batch) items.push_back(std::move(j.item));
-    const result<std::vector<store_result>> stored = db_.store_batch(items);
+    const result<std::vector<store_result>> stored = store_->store_batch(items);
     ++transactions_;
     {
       const auto* e = std::get_if<error>(&stored);

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "daemon/to_rows.hpp"
-#include "storage/sqlite.hpp"
+#include "storage/sqlite/connection.hpp"
 
 namespace {
 

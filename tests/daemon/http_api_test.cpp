@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/http_api.hpp"
-#include "storage/database.hpp"
+#include "storage/sqlite/database.hpp"
 
 using namespace bounced::daemon;
 
@@ -58,7 +58,7 @@ void fill(const std::string& path, int messages) {
     r.kind = i % 2 ? "bounce" : "delay";
     r.bounce_type = i % 2 ? "hard" : "soft";
     r.diagnostic_text = "550 \"quoted\", with a comma\nand a line";
-    auto stored = db.store({"raw " + std::to_string(i), "lmtp", "", "", {"b@x.test"}, 1700000000 + i, ""}, {"decoded", ""}, {r});
+    auto stored = db.store_message({"raw " + std::to_string(i), "lmtp", "", "", {"b@x.test"}, 1700000000 + i, ""}, {"decoded", ""}, {r});
     REQUIRE(std::holds_alternative<bounced::storage::store_result>(stored));
   }
 }
@@ -188,7 +188,7 @@ namespace {
 void fill_outcomes(const std::string& path) {
   bounced::storage::database db(path);
   const auto store = [&](const std::string& raw, const std::string& via, bounced::storage::outcome o) {
-    auto stored = db.store({raw, via, "", "", {"b@x.test"}, 1700000000, ""}, o, {});
+    auto stored = db.store_message({raw, via, "", "", {"b@x.test"}, 1700000000, ""}, o, {});
     REQUIRE(std::holds_alternative<bounced::storage::store_result>(stored));
   };
   store("bounce", "lmtp", {"decoded", "", "MAILER-DAEMON@mx.test", "Undelivered Mail Returned to Sender"});

@@ -11,7 +11,7 @@
 #include "classifier/classify.hpp"
 #include "daemon/store_commands.hpp"
 #include "daemon/to_rows.hpp"
-#include "storage/database.hpp"
+#include "storage/sqlite/database.hpp"
 #include "../storage/temp_db.hpp"
 
 using namespace bounced;
@@ -113,10 +113,10 @@ TEST_CASE("reprocess decodes stored messages again and replaces their rows", "[c
     wrong.recipient = "nobody@dest.bounced.test";
     wrong.kind = "bounce";
     wrong.reason = "an older rule's guess";
-    const auto s = ok(db.store(stored(slurp(samples + "/rfc3464-userunknown.eml"), 1800000000), {"decoded", ""}, {wrong}));
+    const auto s = ok(db.store_message(stored(slurp(samples + "/rfc3464-userunknown.eml"), 1800000000), {"decoded", ""}, {wrong}));
     bounce_id = s.message_id;
     old_row = s.row_ids.at(0);
-    early_id = ok(db.store(stored(slurp(samples + "/not-a-bounce.eml"), 1000), {"failed", "an old crash"}, {})).message_id;
+    early_id = ok(db.store_message(stored(slurp(samples + "/not-a-bounce.eml"), 1000), {"failed", "an old crash"}, {})).message_id;
   }
   std::ostringstream out, err;
   REQUIRE(daemon::run_reprocess({"--db", t.path, "--since", "2020-01-01"}, out, err) == 0);
@@ -171,9 +171,9 @@ TEST_CASE("bounced purge and forget run against the file", "[commands]") {
     r.recipient = "gone@x.test";
     r.kind = "bounce";
     r.bounce_type = "hard";
-    ok(db.store(stored("old message", 1000), {"decoded", ""}, {r}));
-    ok(db.store(stored("new message for gone@x.test", 1800000000), {"decoded", ""}, {r}));
-    ok(db.store(stored("another new message", 1800000000), {"nothing", ""}, {}));
+    ok(db.store_message(stored("old message", 1000), {"decoded", ""}, {r}));
+    ok(db.store_message(stored("new message for gone@x.test", 1800000000), {"decoded", ""}, {r}));
+    ok(db.store_message(stored("another new message", 1800000000), {"nothing", ""}, {}));
   }
   const std::string bounced = BOUNCED_BINARY;
   const std::string env = "STATE_DIRECTORY='" + t.dir.string() + "' ";

@@ -18,7 +18,7 @@
 #include "daemon/api_oempro.hpp"
 #include "daemon/http_api.hpp"
 #include "daemon/xmlrpc.hpp"
-#include "storage/database.hpp"
+#include "storage/sqlite/database.hpp"
 
 namespace {
 
@@ -47,7 +47,7 @@ std::shared_ptr<record_source> records() {
       m.raw = "raw " + std::to_string(i);
       m.via = "lmtp";
       m.received_at = 1700000000 + i * 3600;
-      db.store(m, {"decoded", ""}, {r});
+      db.store_message(m, {"decoded", ""}, {r});
     }
     return std::make_shared<record_source>(path.string());
   }();

@@ -9,7 +9,7 @@
 #include <string>
 #include <variant>
 
-#include "storage/database.hpp"
+#include "storage/sqlite/database.hpp"
 #include "temp_db.hpp"
 
 using namespace bounced::storage;
@@ -144,8 +144,8 @@ TEST_CASE("forget cuts whole records that name the address, not longer addresses
 TEST_CASE("forget: a message that names a longer address is not the address's", "[acct]") {
   temp_db t;
   database db(t.path);
-  ok(db.store({"To: jimbob@d.test\r\n\r\nx\r\n", "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"nothing", ""}, {}));
-  ok(db.store({"To: <BOB@d.test>\r\n\r\nx\r\n", "lmtp", "", "", {"b@b.test"}, 1001, ""}, {"nothing", ""}, {}));
+  ok(db.store_message({"To: jimbob@d.test\r\n\r\nx\r\n", "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"nothing", ""}, {}));
+  ok(db.store_message({"To: <BOB@d.test>\r\n\r\nx\r\n", "lmtp", "", "", {"b@b.test"}, 1001, ""}, {"nothing", ""}, {}));
   const forget_result f = ok(db.forget("bob@d.test"));
   CHECK(f.messages == 1);
   CHECK(ok(db.count()).messages == 1);
@@ -271,7 +271,7 @@ TEST_CASE("forget takes a message whose row names the address where its text hol
   r.recipient = "carol@x.test";
   r.kind = "bounce";
   r.diagnostic_text = "550 forwarded to bob@other.test: mailbox full";
-  ok(db.store({"Content-Transfer-Encoding: base64\r\n\r\nNTUwIGZvcndhcmRlZCB0byBib2JAb3RoZXIudGVzdA==\r\n", "lmtp", "", "", {"b@b.test"},
+  ok(db.store_message({"Content-Transfer-Encoding: base64\r\n\r\nNTUwIGZvcndhcmRlZCB0byBib2JAb3RoZXIudGVzdA==\r\n", "lmtp", "", "", {"b@b.test"},
                1000, ""},
               {"decoded", ""}, {r}));
   const forget_result f = ok(db.forget("bob@other.test"));
@@ -284,10 +284,10 @@ TEST_CASE("forget takes a message whose Subject names the address only in RFC 20
   // The decoded Subject is kept beside the outcome (for GET /v1/messages): there it is plain.
   temp_db t;
   database db(t.path);
-  ok(db.store({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhello\r\n", "lmtp", "", "", {"b@b.test"},
+  ok(db.store_message({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhello\r\n", "lmtp", "", "", {"b@b.test"},
                1000, ""},
               {"nothing", "no delivery report", "", "Undeliverable: bob@other.test"}, {}));
-  ok(db.store({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhi\r\n", "lmtp", "", "", {"b@b.test"},
+  ok(db.store_message({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhi\r\n", "lmtp", "", "", {"b@b.test"},
                1001, ""},
               {"nothing", "no delivery report", "jimbob@other.test", "Undeliverable"}, {}));
   const forget_result f = ok(db.forget("bob@other.test"));

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/database.hpp"
+#include "storage/sqlite/database.hpp"
 #include "temp_db.hpp"
 
 using namespace bounced::storage;
@@ -19,7 +19,7 @@ void hard_bounce(database& db, const std::string& address, const std::string& ra
   r.recipient = address;
   r.kind = "bounce";
   r.bounce_type = "hard";
-  ok(db.store({raw, "lmtp", "", "", {"b@x.test"}, 1700000000, ""}, {"decoded", ""}, {r}));
+  ok(db.store_message({raw, "lmtp", "", "", {"b@x.test"}, 1700000000, ""}, {"decoded", ""}, {r}));
 }
 
 }  // namespace

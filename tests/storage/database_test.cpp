@@ -5,8 +5,8 @@
 #include <string>
 #include <variant>
 
-#include "storage/database.hpp"
-#include "storage/schema.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/schema.hpp"
 #include "temp_db.hpp"
 
 using namespace bounced::storage;
@@ -52,7 +52,7 @@ TEST_CASE("a message and its rows are stored and read back", "[database]") {
   row r = bounce("User@Example.com", "hard", "<a@x>");
   r.campaign_id = "c1";
   r.pmta_category = "bad-mailbox";
-  const auto stored = ok(db.store(message("raw one\r\n"), decoded, {r, of_kind("b@example.com", "delay")}));
+  const auto stored = ok(db.store_message(message("raw one\r\n"), decoded, {r, of_kind("b@example.com", "delay")}));
   CHECK_FALSE(stored.duplicate);
   REQUIRE(stored.row_ids.size() == 2);
   CHECK(stored.row_ids[0] < stored.row_ids[1]);
@@ -77,7 +77,7 @@ TEST_CASE("a category handed in with a message is kept with it", "[database]") {
   message_in in = message("raw from oempro");
   in.via = "http";
   in.pmta_category = "bad-mailbox";
-  const auto stored = ok(db.store(in, decoded, {}));
+  const auto stored = ok(db.store_message(in, decoded, {}));
   const auto m = ok(db.message(stored.message_id));
   REQUIRE(m);
   CHECK(m->pmta_category == "bad-mailbox");
@@ -87,8 +87,8 @@ TEST_CASE("a category handed in with a message is kept with it", "[database]") {
 TEST_CASE("the same raw bytes twice are stored and counted once", "[database]") {
   temp_db t;
   database db(t.path);
-  const auto first = ok(db.store(message("same"), decoded, {bounce("a@x.test", "hard", "<1@x>")}));
-  const auto second = ok(db.store(message("same", 1800000000), decoded, {bounce("a@x.test", "hard", "<1@x>")}));
+  const auto first = ok(db.store_message(message("same"), decoded, {bounce("a@x.test", "hard", "<1@x>")}));
+  const auto second = ok(db.store_message(message("same", 1800000000), decoded, {bounce("a@x.test", "hard", "<1@x>")}));
   CHECK(second.duplicate);
   CHECK(second.message_id == first.message_id);
   CHECK(second.row_ids.empty());
@@ -102,7 +102,7 @@ TEST_CASE("binary raw bytes survive, and a message with no rows is kept with its
   temp_db t;
   database db(t.path);
   std::string raw("\0\xff\x01garbage\0", 11);
-  const auto s = ok(db.store(message(raw), {"nothing", "not a bounce"}, {}));
+  const auto s = ok(db.store_message(message(raw), {"nothing", "not a bounce"}, {}));
   const auto m = ok(db.message(s.message_id));
   REQUIRE(m);
   CHECK(m->raw == raw);
@@ -113,7 +113,7 @@ TEST_CASE("binary raw bytes survive, and a message with no rows is kept with its
 TEST_CASE("a failed store writes nothing and returns an error", "[database]") {
   temp_db t;
   database db(t.path);
-  const auto r = db.store(message("x"), {"bogus", ""}, {bounce("a@x.test", "hard", "")});
+  const auto r = db.store_message(message("x"), {"bogus", ""}, {bounce("a@x.test", "hard", "")});
   REQUIRE(std::holds_alternative<error>(r));
   const auto c = ok(db.count());
   CHECK(c.messages == 0);
@@ -162,7 +162,7 @@ TEST_CASE("a file that cannot be opened throws storage_error", "[database]") {
 TEST_CASE("suppression: a hard bounce makes the address hard-bouncing", "[suppression]") {
   temp_db t;
   database db(t.path);
-  ok(db.store(message("m1"), decoded, {bounce("A@X.test", "hard", "<1@x>")}));
+  ok(db.store_message(message("m1"), decoded, {bounce("A@X.test", "hard", "<1@x>")}));
   const auto s = ok(db.suppression_of("a@x.test"));
   REQUIRE(s);
   CHECK(s->address == "a@x.test");
@@ -174,15 +174,15 @@ TEST_CASE("suppression: a hard bounce makes the address hard-bouncing", "[suppre
 TEST_CASE("suppression: N soft bounces of N different originals make soft-bouncing", "[suppression]") {
   temp_db t;
   database db(t.path);
-  ok(db.store(message("m1"), decoded, {bounce("a@x.test", "soft", "<1@x>")}));
+  ok(db.store_message(message("m1"), decoded, {bounce("a@x.test", "soft", "<1@x>")}));
   // Another report about the same original counts once.
-  ok(db.store(message("m2"), decoded, {bounce("a@x.test", "soft", "<1@x>")}));
-  ok(db.store(message("m3"), decoded, {bounce("a@x.test", "soft", "<2@x>")}));
+  ok(db.store_message(message("m2"), decoded, {bounce("a@x.test", "soft", "<1@x>")}));
+  ok(db.store_message(message("m3"), decoded, {bounce("a@x.test", "soft", "<2@x>")}));
   CHECK(ok(db.suppression_of("a@x.test"))->soft_count == 2);
   CHECK(state_of(db, "a@x.test") == "active");
-  ok(db.store(message("m4"), decoded, {of_kind("a@x.test", "delay"), of_kind("a@x.test", "auto-reply")}));
+  ok(db.store_message(message("m4"), decoded, {of_kind("a@x.test", "delay"), of_kind("a@x.test", "auto-reply")}));
   CHECK(ok(db.suppression_of("a@x.test"))->soft_count == 2);
-  ok(db.store(message("m5"), decoded, {bounce("a@x.test", "soft", "<3@x>")}));
+  ok(db.store_message(message("m5"), decoded, {bounce("a@x.test", "soft", "<3@x>")}));
   CHECK(state_of(db, "a@x.test") == "soft-bouncing");
   CHECK(ok(db.suppression_of("a@x.test"))->last_soft_original == "<3@x>");
 }
@@ -190,43 +190,43 @@ TEST_CASE("suppression: N soft bounces of N different originals make soft-bounci
 TEST_CASE("suppression: a delivery report resets the soft run", "[suppression]") {
   temp_db t;
   database db(t.path);
-  ok(db.store(message("m1"), decoded, {bounce("a@x.test", "soft", "<1@x>"), bounce("a@x.test", "soft", "<2@x>")}));
-  ok(db.store(message("m2"), decoded, {of_kind("a@x.test", "delivery")}));
+  ok(db.store_message(message("m1"), decoded, {bounce("a@x.test", "soft", "<1@x>"), bounce("a@x.test", "soft", "<2@x>")}));
+  ok(db.store_message(message("m2"), decoded, {of_kind("a@x.test", "delivery")}));
   CHECK(ok(db.suppression_of("a@x.test"))->soft_count == 0);
-  ok(db.store(message("m3"), decoded, {bounce("a@x.test", "soft", "<3@x>")}));
+  ok(db.store_message(message("m3"), decoded, {bounce("a@x.test", "soft", "<3@x>")}));
   CHECK(state_of(db, "a@x.test") == "active");
-  ok(db.store(message("m4"), decoded, {bounce("a@x.test", "soft", "<4@x>"), bounce("a@x.test", "soft", "<5@x>")}));
+  ok(db.store_message(message("m4"), decoded, {bounce("a@x.test", "soft", "<4@x>"), bounce("a@x.test", "soft", "<5@x>")}));
   CHECK(state_of(db, "a@x.test") == "soft-bouncing");
-  ok(db.store(message("m5"), decoded, {of_kind("a@x.test", "delivery")}));
+  ok(db.store_message(message("m5"), decoded, {of_kind("a@x.test", "delivery")}));
   CHECK(state_of(db, "a@x.test") == "active");
   // Delays and auto-replies alone make no entry.
-  ok(db.store(message("m6"), decoded, {of_kind("d@x.test", "delay"), of_kind("e@x.test", "delivery")}));
+  ok(db.store_message(message("m6"), decoded, {of_kind("d@x.test", "delay"), of_kind("e@x.test", "delivery")}));
   CHECK(state_of(db, "d@x.test") == "none");
   CHECK(state_of(db, "e@x.test") == "none");
 }
 
 TEST_CASE("suppression: a complaint wins over bounces, the limit is configurable", "[suppression]") {
   temp_db t;
-  database db(t.path, options{1, 5000});
-  ok(db.store(message("m1"), decoded, {of_kind("a@x.test", "complaint")}));
-  ok(db.store(message("m2"), decoded, {bounce("a@x.test", "hard", "<1@x>"), bounce("a@x.test", "soft", "<2@x>")}));
+  database db(t.path, sqlite_options{1, 5000});
+  ok(db.store_message(message("m1"), decoded, {of_kind("a@x.test", "complaint")}));
+  ok(db.store_message(message("m2"), decoded, {bounce("a@x.test", "hard", "<1@x>"), bounce("a@x.test", "soft", "<2@x>")}));
   const auto s = ok(db.suppression_of("a@x.test"));
   CHECK(s->state == "complained");
   CHECK(s->complaint_count == 1);
   CHECK(s->hard_count == 1);
-  ok(db.store(message("m3"), decoded, {bounce("b@x.test", "soft", "<1@x>")}));
+  ok(db.store_message(message("m3"), decoded, {bounce("b@x.test", "soft", "<1@x>")}));
   CHECK(state_of(db, "b@x.test") == "soft-bouncing");
-  ok(db.store(message("m4"), decoded, {bounce("b@x.test", "hard", "<2@x>")}));
+  ok(db.store_message(message("m4"), decoded, {bounce("b@x.test", "hard", "<2@x>")}));
   CHECK(state_of(db, "b@x.test") == "hard-bouncing");
-  ok(db.store(message("m5"), decoded, {bounce("b@x.test", "soft", "<3@x>")}));
+  ok(db.store_message(message("m5"), decoded, {bounce("b@x.test", "soft", "<3@x>")}));
   CHECK(state_of(db, "b@x.test") == "hard-bouncing");
 }
 
 TEST_CASE("replace marks the old rows and points them at their successors", "[reprocess]") {
   temp_db t;
   database db(t.path);
-  const auto s = ok(db.store(message("m1"), {"failed", "boom"}, {bounce("a@x.test", "soft", ""), bounce("b@x.test", "soft", "")}));
-  ok(db.store(message("m2"), decoded, {bounce("c@x.test", "soft", "")}));
+  const auto s = ok(db.store_message(message("m1"), {"failed", "boom"}, {bounce("a@x.test", "soft", ""), bounce("b@x.test", "soft", "")}));
+  ok(db.store_message(message("m2"), decoded, {bounce("c@x.test", "soft", "")}));
   const std::vector<row> again = {bounce("A@x.test", "hard", "<1@x>")};
   const auto r = ok(db.replace(s.message_id, decoded, again));
   CHECK_FALSE(r.unchanged);
@@ -254,7 +254,7 @@ TEST_CASE("for_each_message visits from a time on, in id order, and may replace 
   temp_db t;
   database db(t.path);
   for (int i = 0; i < 150; ++i)
-    ok(db.store(message("m" + std::to_string(i), 1000 + i), decoded, {bounce("a@x.test", "soft", "")}));
+    ok(db.store_message(message("m" + std::to_string(i), 1000 + i), decoded, {bounce("a@x.test", "soft", "")}));
   std::vector<std::int64_t> seen;
   const auto n = ok(db.for_each_message(1100, [&](const stored_message& m) {
     seen.push_back(m.id);
@@ -272,8 +272,8 @@ TEST_CASE("for_each_message visits from a time on, in id order, and may replace 
 TEST_CASE("purge deletes old messages with their rows", "[retention]") {
   temp_db t;
   database db(t.path);
-  ok(db.store(message("old", 100), decoded, {bounce("a@x.test", "hard", ""), bounce("b@x.test", "hard", "")}));
-  ok(db.store(message("new", 200), decoded, {bounce("a@x.test", "hard", "")}));
+  ok(db.store_message(message("old", 100), decoded, {bounce("a@x.test", "hard", ""), bounce("b@x.test", "hard", "")}));
+  ok(db.store_message(message("new", 200), decoded, {bounce("a@x.test", "hard", "")}));
   const auto p = ok(db.purge(200));
   CHECK(p.messages == 1);
   CHECK(p.rows == 2);
@@ -287,8 +287,8 @@ TEST_CASE("purge works through a backlog larger than one chunk, messages with th
   temp_db t;
   database db(t.path);
   for (int i = 0; i < 1234; ++i)
-    ok(db.store(message("old " + std::to_string(i), 100), decoded, {bounce("a@x.test", "hard", "")}));
-  ok(db.store(message("new", 300), decoded, {bounce("b@x.test", "hard", "")}));
+    ok(db.store_message(message("old " + std::to_string(i), 100), decoded, {bounce("a@x.test", "hard", "")}));
+  ok(db.store_message(message("new", 300), decoded, {bounce("b@x.test", "hard", "")}));
   const auto p = ok(db.purge(200));
   CHECK(p.messages == 1234);
   CHECK(p.rows == 1234);
@@ -304,21 +304,21 @@ TEST_CASE("the same message to another envelope is another delivery, the same en
   a.envelope_recipients = {"bounces+a=example.net@b.test"};
   message_in b = a;
   b.envelope_recipients = {"bounces+c=example.org@b.test"};
-  CHECK_FALSE(ok(db.store(a, decoded, {})).duplicate);
-  CHECK_FALSE(ok(db.store(b, decoded, {})).duplicate);
-  CHECK(ok(db.store(a, decoded, {})).duplicate);
+  CHECK_FALSE(ok(db.store_message(a, decoded, {})).duplicate);
+  CHECK_FALSE(ok(db.store_message(b, decoded, {})).duplicate);
+  CHECK(ok(db.store_message(a, decoded, {})).duplicate);
   CHECK(ok(db.count()).messages == 2);
 }
 
 TEST_CASE("forget erases an address everywhere and nothing else", "[retention]") {
   temp_db t;
   database db(t.path);
-  ok(db.store(message("Final-Recipient: rfc822; Gone_User@X.test\r\n"), decoded, {bounce("gone_user@x.test", "hard", "")}));
+  ok(db.store_message(message("Final-Recipient: rfc822; Gone_User@X.test\r\n"), decoded, {bounce("gone_user@x.test", "hard", "")}));
   message_in env = message("another message");
   env.envelope_recipients = {"bounces@b.test", "GONE_USER@x.test"};
-  ok(db.store(env, {"nothing", "no report"}, {}));
-  ok(db.store(message("mentions gone_user@x.test only in the text"), {"nothing", ""}, {}));
-  ok(db.store(message("keep"), decoded, {bounce("gonexuser@x.test", "hard", "")}));
+  ok(db.store_message(env, {"nothing", "no report"}, {}));
+  ok(db.store_message(message("mentions gone_user@x.test only in the text"), {"nothing", ""}, {}));
+  ok(db.store_message(message("keep"), decoded, {bounce("gonexuser@x.test", "hard", "")}));
   const auto f = ok(db.forget("Gone_User@x.test"));
   CHECK(f.messages == 3);
   CHECK(f.rows == 1);

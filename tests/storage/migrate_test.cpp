@@ -6,8 +6,8 @@
 #include <string>
 #include <thread>
 
-#include "storage/database.hpp"
-#include "storage/schema.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/schema.hpp"
 #include "temp_db.hpp"
 
 using namespace bounced::storage;

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "storage/database.hpp"
-#include "storage/schema.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/schema.hpp"
 #include "temp_db.hpp"
 
 using namespace bounced::storage;

@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "storage/database.hpp"
+#include "storage/sqlite/database.hpp"
 #include "temp_db.hpp"
 
 using namespace bounced::storage;

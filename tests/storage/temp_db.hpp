@@ -8,7 +8,7 @@
 
 #include <variant>
 
-#include "storage/database.hpp"
+#include "storage/sqlite/database.hpp"
 
 #include <filesystem>
 #include <string>

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "storage/wal_buffer.hpp"
+#include "storage/sqlite/wal_buffer.hpp"
 #include "temp_db.hpp"
 
 namespace {

@@ -8,7 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "storage/writer.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/store.hpp"
 #include "temp_db.hpp"
 
 using namespace bounced::storage;
@@ -34,7 +35,7 @@ TEST_CASE("concurrent submits are grouped into fewer transactions and all answer
   std::atomic<int> failures{0};
   std::uint64_t transactions = 0;
   {
-    writer w(database(t.path));
+    writer w(std::make_unique<database>(t.path));
     std::vector<std::thread> clients;
     for (int c = 0; c < threads; ++c)
       clients.emplace_back([&, c] {
@@ -71,7 +72,7 @@ TEST_CASE("concurrent submits are grouped into fewer transactions and all answer
 
 TEST_CASE("a callback runs only after its message is committed", "[writer]") {
   temp_db t;
-  writer w(database(t.path));
+  writer w(std::make_unique<database>(t.path));
   std::atomic<bool> seen{false};
   std::int64_t messages_seen = -1;
   w.submit({"one", "pipe", "", "", {}, 1, ""}, {"nothing", "x"}, {}, [&](const result<store_result>&) {
@@ -91,7 +92,7 @@ TEST_CASE("a failed batch answers every message with the error and stores none",
   int stored = 0;
   {
     // One batch of three (max_batch_messages), one of which the schema refuses.
-    writer w(database(t.path), 3);
+    writer w(std::make_unique<database>(t.path), 3);
     std::mutex mu;
     auto done = [&](const result<store_result>& r) {
       std::lock_guard lock(mu);
@@ -123,9 +124,9 @@ TEST_CASE("a failed batch answers every message with the error and stores none",
 
 TEST_CASE("failing() gives the last transaction's error until one commits again", "[writer]") {
   temp_db t;
-  options o;
+  sqlite_options o;
   o.busy_timeout_ms = 50;
-  writer w(database(t.path, o));
+  writer w(std::make_unique<database>(t.path, o));
   const auto store = [&](const std::string& raw) {
     std::promise<bool> done;
     w.submit({raw, "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"nothing", ""}, {},

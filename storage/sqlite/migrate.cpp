@@ -1,7 +1,7 @@
 // See migrate.hpp.
-#include "storage/migrate.hpp"
+#include "storage/sqlite/migrate.hpp"
 
-#include "storage/database.hpp"
+#include "storage/sqlite/database.hpp"
 
 namespace bounced::storage {
 

@@ -1,9 +1,9 @@
 // See schema.hpp. Version 1 is the first released schema of issue 3.
-#include "storage/schema.hpp"
+#include "storage/sqlite/schema.hpp"
 
-#include "storage/database.hpp"
-#include "storage/migrate.hpp"
-#include "storage/sqlite.hpp"
+#include "storage/sqlite/database.hpp"
+#include "storage/sqlite/migrate.hpp"
+#include "storage/sqlite/connection.hpp"
 
 namespace bounced::storage {
 

@@ -1,7 +1,7 @@
 // See wal_buffer.hpp. A shim in the shape of SQLite's own test VFSes (vfstrace.c): our file object
 // holds the default VFS's file object right behind it and forwards every call; only the WAL's
 // write path differs.
-#include "storage/wal_buffer.hpp"
+#include "storage/sqlite/wal_buffer.hpp"
 
 #include <sqlite3.h>
 

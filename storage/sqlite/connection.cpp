@@ -1,5 +1,5 @@
 // See sqlite.hpp.
-#include "storage/sqlite.hpp"
+#include "storage/sqlite/connection.hpp"
 
 #include <sqlite3.h>
 
@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "storage/wal_buffer.hpp"
+#include "storage/sqlite/wal_buffer.hpp"
 
 namespace bounced::storage::sqlite {
 

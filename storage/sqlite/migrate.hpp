@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "storage/schema.hpp"
-#include "storage/sqlite.hpp"
+#include "storage/sqlite/schema.hpp"
+#include "storage/sqlite/connection.hpp"
 
 namespace bounced::storage {
 
