@@ -82,16 +82,18 @@ def missing_in_order(lines, owed):
 
 
 def linear_rows(lines):
-    """bench_linear: each shape a row for each of the three tiny sizes, every column a number."""
+    """bench_linear: each shape a row for each of the three tiny sizes, every column a number;
+    returns what is wrong."""
     rows = {}
     for line in lines[1:]:
         m = re.fullmatch(rf"(\S.*?) +({N}) +({N}) +({N})", line)
         if not m:
-            return [f"a row with its figures, not {line!r}"]
+            return [f"a line that is no shape's row with its figures: {line!r}"]
         rows.setdefault(m.group(1), []).append(m.group(2))
     if not rows:
-        return ["any shape's row"]
-    return [f"the three sizes of {shape} (it has {len(sizes)})" for shape, sizes in rows.items() if len(sizes) != 3]
+        return ["no shape's row"]
+    return [f"{shape}: {len(sizes)} rows, not one for each of the three sizes" for shape, sizes in rows.items()
+            if len(sizes) != 3]
 
 
 def main():
@@ -108,12 +110,12 @@ def main():
         print(f"FAIL: {name} --tiny exited {r.returncode}")
         return 1
     lines = r.stdout.splitlines()
-    missing = missing_in_order(lines, OWED[name](cmd))
-    if name == "bench_linear" and not missing:
-        missing = linear_rows(lines)
-    for what in missing:
-        print(f"FAIL: no line with {what}")
-    if missing:
+    wrong = [f"no line with {what}" for what in missing_in_order(lines, OWED[name](cmd))]
+    if name == "bench_linear" and not wrong:
+        wrong = linear_rows(lines)
+    for what in wrong:
+        print(f"FAIL: {what}")
+    if wrong:
         return 1
     print(f"ok: {name} --tiny printed every figure")
     return 0
