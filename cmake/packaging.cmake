@@ -2,7 +2,7 @@
 # executable in bin/ (daemon/CMakeLists.txt), and here: the config in <sysconfdir>/bounced (/etc
 # for the /usr prefix the release preset and the package use), the systemd unit in
 # lib/systemd/system, the shipped classifier rules and the fallback decoder's phrases (compiled into
-# bounced; installed to read and to copy from) in share/bounced/rules and share/bounced/phrases, the README in share/doc/bounced. `cpack` (DEB) packs
+# bounced; installed to read and to copy from) in share/bounced/rules and share/bounced/phrases, the README in share/doc/bounced (docs/ beside it). `cpack` (DEB) packs
 # exactly that, with the maintainer scripts of systemd/debian. scripts/package-test checks it.
 set(BOUNCED_EXECUTABLE "${CMAKE_INSTALL_FULL_BINDIR}/bounced")
 set(BOUNCED_CONFIG_DIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/bounced")
@@ -32,6 +32,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/classifier/rules/ DESTINATION ${CMAKE_IN
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/parser/rules/ DESTINATION ${CMAKE_INSTALL_DATADIR}/bounced/phrases
         FILES_MATCHING PATTERN "*.toml")
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The long references the README links (docs/api.md, docs/performance.md), beside it as in the tree.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
 
 # The package: bounced_VERSION_ARCH.deb. Library dependencies come from dpkg-shlibdeps (dpkg-dev);
 # procps gives the unit's /bin/kill (ExecReload); the sqlite3 shell makes the README's backups.
