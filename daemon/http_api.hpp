@@ -7,7 +7,7 @@
 //   GET /v1/messages             the stored messages paged by id (after, limit, outcome), with
 //                                their outcome, its reason and their own From and Subject
 //   GET /v1/messages/{id}        the stored raw message
-//   /v1/suppressions..., /v1/stats, /v1/addresses/{address}: see the README
+//   /v1/suppressions..., /v1/stats, /v1/addresses/{address}: see docs/api.md
 //   POST /json.fcgi, /rpc.fcgi   Mailkit's raw bounce export (api_mailkit.hpp)
 //   GET /api-service/custom/sap/v1/bounces|complaints   Inxmail (api_inxmail.hpp)
 //   POST /api.php                Oempro's bounce registration (api_oempro.hpp)
