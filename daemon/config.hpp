@@ -15,9 +15,9 @@
 #include <variant>
 #include <vector>
 
-#include "daemon/correlate.hpp"
+#include "daemon/pipeline/correlate.hpp"
 #include "daemon/log.hpp"
-#include "daemon/network.hpp"
+#include "daemon/net/network.hpp"
 
 namespace bounced::daemon {
 
@@ -102,11 +102,8 @@ struct config {
     friend bool operator==(const suppression_section&, const suppression_section&) = default;
   } suppression;
 
-  struct correlation_section {
-    std::vector<verp_template> verp;  // compiled at load, tried in order
-    correlation_headers headers;
-    friend bool operator==(const correlation_section&, const correlation_section&) = default;
-  } correlation;
+  using correlation_section = correlation_settings;  // correlate.hpp
+  correlation_section correlation;
 
   struct api_section {
     std::vector<api_key> keys;  // written "id:secret"; none = loopback clients only (/v1, Inxmail)

@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
-#include "daemon/acct_command.hpp"
-#include "daemon/check_config_command.hpp"
-#include "daemon/ingest_command.hpp"
+#include "daemon/cli/acct_command.hpp"
+#include "daemon/cli/check_config_command.hpp"
+#include "daemon/cli/ingest_command.hpp"
 #include "daemon/log.hpp"
-#include "daemon/parse_command.hpp"
+#include "daemon/cli/parse_command.hpp"
 #include "daemon/serve_command.hpp"
-#include "daemon/store_commands.hpp"
+#include "daemon/cli/store_commands.hpp"
 #include "storage/store.hpp"
 
 #ifndef BOUNCED_VERSION

@@ -17,14 +17,14 @@
 #include <variant>
 
 #include "daemon/config.hpp"
-#include "daemon/http_api.hpp"
-#include "daemon/http_server.hpp"
-#include "daemon/ingest.hpp"
+#include "daemon/httpd/http_api.hpp"
+#include "daemon/httpd/http_server.hpp"
+#include "daemon/pipeline/ingest.hpp"
 #include "daemon/log.hpp"
 #include "daemon/retention.hpp"
-#include "daemon/rulebook.hpp"
+#include "daemon/pipeline/rulebook.hpp"
 #include "daemon/sd_notify.hpp"
-#include "daemon/server.hpp"
+#include "daemon/smtpd/server.hpp"
 #include "storage/store.hpp"
 
 namespace bounced::daemon {
@@ -145,8 +145,17 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   {
     metrics counts;
     ingest pipeline(*writer, rules, cfg.correlation, std::clamp(std::thread::hardware_concurrency(), 1U, 8U), &counts);
+    // A listener's message into the pipeline, and the pipeline's answer back to the session.
     server srv(server_settings(cfg), [&pipeline](delivery d, std::function<void(delivery_result)> done) {
-      pipeline.deliver(std::move(d), std::move(done));
+      storage::message_in in;
+      in.raw = std::move(d.data);
+      in.via = d.protocol == mail_protocol::lmtp ? "lmtp" : "smtp";
+      in.client = std::move(d.client);
+      in.envelope_sender = std::move(d.env.sender);
+      in.envelope_recipients = std::move(d.env.recipients);
+      pipeline.submit(std::move(in), [done = std::move(done)](stored_answer a) {
+        done({a.stored, a.queue_id, a.records, a.error});
+      });
     });
     try {
       for (const listen_spec& spec : listeners) {
@@ -167,9 +176,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       esp.oempro_networks = cfg.api.oempro_networks;
       esp.message_size_bytes = cfg.limits.message_size_bytes;
       esp.sink = [&pipeline](storage::message_in message, std::function<void(stored_answer)> done) {
-        pipeline.submit(std::move(message), [done = std::move(done)](delivery_result r) {
-          done({r.stored, r.queue_id, r.records, r.error});
-        });
+        pipeline.submit(std::move(message), std::move(done));
       };
       auto api = std::make_shared<const http_api>(cfg.api.keys, std::make_shared<record_source>(database),
                                                   [&counts, &srv] { return counts.render(srv.sessions()); }, std::move(esp),

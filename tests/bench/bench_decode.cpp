@@ -11,8 +11,8 @@
 #include <variant>
 #include <vector>
 
-#include "daemon/inputs.hpp"
-#include "daemon/record.hpp"
+#include "daemon/cli/inputs.hpp"
+#include "daemon/pipeline/record.hpp"
 #include "parser/decode.hpp"
 
 int main(int argc, char** argv) {

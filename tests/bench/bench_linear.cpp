@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "daemon/record.hpp"
+#include "daemon/pipeline/record.hpp"
 #include "parser/decode.hpp"
 
 namespace {

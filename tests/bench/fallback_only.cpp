@@ -12,7 +12,7 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "daemon/record.hpp"
+#include "daemon/pipeline/record.hpp"
 #include "parser/decode.hpp"
 
 int main(int argc, char** argv) {

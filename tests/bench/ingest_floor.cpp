@@ -32,7 +32,7 @@
 #include <variant>
 #include <vector>
 
-#include "daemon/to_rows.hpp"
+#include "daemon/pipeline/to_rows.hpp"
 #include "storage/sqlite/connection.hpp"
 
 namespace {

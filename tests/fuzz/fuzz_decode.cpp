@@ -9,8 +9,8 @@
 #include <string_view>
 #include <variant>
 
-#include "daemon/record.hpp"
-#include "daemon/rulebook.hpp"
+#include "daemon/pipeline/record.hpp"
+#include "daemon/pipeline/rulebook.hpp"
 #include "parser/decode.hpp"
 
 namespace {

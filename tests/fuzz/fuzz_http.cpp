@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/api_oempro.hpp"
-#include "daemon/http_api.hpp"
-#include "daemon/xmlrpc.hpp"
+#include "daemon/httpd/esp/api_oempro.hpp"
+#include "daemon/httpd/http_api.hpp"
+#include "daemon/httpd/esp/xmlrpc.hpp"
 #include "storage/sqlite/database.hpp"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/smtp_session.hpp"
+#include "daemon/smtpd/smtp_session.hpp"
 
 using namespace bounced::daemon;
 

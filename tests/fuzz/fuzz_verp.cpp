@@ -7,7 +7,7 @@
 #include <string_view>
 #include <variant>
 
-#include "daemon/correlate.hpp"
+#include "daemon/pipeline/correlate.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace bounced::daemon;

@@ -1,0 +1,86 @@
+// See to_rows.hpp.
+#include "daemon/pipeline/to_rows.hpp"
+
+#include <exception>
+
+#include "parser/decode.hpp"
+#include "util/utf8.hpp"
+
+namespace bounced::daemon {
+
+storage::row to_row(const record& r, std::string_view envelope_sender, std::string_view envelope_recipient) {
+  storage::row out;
+  out.recipient = r.recipient;
+  out.kind = r.kind;
+  out.status = r.deliverystatus;
+  out.reply_code = r.replycode;
+  out.diagnostic_type = r.diagnostictype;
+  out.diagnostic_text = r.diagnosticcode;
+  out.remote_mta = r.rhost;
+  out.reporting_mta = r.lhost;
+  out.action = r.action;
+  out.reason = r.reason;
+  out.bounce_type = r.bouncetype;  // the classifier's hard, soft or ""
+  out.category = r.category;       // the classifier's PowerMTA category
+  // pmta_category is a category handed in by PowerMTA or Oempro (acct, http): none in a message.
+  out.feedback_type = r.feedbacktype;
+  out.rule_id = r.rule;
+  out.envelope_sender = std::string(envelope_sender);
+  out.envelope_recipient = std::string(envelope_recipient);
+  out.original_message_id = r.messageid;
+  return out;
+}
+
+void set_correlation(storage::row& row, const correlation& ids) {
+  row.campaign_id = ids.campaign_id;
+  row.send_id = ids.send_id;
+  row.email_id = ids.email_id;
+  row.list_id = ids.list_id;
+  row.send_message_id = ids.send_message_id;
+  row.source_system = ids.source_system;
+  row.transaction_id = ids.transaction_id;
+}
+
+void set_head(storage::outcome& result, const parser::head& head) {
+  result.from = head.from;
+  result.subject = std::string(util::utf8_prefix(head.subject, max_listed_subject_bytes));
+}
+
+decoded_message decode_for_storage(std::string_view raw, const rulebook& rules,
+                                   std::string_view envelope_sender, std::string_view envelope_recipient,
+                                   std::string_view origin, const correlation_settings& correlation) {
+  decoded_message out;
+  try {
+    const parser::report report = parser::decode(raw, rules.decoding);
+    set_head(out.result, {report.envelope_from, report.subject});
+    if (report.kind == parser::message_kind::none) {
+      out.result.status = "nothing";
+      out.result.detail = report.why_not;
+      return out;
+    }
+    const std::vector<record> records = make_records(report, rules.classifying, origin);
+    const daemon::correlation ids = correlate(envelope_recipient, report, correlation.verp, correlation.headers);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      storage::row row = to_row(records[i], envelope_sender, envelope_recipient);
+      // The MTAs as the DSN writes them ("dns; mx1.example.com"), which exports quote; the
+      // record's bare host names stand in where the report names none.
+      const parser::recipient_report& rr = report.recipients[i];
+      if (!rr.remote_mta.empty()) row.remote_mta = rr.remote_mta;
+      if (!report.reporting_mta.empty()) row.reporting_mta = report.reporting_mta;
+      set_correlation(row, ids);
+      // A configured list id wins; else the original's own List-Id (RFC 2919).
+      if (row.list_id.empty()) row.list_id = report.original.list_id;
+      out.rows.push_back(std::move(row));
+    }
+    out.result.status = out.rows.empty() ? "nothing" : "decoded";
+    out.result.detail = out.rows.empty() ? "a report with no recipient" : "";
+  } catch (const std::exception& e) {
+    out.rows.clear();
+    out.result = {"failed", e.what()};
+    // From and Subject all the same, from the header alone.
+    set_head(out.result, parser::read_head(raw));
+  }
+  return out;
+}
+
+}  // namespace bounced::daemon

@@ -1,0 +1,47 @@
+// From decoded records to storage rows: the one place where the decoder's (Sisimai-named) fields
+// meet the undelivered_log columns. Also decodes a raw message into what storage keeps for it
+// (outcome and rows), for reprocess now and for serve and ingest.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classifier/classify.hpp"
+#include "daemon/pipeline/rulebook.hpp"
+#include "daemon/pipeline/correlate.hpp"
+#include "daemon/pipeline/record.hpp"
+#include "parser/mail.hpp"
+#include "storage/types.hpp"
+
+namespace bounced::daemon {
+
+// One record as a row; the envelope is the one the bounce itself arrived with.
+storage::row to_row(const record& r, std::string_view envelope_sender, std::string_view envelope_recipient);
+// The correlation ids into a row's columns (all seven, as found: "" where nothing said).
+void set_correlation(storage::row& row, const correlation& ids);
+
+// The Subject a listing of messages shows (GET /v1/messages) is cut to this many bytes, before a
+// character: RFC 5322's line length. It is kept in an index, which a hostile message's 64 KB
+// Subject would bloat.
+inline constexpr std::size_t max_listed_subject_bytes = 998;
+
+// A message's own From address and Subject into its outcome, as storage keeps them.
+void set_head(storage::outcome& result, const parser::head& head);
+
+struct decoded_message {
+  storage::outcome result;  // decoded, nothing (with why), failed (with the error); From, Subject
+  std::vector<storage::row> rows;
+};
+
+// Decodes and classifies a raw message. Never throws for what the message holds: a decoder
+// failure is the outcome "failed", so the message is still stored.
+// Correlation (correlate.hpp) fills the rows' campaign, send, email, list, send message, source
+// system and transaction ids from the envelope recipient (VERP), the returned original's headers
+// and the ENVID, with the configured templates and header names (the defaults without a config).
+decoded_message decode_for_storage(std::string_view raw, const rulebook& rules,
+                                   std::string_view envelope_sender, std::string_view envelope_recipient,
+                                   std::string_view origin,
+                                   const correlation_settings& correlation = correlation_settings{});
+
+}  // namespace bounced::daemon
