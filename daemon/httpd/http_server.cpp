@@ -3,7 +3,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -16,7 +15,6 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mutex>
@@ -26,7 +24,7 @@
 #include <vector>
 
 #include "daemon/log.hpp"
-#include "daemon/net/network.hpp"
+#include "daemon/net/listener.hpp"
 
 namespace bounced::daemon {
 
@@ -34,13 +32,13 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using asio::awaitable;
-using asio::ip::tcp;
-using local_stream = asio::local::stream_protocol;
+using net::local_stream;
+using net::tcp;
+using net::tuple_awaitable;
 
 namespace {
 
 constexpr std::uint32_t header_limit = 64 * 1024;  // the request line and header fields
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 struct http_server::impl {
@@ -56,19 +54,12 @@ struct http_server::impl {
   std::vector<std::string> unix_paths;
   std::thread thread;
 
-  // One accept loop for TCP and UNIX listeners.
-  template <class Acceptor>
-  awaitable<void> accept(Acceptor& acceptor) {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      if (ec) continue;  // EMFILE and the like: the next accept may work
-      if (open >= options.connections) {
-        log(log_level::warning, fmt::format("http: {} connections open, the limit: closing a new one", open));
-        continue;
-      }
-      asio::co_spawn(io, session(std::move(socket)), asio::detached);
-    }
+  // Whether a connection just accepted may have a session; over the limit it is closed unanswered.
+  template <class Socket>
+  bool admit(Socket&, const std::string&) {
+    if (open < options.connections) return true;
+    log(log_level::warning, fmt::format("http: {} connections open, the limit: closing a new one", open));
+    return false;
   }
 
   // Sends a whole response; false when the client is gone.
@@ -114,24 +105,23 @@ struct http_server::impl {
     co_return later.timed_out();
   }
 
-  // Who is calling: a TCP peer's address, or a UNIX socket's client, which is local (the socket
-  // file's permissions decide who may connect) and is served as a loopback client is.
-  static std::pair<bool, std::string> peer_of(const tcp::socket& socket) {
+  // A UNIX socket's client is local (the socket file's permissions decide who may connect) and is
+  // served as a loopback client is.
+  static bool local_peer(const tcp::socket& socket) {
     boost::system::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
-    if (ec) return {false, ""};
-    return {peer.address().is_loopback(), peer.address().to_string()};
+    return !ec && peer.address().is_loopback();
   }
-  static std::pair<bool, std::string> peer_of(const local_stream::socket&) { return {true, "unix"}; }
+  static bool local_peer(const local_stream::socket&) { return true; }
 
   template <class Socket>
-  awaitable<void> session(Socket socket) {
+  awaitable<void> session(Socket socket, std::string client_address) {
     ++open;
     struct count_guard {
       std::size_t& n;
       ~count_guard() { --n; }
     } guard{open};
-    const auto [loopback, client_address] = peer_of(socket);
+    const bool loopback = local_peer(socket);
     beast::basic_stream<typename Socket::protocol_type, asio::any_io_executor, beast::unlimited_rate_policy> stream(
         std::move(socket));
     beast::flat_buffer buffer;
@@ -238,44 +228,27 @@ http_server::http_server(http_server_options options, std::shared_ptr<const http
 http_server::~http_server() { stop(); }
 
 std::uint16_t http_server::listen(const std::string& host, std::uint16_t port) {
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(host, ec);
-  if (ec) {
-    // A host name ("localhost"): its first address, resolved once at start, as the mail listeners do.
-    tcp::resolver resolver(impl_->io);
-    const auto found = resolver.resolve(host, std::to_string(port), ec);
-    if (ec || found.empty()) throw std::system_error(ec, "http: listen address " + host);
-    address = found.begin()->endpoint().address();
-  }
-  const tcp::endpoint endpoint(address, port);
-  auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
-  acceptor->open(endpoint.protocol());
-  acceptor->set_option(asio::socket_base::reuse_address(true));
-  acceptor->bind(endpoint, ec);
-  if (ec) throw std::system_error(ec, fmt::format("http: cannot listen on {}:{}", host, port));
-  acceptor->listen();
+  auto acceptor = std::make_unique<tcp::acceptor>(net::listen_tcp(impl_->io, host, port, "http"));
   const std::uint16_t bound = acceptor->local_endpoint().port();
   impl_->acceptors.push_back(std::move(acceptor));
   return bound;
 }
 
 void http_server::listen_unix(const std::string& path) {
-  clear_stale_socket(path);
-  auto acceptor = std::make_unique<local_stream::acceptor>(impl_->io);
-  boost::system::error_code ec;
-  acceptor->open(local_stream(), ec);
-  if (!ec) acceptor->bind(local_stream::endpoint(path), ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::system_error(ec, "http: cannot listen on unix:" + path);
-  restrict_socket(path);  // the owner and the group may call it
-  impl_->unix_acceptors.push_back(std::move(acceptor));
+  // Mode 0660: the owner and the group may call it.
+  impl_->unix_acceptors.push_back(std::make_unique<local_stream::acceptor>(net::listen_unix(impl_->io, path, "http")));
   impl_->unix_paths.push_back(path);
 }
 
 void http_server::start() {
-  for (auto& a : impl_->acceptors) asio::co_spawn(impl_->io, impl_->accept(*a), asio::detached);
-  for (auto& a : impl_->unix_acceptors) asio::co_spawn(impl_->io, impl_->accept(*a), asio::detached);
-  impl_->thread = std::thread([this] { impl_->io.run(); });
+  impl& s = *impl_;
+  const auto admit = [&s](auto& socket, const std::string& client) { return s.admit(socket, client); };
+  const auto serve = [&s](auto socket, std::string client) { return s.session(std::move(socket), std::move(client)); };
+  for (auto& a : s.acceptors)
+    asio::co_spawn(s.io, net::accept_loop(s.io, *a, admit, serve, "http session"), net::log_failure{"http accept loop"});
+  for (auto& a : s.unix_acceptors)
+    asio::co_spawn(s.io, net::accept_loop(s.io, *a, admit, serve, "http session"), net::log_failure{"http accept loop"});
+  s.thread = std::thread([this] { impl_->io.run(); });
 }
 
 void http_server::stop() {

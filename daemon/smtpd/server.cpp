@@ -3,10 +3,8 @@
 // kept by one watchdog coroutine per connection: a read or write is a plain async call (racing a
 // timer per call cost more than the rest of the session), and the watchdog cancels the socket's
 // pending operation when its deadline passes.
-#include "daemon/net/network.hpp"
 #include "daemon/smtpd/server.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -21,6 +19,7 @@
 #include <set>
 
 #include "daemon/log.hpp"
+#include "daemon/net/listener.hpp"
 #include "util/text.hpp"
 
 namespace bounced::daemon {
@@ -28,10 +27,10 @@ namespace bounced::daemon {
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
-using asio::ip::tcp;
-using local_stream = asio::local::stream_protocol;
+using net::local_stream;
+using net::tcp;
+using net::tuple_awaitable;
 using namespace asio::experimental::awaitable_operators;
-constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
 namespace {
 
@@ -386,7 +385,7 @@ struct server::impl {
     auto conn = std::make_shared<connection>(io);
     registration reg(*this, *conn, client);
     attach(*conn, socket);
-    asio::co_spawn(io, watchdog(conn), asio::detached);
+    asio::co_spawn(io, watchdog(conn), net::log_failure{"smtp watchdog"});
     const bool can_tls = tls.has_value();
     smtp_session session(protocol, options.hostname, options.limits, domain_policy(loopback), can_tls);
     if (!co_await converse(socket, session, *conn, client, true)) co_return;
@@ -407,7 +406,7 @@ struct server::impl {
     auto conn = std::make_shared<connection>(io);
     registration reg(*this, *conn, "unix");
     attach(*conn, socket);
-    asio::co_spawn(io, watchdog(conn), asio::detached);
+    asio::co_spawn(io, watchdog(conn), net::log_failure{"smtp watchdog"});
     smtp_session session(protocol, options.hostname, options.limits, domain_policy(true), false);
     co_await converse(socket, session, *conn, "unix", true);
   }
@@ -438,45 +437,14 @@ struct server::impl {
     return true;
   }
 
-  static void log_session_end(std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log(log_level::error, fmt::format("session failed: {}", ex.what()));
-    }
-  }
-
-  static std::string peer_name(const tcp::socket& socket) {
-    boost::system::error_code ec;
-    const auto peer = socket.remote_endpoint(ec);
-    return ec ? "unknown" : peer.address().to_string();
-  }
-  static std::string peer_name(const local_stream::socket&) { return "unix"; }
-
-  // Accepts until the listener closes; each connection within the limits gets serve(socket,
-  // client) as its session, the others a 421.
-  template <class Acceptor, class Serve>
-  awaitable<void> accept_loop(Acceptor& acceptor, Serve serve) {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        // EMFILE and friends: wait a little rather than spin.
-        log(log_level::warning, fmt::format("accept: {}", ec.message()));
-        asio::steady_timer pause(io, std::chrono::milliseconds(100));
-        co_await pause.async_wait(tuple_awaitable);
-        continue;
-      }
-      std::string client = peer_name(socket);
-      std::string why;
-      if (!admit(client, why)) {
-        log(log_level::warning, fmt::format("client={}: refused, {}", client, why));
-        refuse(std::move(socket), why);
-        continue;
-      }
-      asio::co_spawn(io, serve(std::move(socket), std::move(client)), log_session_end);
-    }
+  // Whether a connection just accepted may have a session; the others get a 421 and are closed.
+  template <class Socket>
+  bool admit_or_refuse(Socket& socket, const std::string& client) {
+    std::string why;
+    if (admit(client, why)) return true;
+    log(log_level::warning, fmt::format("client={}: refused, {}", client, why));
+    refuse(std::move(socket), why);
+    return false;
   }
 };
 
@@ -487,35 +455,15 @@ server::~server() = default;
 
 void server::listen(const listen_spec& spec) {
   if (spec.unix_socket) {
-    clear_stale_socket(spec.path);
-    local_stream::acceptor acceptor(impl_->io);
-    acceptor.open();
-    acceptor.bind(local_stream::endpoint(spec.path));
-    acceptor.listen();
-    // The MTA's user (postfix, Debian-exim) reaches it through the group.
-    restrict_socket(spec.path);
-    impl_->unix_listeners.push_back({std::move(acceptor), spec.protocol, spec.path});
+    // The MTA's user (postfix, Debian-exim) reaches it through the group (mode 0660).
+    impl_->unix_listeners.push_back({net::listen_unix(impl_->io, spec.path, "smtp"), spec.protocol, spec.path});
     impl_->ports.push_back(0);
     return;
   }
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(spec.host, ec);
-  if (ec) {
-    // A host name ("localhost"): its first address, resolved once at start.
-    tcp::resolver resolver(impl_->io);
-    const auto found = resolver.resolve(spec.host, std::to_string(spec.port), ec);
-    if (ec || found.empty()) throw std::system_error(ec, fmt::format("listen address {}", spec.host));
-    address = found.begin()->endpoint().address();
-  }
-  tcp::endpoint endpoint(address, spec.port);
-  tcp::acceptor acceptor(impl_->io);
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(endpoint, ec);
-  if (ec) throw std::system_error(ec, fmt::format("bind {}:{}", spec.host, spec.port));
-  acceptor.listen();
-  impl_->ports.push_back(acceptor.local_endpoint().port());
-  impl_->tcp_listeners.push_back({std::move(acceptor), spec.protocol, address.is_loopback()});
+  tcp::acceptor acceptor = net::listen_tcp(impl_->io, spec.host, spec.port, "smtp");
+  const tcp::endpoint bound = acceptor.local_endpoint();
+  impl_->ports.push_back(bound.port());
+  impl_->tcp_listeners.push_back({std::move(acceptor), spec.protocol, bound.address().is_loopback()});
 }
 
 std::vector<std::uint16_t> server::bound_ports() const { return impl_->ports; }
@@ -531,16 +479,17 @@ void server::every(std::chrono::microseconds interval, std::function<void()> tic
 
 void server::run() {
   impl& s = *impl_;
+  const auto admit = [&s](auto& socket, const std::string& client) { return s.admit_or_refuse(socket, client); };
   for (auto& l : s.tcp_listeners)
-    asio::co_spawn(s.io, s.accept_loop(l.acceptor, [&s, &l](tcp::socket socket, std::string client) {
+    asio::co_spawn(s.io, net::accept_loop(s.io, l.acceptor, admit, [&s, &l](tcp::socket socket, std::string client) {
       return s.serve_tcp(std::move(socket), l.protocol, l.loopback, std::move(client));
-    }), impl::log_session_end);
+    }, "smtp session"), net::log_failure{"smtp accept loop"});
   for (auto& l : s.unix_listeners)
-    asio::co_spawn(s.io, s.accept_loop(l.acceptor, [&s, &l](local_stream::socket socket, std::string) {
+    asio::co_spawn(s.io, net::accept_loop(s.io, l.acceptor, admit, [&s, &l](local_stream::socket socket, std::string) {
       return s.serve_unix(std::move(socket), l.protocol);
-    }), impl::log_session_end);
-  asio::co_spawn(s.io, s.handle_signals(), impl::log_session_end);
-  if (s.tick && s.tick_interval.count() > 0) asio::co_spawn(s.io, s.ticking(), impl::log_session_end);
+    }, "smtp session"), net::log_failure{"smtp accept loop"});
+  asio::co_spawn(s.io, s.handle_signals(), net::log_failure{"signal handler"});
+  if (s.tick && s.tick_interval.count() > 0) asio::co_spawn(s.io, s.ticking(), net::log_failure{"timer"});
   if (s.state_changed) asio::post(s.io, [&s] { s.state_changed(true); });
   s.io.run();
 }
