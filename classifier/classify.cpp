@@ -348,7 +348,7 @@ verdict rule_set::impl::make(const rule& r, const input& in) const {
   if (r.hard) hard = *r.hard;
   v.hard = info.failure && hard;
   v.category = r.category.empty() ? info.category : r.category;
-  v.bounce_type = !info.failure ? "" : v.hard ? "hard" : "soft";
+  v.failure = info.failure;
   return v;
 }
 

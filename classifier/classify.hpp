@@ -27,8 +27,8 @@ struct input {
 
 struct verdict {
   std::string reason;      // Sisimai's vocabulary
+  bool failure = false;    // the reason is a failure: a bounce, hard or soft (not delivered, feedback, vacation)
   bool hard = false;       // a permanent, address-level failure
-  std::string bounce_type; // "hard", "soft", or "" for no failure (delivered, feedback, vacation)
   std::string category;    // PowerMTA bounce category, "" for no failure
   std::string rule;        // id of the rule that decided
   std::string status;      // the input status, or one derived from the reason when there was none

@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "daemon/params.hpp"
 #include "daemon/pipeline/correlate.hpp"
 #include "daemon/log.hpp"
 #include "daemon/net/network.hpp"
@@ -54,30 +55,31 @@ struct api_key {
 struct config {
   struct storage_section {
     std::string database;                // "" = default_database_path()
-    std::uint32_t retention_days = 0;    // 0 = keep forever
+    std::uint32_t retention_days = params::retention_days;  // 0 = keep forever
     friend bool operator==(const storage_section&, const storage_section&) = default;
   } storage;
 
   struct listen_section {
     // nullopt = off (written "" in the file).
-    std::optional<listen_address> lmtp = listen_address{listen_address::kind::tcp, "127.0.0.1", 2424, {}};
+    std::optional<listen_address> lmtp =
+        listen_address{listen_address::kind::tcp, params::default_listen_host, params::default_lmtp_port, {}};
     std::optional<listen_address> smtp;
-    std::optional<listen_address> http = listen_address{listen_address::kind::tcp, "127.0.0.1", 8025, {}};
+    std::optional<listen_address> http =
+        listen_address{listen_address::kind::tcp, params::default_listen_host, params::default_http_port, {}};
     friend bool operator==(const listen_section&, const listen_section&) = default;
   } listen;
 
-  // Postfix defaults: message_size_limit, line_length_limit, smtpd_recipient_limit,
-  // default_process_limit, smtpd_client_connection_count_limit, smtpd_timeout.
+  // The defaults are params.hpp's (Postfix's, where Postfix has the limit).
   struct limits_section {
-    std::size_t message_size_bytes = 10240000;
-    std::size_t command_line_bytes = 2048;
-    std::size_t recipients_per_message = 1000;
-    std::size_t connections = 100;
-    std::size_t connections_per_client = 50;
-    std::uint32_t idle_timeout_seconds = 300;
-    std::uint32_t data_timeout_seconds = 600;
-    std::size_t errors_per_session = 20;          // Postfix smtpd_hard_error_limit
-    std::size_t junk_commands_per_session = 100;  // Postfix smtpd_junk_command_limit
+    std::size_t message_size_bytes = params::message_size_bytes;
+    std::size_t command_line_bytes = params::command_line_bytes;
+    std::size_t recipients_per_message = params::recipients_per_message;
+    std::size_t connections = params::connections;
+    std::size_t connections_per_client = params::connections_per_client;
+    std::uint32_t idle_timeout_seconds = static_cast<std::uint32_t>(params::idle_timeout.count());
+    std::uint32_t data_timeout_seconds = static_cast<std::uint32_t>(params::data_timeout.count());
+    std::size_t errors_per_session = params::errors_per_session;
+    std::size_t junk_commands_per_session = params::junk_commands_per_session;
     friend bool operator==(const limits_section&, const limits_section&) = default;
   } limits;
 
@@ -98,7 +100,7 @@ struct config {
   } rules;
 
   struct suppression_section {
-    std::uint32_t soft_bounce_limit = 3;  // soft bounces of different messages in a row
+    std::uint32_t soft_bounce_limit = params::soft_bounce_limit;  // soft bounces of different messages in a row
     friend bool operator==(const suppression_section&, const suppression_section&) = default;
   } suppression;
 

@@ -11,12 +11,14 @@
 #include <string>
 #include <thread>
 
+#include "daemon/params.hpp"
+
 namespace bounced::daemon {
 
 class retention_task {
  public:
   // days 0: nothing runs.
-  retention_task(std::string database, std::uint32_t days, std::chrono::seconds every = std::chrono::hours(1));
+  retention_task(std::string database, std::uint32_t days, std::chrono::seconds every = params::retention_interval);
   ~retention_task();
   retention_task(const retention_task&) = delete;
   retention_task& operator=(const retention_task&) = delete;

@@ -149,7 +149,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     server srv(server_settings(cfg), [&pipeline](delivery d, std::function<void(delivery_result)> done) {
       storage::message_in in;
       in.raw = std::move(d.data);
-      in.via = d.protocol == mail_protocol::lmtp ? "lmtp" : "smtp";
+      in.via = d.protocol == mail_protocol::lmtp ? storage::channel::lmtp : storage::channel::smtp;
       in.client = std::move(d.client);
       in.envelope_sender = std::move(d.env.sender);
       in.envelope_recipients = std::move(d.env.recipients);
@@ -185,8 +185,8 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
       // Room for a message of the size limit escaped as a form (%XX: 3 bytes a byte) or in JSON
       // (\u00XX for control bytes is 6, but bounces are text; \r\n is 4 for 2): Oempro's route
       // checks the message itself against the limit once decoded.
-      web_options.body_limit = 3 * cfg.limits.message_size_bytes + 65536;
-      web_options.idle_timeout = std::chrono::seconds(std::min<std::uint32_t>(cfg.limits.idle_timeout_seconds, 60));
+      web_options.body_limit = params::http_escape_factor * cfg.limits.message_size_bytes + params::http_form_overhead_bytes;
+      web_options.idle_timeout = std::min(std::chrono::seconds(cfg.limits.idle_timeout_seconds), params::http_idle_timeout);
       web = std::make_unique<http_server>(web_options, api);
       try {
         if (cfg.listen.http->type == listen_address::kind::unix_socket) {

@@ -100,7 +100,7 @@ class store {
   // Up to `limit` messages with id > after whose outcome is one of `outcomes` (every outcome when
   // empty), in id order, in one snapshot, without their raw text. For messages stored before
   // their From and Subject were kept, read_head gets the first head_bytes of the raw text.
-  virtual result<std::vector<message_summary>> page_messages(const std::vector<std::string>& outcomes, std::int64_t after,
+  virtual result<std::vector<message_summary>> page_messages(const std::vector<decode_status>& outcomes, std::int64_t after,
                                                              std::int64_t limit, const head_reader& read_head = {},
                                                              std::size_t head_bytes = 0, page_stats* stats = nullptr) = 0;
   virtual result<std::optional<stored_message>> message(std::int64_t message_id) = 0;

@@ -1,8 +1,11 @@
 // The plain types the storage interface (store.hpp) names: what goes in (a message, its outcome,
 // its rows), what comes back (stored rows and messages, pages, suppression states, counts) and the
-// error values. No behaviour but the duplicate keys' definitions; no backend's types.
+// error values; the vocabulary of their closed fields (kind, bounce type, outcome, state, the
+// way in) as enums with their one spelling; the table of a record's fields that every writer of
+// records walks. No behaviour but the duplicate keys' definitions; no backend's types.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -13,6 +16,32 @@
 #include <vector>
 
 namespace bounced::storage {
+
+// The vocabulary. Each value has one spelling, the text stored in the database, exported, and
+// accepted in filters: to_string gives it, the parse_ functions read it (nullopt for any other
+// text, case and all).
+
+// What a record says of its recipient.
+enum class record_kind { bounce, delay, complaint, auto_reply, delivery };  // auto-reply
+// Whether a bounce is for good: "hard", "soft", and "" (none) for a record that is no failure.
+enum class bounce_type { none, hard, soft };
+// What decoding made of a message: records ("decoded"), none ("nothing"), or an error ("failed").
+enum class decode_status { decoded, nothing, failed };
+// An address's suppression state: active, soft-bouncing, hard-bouncing, complained.
+enum class address_state { active, soft_bouncing, hard_bouncing, complained };
+// The way a message came in: lmtp, smtp, pipe (bounced ingest), http, acct (an accounting feed).
+enum class channel { lmtp, smtp, pipe, http, acct };
+
+std::string_view to_string(record_kind v) noexcept;
+std::string_view to_string(bounce_type v) noexcept;
+std::string_view to_string(decode_status v) noexcept;
+std::string_view to_string(address_state v) noexcept;
+std::string_view to_string(channel v) noexcept;
+std::optional<record_kind> parse_record_kind(std::string_view text) noexcept;
+std::optional<bounce_type> parse_bounce_type(std::string_view text) noexcept;
+std::optional<decode_status> parse_decode_status(std::string_view text) noexcept;
+std::optional<address_state> parse_address_state(std::string_view text) noexcept;
+std::optional<channel> parse_channel(std::string_view text) noexcept;
 
 // The store could not be opened, created or migrated.
 struct storage_error : std::runtime_error {
@@ -34,7 +63,7 @@ using result = std::variant<T, error>;
 
 struct message_in {
   std::string raw;
-  std::string via;  // lmtp, smtp, pipe, http, acct
+  channel via = channel::pipe;
   std::string client;  // peer address, or ""
   std::string envelope_sender;
   std::vector<std::string> envelope_recipients;
@@ -44,7 +73,7 @@ struct message_in {
 
 // What decoding made of a message.
 struct outcome {
-  std::string status;  // decoded, nothing, failed
+  decode_status status = decode_status::nothing;
   std::string detail;  // why nothing / the error; "" when decoded
   // The message's own From address and Subject (decoded) as the decoder read them, for listings
   // of messages; "" where it has none (an accounting chunk).
@@ -56,7 +85,7 @@ struct outcome {
 // and replaced_by, which storage sets.
 struct row {
   std::string recipient;
-  std::string kind;  // bounce, delay, complaint, auto-reply, delivery
+  record_kind kind = record_kind::bounce;
   std::string status;
   std::string reply_code;
   std::string diagnostic_type;
@@ -65,7 +94,7 @@ struct row {
   std::string reporting_mta;
   std::string action;
   std::string reason;
-  std::string bounce_type;  // hard, soft, ""
+  storage::bounce_type bounce_type = storage::bounce_type::none;
   std::string category;
   std::string pmta_category;
   std::string feedback_type;
@@ -82,6 +111,21 @@ struct row {
   std::string transaction_id;
   bool operator==(const row&) const = default;
 };
+
+// One field of a record (a row): its name in every export, its column in every backend, and how
+// to read and write it as text (its vocabulary's spelling for the closed fields). The SQL
+// binding, the JSON, JSONL and CSV exports and the ESPs' mappings all walk record_fields, in this
+// order, rather than writing the columns out again.
+struct record_field {
+  std::string_view name;
+  std::string_view column;
+  std::string_view (*get)(const row&);     // a view of the row's own text, or a static spelling
+  bool (*set)(row&, std::string&& text);  // false: text is no value of the field's vocabulary
+};
+extern const std::array<record_field, 25> record_fields;
+// The field of that name; throws std::out_of_range for a name that is none (a mapping's typo,
+// found the first time the mapping is built).
+const record_field& record_field_named(std::string_view name);
 
 // A row as stored.
 struct stored_row {
@@ -142,7 +186,8 @@ struct stored_message {
   std::int64_t id = 0;
   std::int64_t received_at = 0;
   std::string raw;
-  std::string via, client, envelope_sender;
+  channel via = channel::pipe;
+  std::string client, envelope_sender;
   std::vector<std::string> envelope_recipients;
   outcome result;
   std::int64_t records = 0;
@@ -172,7 +217,7 @@ struct forget_result {
 // 8 "hard-bouncing" = hard-bouncing; complained has no FreshMail number.
 struct suppression {
   std::string address;
-  std::string state;  // active, soft-bouncing, hard-bouncing, complained
+  address_state state = address_state::active;
   std::int64_t soft_count = 0;
   std::string last_soft_original;
   std::int64_t hard_count = 0;
@@ -198,8 +243,9 @@ struct counts {
 // What an export page selects. Each set equality filter is served by an index on (column, id);
 // the time bounds are checked on the rows the index yields.
 struct record_filter {
-  std::optional<std::string> campaign_id, send_id, list_id, source_system, recipient, kind, bounce_type, category,
-      reason;
+  std::optional<std::string> campaign_id, send_id, list_id, source_system, recipient, category, reason;
+  std::optional<record_kind> kind;
+  std::optional<storage::bounce_type> bounce_type;
   std::optional<std::int64_t> since;  // received_at >= since (epoch seconds)
   std::optional<std::int64_t> until;  // received_at < until
   bool include_replaced = false;      // rows a reprocess replaced are left out unless asked for
@@ -217,7 +263,7 @@ struct page_stats {
 struct message_summary {
   std::int64_t id = 0;
   std::int64_t received_at = 0;
-  std::string via;
+  channel via = channel::pipe;
   outcome result;  // with the message's From and Subject
 };
 
@@ -227,7 +273,9 @@ using head_reader = std::function<void(std::string_view head, outcome& result)>;
 
 // One group of live rows, for the stats.
 struct stat_group {
-  std::string kind, bounce_type, category, reason;
+  record_kind kind = record_kind::bounce;
+  storage::bounce_type bounce_type = storage::bounce_type::none;
+  std::string category, reason;
   std::int64_t count = 0;
 };
 

@@ -15,7 +15,6 @@
 #include <ostream>
 #include <variant>
 
-#include "classifier/classify.hpp"
 #include "daemon/cli/command_setup.hpp"
 #include "daemon/config.hpp"
 #include "daemon/pipeline/correlate.hpp"
@@ -40,7 +39,7 @@ void warn_near_misses(std::ostream& err, std::string_view where, const parser::a
 constexpr int exit_dataerr = 65;  // sysexits.h EX_DATAERR
 constexpr const char* usage = "usage: bounced acct [--config FILE] [--db PATH] [--fields LIST] [FILE...|-]\n";
 constexpr std::size_t read_bytes = 1 << 20;
-constexpr std::size_t chunk_raw_bytes = 16 << 20;
+constexpr std::size_t chunk_raw_bytes = params::acct_chunk_bytes;
 constexpr std::size_t reported_per_input = 20;  // malformed records named one by one; the rest counted
 constexpr off_t progress_from_bytes = 8 << 20;
 // How long a commit waits for another process's write lock (a long forget or purge, a backup's
@@ -247,52 +246,13 @@ class importer {
     storage::acct_item item;
     item.key = storage::acct_key(layout_->names, text);
     item.logged_at = a.time_logged.value_or(now_seconds());
-    storage::row& row = item.fields;
-    row.recipient = parser::clean_address(a.rcpt);  // <Ang@D.test> as Ang@d.test, as from a DSN
-    switch (a.kind) {
-      case parser::acct_kind::bounce: row.kind = "bounce"; break;
-      case parser::acct_kind::delay: row.kind = "delay"; break;
-      case parser::acct_kind::complaint: row.kind = "complaint"; break;
-      default: row.kind = "delivery"; break;
-    }
-    const std::string action = util::to_lower(a.action);
-    classifier::input in;
-    in.status = a.status;
-    in.reply_code = a.reply_code;
-    in.diagnostic = a.diagnostic;
-    in.rhost = a.mta_host;
-    in.action = action;
-    in.diagnostic_type = a.diagnostic_type;
-    if (a.kind == parser::acct_kind::complaint) in.hint = "feedback";
-    const classifier::verdict v = rules_.classify(in);
-    row.status = v.status;
-    row.reply_code = std::string(a.reply_code);
-    // Upper case, as the decoder writes a DSN's Diagnostic-Code type (RFC 3464 2.3.6: "smtp" and
-    // "SMTP" are the same type), so that the export shows one spelling.
-    row.diagnostic_type = std::string(a.diagnostic_type);
-    for (char& c : row.diagnostic_type)
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    row.diagnostic_text = std::string(a.diagnostic);
-    // As a DSN writes them ("dns; mx1.example.com"), as the rows of decoded bounces have them.
-    if (!a.mta_host.empty()) row.remote_mta = fmt::format("dns; {}", a.mta_host);
-    if (!a.reporting_mta.empty()) row.reporting_mta = fmt::format("dns; {}", a.reporting_mta);
-    row.action = action;
-    row.reason = v.reason;
-    row.bounce_type = v.bounce_type;
-    row.category = v.category;
-    row.pmta_category = std::string(a.bounce_cat);
-    if (a.kind == parser::acct_kind::complaint) row.feedback_type = a.feedback_type.empty() ? "abuse" : std::string(a.feedback_type);
-    row.rule_id = v.rule;
-    row.envelope_sender = std::string(a.orig);
-    set_correlation(row, correlate_acct(a.orig, a.headers, a.job_id, a.env_id, correlation_.verp, correlation_.headers));
-    for (const auto& [name, value] : a.headers)
-      if (util::iequals(name, "Message-ID")) row.original_message_id = std::string(value);
+    item.fields = acct_to_row(a, rules_, correlation_);
     return item;
   }
 
   bool commit() {
     if (chunk_.message.raw.empty()) return true;
-    chunk_.message.via = "acct";
+    chunk_.message.via = storage::channel::acct;
     chunk_.message.client = name_;
     chunk_.message.received_at = now_seconds();
     if (chunk_malformed_ > 0) chunk_.detail = fmt::format("{} malformed records skipped", chunk_malformed_);

@@ -28,10 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "daemon/params.hpp"
+
 namespace bounced::daemon {
 
-inline constexpr std::size_t chunk_records = 10000;
-inline constexpr std::chrono::milliseconds commit_wait{1000};
+inline constexpr std::size_t chunk_records = params::acct_chunk_records;
+inline constexpr std::chrono::milliseconds commit_wait = params::acct_commit_wait;
 
 int run_acct(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

@@ -29,7 +29,7 @@ constexpr std::size_t max_message_bytes = 256 * 1024 * 1024;
 int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
   std::string db_path, config_path;
   storage::message_in message;
-  message.via = "pipe";
+  message.via = storage::channel::pipe;
   if (const auto done = read_command_options(args, "ingest", usage,
                                              {{"--db", &db_path}, {"-f", &message.envelope_sender}, {"--config", &config_path}},
                                              message.envelope_recipients, out, err))
@@ -72,7 +72,7 @@ int run_ingest(const std::vector<std::string>& args, std::istream& in, std::ostr
     }
     const auto& r = std::get<storage::store_result>(stored);
     err << fmt::format("bounced ingest: stored as {}{}: {} bytes, {}, {} records\n", r.message_id,
-                       r.duplicate ? " (duplicate, already stored)" : "", message.raw.size(), decoded.result.status,
+                       r.duplicate ? " (duplicate, already stored)" : "", message.raw.size(), to_string(decoded.result.status),
                        r.duplicate ? 0 : decoded.rows.size());
   } catch (const std::exception& e) {
     err << "bounced ingest: " << e.what() << "\n";

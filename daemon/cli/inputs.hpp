@@ -7,10 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/params.hpp"
+
 namespace bounced::daemon {
 
 // Largest message read from a file or stdin; larger ones are reported as errors.
-inline constexpr std::size_t max_input_message_bytes = 64 * 1024 * 1024;
+inline constexpr std::size_t max_input_message_bytes = params::input_message_bytes;
 
 using message_fn = std::function<void(std::string_view origin, std::string_view message)>;
 using error_fn = std::function<void(std::string_view origin, std::string_view what)>;

@@ -131,7 +131,7 @@ int run_reprocess(const std::vector<std::string>& args, std::ostream& out, std::
       // A chunk of PowerMTA accounting records is not mail: decoded as a message it yields
       // nothing, and its rows (which bounced acct made from the CSV fields) would all be marked
       // replaced and leave every export. It stays as imported.
-      if (m.via == "acct") {
+      if (m.via == storage::channel::acct) {
         ++accounting;
         return true;
       }

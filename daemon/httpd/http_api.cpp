@@ -7,6 +7,7 @@
 #include <boost/url/url_view.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -33,42 +34,6 @@ namespace {
 // few tens of megabytes, large enough that the statement's setup is noise.
 constexpr std::int64_t rows_per_piece = 500;
 
-const std::set<std::string, std::less<>> kinds = {"bounce", "delay", "complaint", "auto-reply", "delivery"};
-const std::set<std::string, std::less<>> outcomes = {"decoded", "nothing", "failed"};
-
-// The columns of a record, in export order, for JSON and CSV alike.
-struct field {
-  const char* name;
-  std::string storage::row::*member;
-};
-constexpr std::array<field, 25> fields = {{
-    {"recipient", &storage::row::recipient},
-    {"kind", &storage::row::kind},
-    {"status", &storage::row::status},
-    {"reply_code", &storage::row::reply_code},
-    {"diagnostic_type", &storage::row::diagnostic_type},
-    {"diagnostic_text", &storage::row::diagnostic_text},
-    {"remote_mta", &storage::row::remote_mta},
-    {"reporting_mta", &storage::row::reporting_mta},
-    {"action", &storage::row::action},
-    {"reason", &storage::row::reason},
-    {"bounce_type", &storage::row::bounce_type},
-    {"category", &storage::row::category},
-    {"pmta_category", &storage::row::pmta_category},
-    {"feedback_type", &storage::row::feedback_type},
-    {"rule_id", &storage::row::rule_id},
-    {"envelope_sender", &storage::row::envelope_sender},
-    {"envelope_recipient", &storage::row::envelope_recipient},
-    {"original_message_id", &storage::row::original_message_id},
-    {"campaign_id", &storage::row::campaign_id},
-    {"send_id", &storage::row::send_id},
-    {"email_id", &storage::row::email_id},
-    {"list_id", &storage::row::list_id},
-    {"send_message_id", &storage::row::send_message_id},
-    {"source_system", &storage::row::source_system},
-    {"transaction_id", &storage::row::transaction_id},
-}};
-
 void append_record_json(std::string& out, const storage::stored_row& r) {
   out += "{\"id\":";
   append_json_int(out, r.id);
@@ -79,11 +44,11 @@ void append_record_json(std::string& out, const storage::stored_row& r) {
   out += "\",\"replaced_by\":";
   if (r.replaced_by) append_json_int(out, *r.replaced_by);
   else out += "null";
-  for (const field& f : fields) {
+  for (const storage::record_field& f : storage::record_fields) {
     out += ",\"";
     out += f.name;
     out += "\":";
-    append_json_string(out, r.fields.*f.member);
+    append_json_string(out, f.get(r.fields));
   }
   out += '}';
 }
@@ -104,7 +69,7 @@ void append_csv_value(std::string& out, std::string_view v) {
 
 std::string csv_header() {
   std::string out = "id,message_id,received_at,replaced_by";
-  for (const field& f : fields) {
+  for (const storage::record_field& f : storage::record_fields) {
     out += ',';
     out += f.name;
   }
@@ -119,9 +84,9 @@ void append_record_csv(std::string& out, const storage::stored_row& r) {
   out += format_rfc3339(r.received_at);
   out += ',';
   if (r.replaced_by) append_json_int(out, *r.replaced_by);
-  for (const field& f : fields) {
+  for (const storage::record_field& f : storage::record_fields) {
     out += ',';
-    append_csv_value(out, r.fields.*f.member);
+    append_csv_value(out, f.get(r.fields));
   }
   out += "\r\n";
 }
@@ -213,8 +178,8 @@ std::variant<std::int64_t, http_response> read_after(std::string_view value, std
 // `limit` on every paged route: 1 to max_limit.
 std::variant<std::int64_t, http_response> read_limit(std::string_view value) {
   const auto v = to_int(value);
-  if (!v || *v == 0) return api_error(400, 1010, "limit must be a whole number from 1 to 25000");
-  if (*v > http_api::max_limit) return api_error(400, 1011, "limit is over the cap of 25000");
+  if (!v || *v == 0) return api_error(400, 1010, fmt::format("limit must be a whole number from 1 to {}", http_api::max_limit));
+  if (*v > http_api::max_limit) return api_error(400, 1011, fmt::format("limit is over the cap of {}", http_api::max_limit));
   return *v;
 }
 
@@ -245,11 +210,12 @@ http_response export_page(const std::shared_ptr<record_source>& records, const b
       if (auto* e = std::get_if<http_response>(&v)) return std::move(*e);
       limit = std::get<std::int64_t>(v);
     } else if (key == "kind") {
-      if (!kinds.contains(value)) return api_error(400, 1010, "kind must be one of bounce, delay, complaint, auto-reply, delivery");
-      filter.kind = value;
+      filter.kind = storage::parse_record_kind(value);
+      if (!filter.kind) return api_error(400, 1010, "kind must be one of bounce, delay, complaint, auto-reply, delivery");
     } else if (key == "type") {
-      if (value != "hard" && value != "soft") return api_error(400, 1010, "type must be hard or soft");
-      filter.bounce_type = value;
+      filter.bounce_type = storage::parse_bounce_type(value);
+      if (!filter.bounce_type || *filter.bounce_type == storage::bounce_type::none)
+        return api_error(400, 1010, "type must be hard or soft");
     } else if (key == "since" || key == "until") {
       const auto t = util::parse_day_or_time(value);
       if (!t) return api_error(400, 1010, key + " must be a date (2026-11-23) or an RFC 3339 time (2026-11-23T14:00:00Z)");
@@ -292,9 +258,9 @@ void append_message_json(std::string& out, const storage::message_summary& m) {
   out += ",\"received_at\":\"";
   out += format_rfc3339(m.received_at);
   out += "\",\"via\":";
-  append_json_string(out, m.via);
+  append_json_string(out, to_string(m.via));
   out += ",\"outcome\":";
-  append_json_string(out, m.result.status);
+  append_json_string(out, to_string(m.result.status));
   out += ",\"why\":";
   append_json_string(out, m.result.detail);
   out += ",\"from\":";
@@ -307,7 +273,7 @@ void append_message_json(std::string& out, const storage::message_summary& m) {
 // GET /v1/messages: the stored messages in id order, of the outcomes asked for (a comma-separated
 // list; all three when absent), so that an operator finds what bounced could not decode.
 http_response messages_page(const std::shared_ptr<record_source>& records, const boost::urls::url_view& url) {
-  std::vector<std::string> wanted;
+  std::vector<storage::decode_status> wanted;
   std::int64_t after = 0, limit = http_api::default_limit;
   if (auto e = repeated_parameter(url)) return *e;
   for (const auto& p : url.params()) {
@@ -316,10 +282,11 @@ http_response messages_page(const std::shared_ptr<record_source>& records, const
       for (std::size_t from = 0;;) {
         const std::size_t comma = list.find(',', from);
         const std::string_view one = list.substr(from, comma == std::string_view::npos ? comma : comma - from);
-        if (!outcomes.contains(one))
+        const auto outcome = storage::parse_decode_status(one);
+        if (!outcome)
           return api_error(400, 1010, fmt::format("outcome must be a comma-separated list of decoded, nothing and failed; "
                                                   "\"{}\" is none of them", one));
-        wanted.emplace_back(one);
+        wanted.push_back(*outcome);
         if (comma == std::string_view::npos) break;
         from = comma + 1;
       }
@@ -371,7 +338,7 @@ http_response one_message(const std::shared_ptr<record_source>& records, std::st
   r.content_type = "message/rfc822";
   r.body = std::move(m->raw);
   r.headers.emplace_back("X-Bounced-Received-At", format_rfc3339(m->received_at));
-  r.headers.emplace_back("X-Bounced-Outcome", m->result.status);
+  r.headers.emplace_back("X-Bounced-Outcome", to_string(m->result.status));
   r.headers.emplace_back("X-Bounced-Records", std::to_string(m->records));
   return r;
 }
@@ -404,9 +371,9 @@ void append_suppression_json(std::string& out, const storage::suppression& s) {
   out += "{\"address\":";
   append_json_string(out, s.address);
   out += ",\"state\":";
-  append_json_string(out, s.blocked_at ? "blocked" : s.state);
+  append_json_string(out, s.blocked_at ? "blocked" : to_string(s.state));
   out += ",\"bounce_state\":";
-  append_json_string(out, s.state);
+  append_json_string(out, to_string(s.state));
   out += fmt::format(",\"soft_count\":{},\"hard_count\":{},\"complaint_count\":{},\"last_record_id\":{}", s.soft_count,
                      s.hard_count, s.complaint_count, s.last_row_id);
   out += ",\"updated_at\":\"" + format_rfc3339(s.updated_at) + "\",\"blocked_at\":";
@@ -522,12 +489,17 @@ http_response stats(const std::shared_ptr<record_source>& records, const boost::
                                                 {"delay", 0},       {"auto_reply", 0},  {"delivery", 0}};
   std::map<std::string, std::int64_t> by_category, by_reason;
   for (const auto& g : std::get<std::vector<storage::stat_group>>(got)) {
-    if (g.kind == "bounce") {
-      totals[g.bounce_type == "hard" ? "hard_bounce" : g.bounce_type == "soft" ? "soft_bounce" : "bounce_untyped"] += g.count;
+    if (g.kind == storage::record_kind::bounce) {
+      totals[g.bounce_type == storage::bounce_type::hard   ? "hard_bounce"
+             : g.bounce_type == storage::bounce_type::soft ? "soft_bounce"
+                                                           : "bounce_untyped"] += g.count;
       by_category[g.category] += g.count;
       by_reason[g.reason] += g.count;
     } else {
-      totals[g.kind == "auto-reply" ? "auto_reply" : g.kind] += g.count;
+      // The JSON key: the kind's spelling with "_" for "-" (auto_reply).
+      std::string key(to_string(g.kind));
+      std::replace(key.begin(), key.end(), '-', '_');
+      totals[key] += g.count;
     }
   }
   std::string body = "{\"campaign\":";

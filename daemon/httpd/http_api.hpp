@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/params.hpp"
 #include "daemon/config.hpp"
 #include "daemon/pipeline/stored_answer.hpp"
 #include "storage/store.hpp"
@@ -90,13 +91,13 @@ struct esp_settings {
   std::vector<api_key> mailkit_clients;  // none: loopback clients only
   std::vector<ip_network> oempro_networks = default_oempro_networks();
   message_sink sink;  // none: /api.php answers that nothing is stored here
-  std::size_t message_size_bytes = 10240000;  // [limits] message_size: the largest EmailMessage taken
+  std::size_t message_size_bytes = params::message_size_bytes;  // [limits] message_size: the largest EmailMessage taken
 };
 
 class http_api {
  public:
-  static constexpr std::int64_t default_limit = 1000;
-  static constexpr std::int64_t max_limit = 25000;
+  static constexpr std::int64_t default_limit = params::page_records;
+  static constexpr std::int64_t max_limit = params::max_page_records;
 
   // metrics_text renders GET /metrics (open to all); none: 404. storage_trouble says why storage
   // is failing ("" while it works): GET /healthz is then 503 with the reason.

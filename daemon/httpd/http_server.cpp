@@ -38,7 +38,7 @@ using net::tuple_awaitable;
 
 namespace {
 
-constexpr std::uint32_t header_limit = 64 * 1024;  // the request line and header fields
+constexpr auto header_limit = static_cast<std::uint32_t>(params::http_header_bytes);
 }  // namespace
 
 struct http_server::impl {

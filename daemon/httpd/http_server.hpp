@@ -11,15 +11,16 @@
 #include <memory>
 #include <string>
 
+#include "daemon/params.hpp"
 #include "daemon/httpd/http_api.hpp"
 
 namespace bounced::daemon {
 
 struct http_server_options {
-  std::size_t body_limit = 10240000 + 65536;  // the message size limit and room for a form around it
-  std::chrono::seconds idle_timeout{60};      // waiting for a request, and for a slow client to read
-  std::size_t connections = 512;              // past it, new connections are closed at once
-  std::chrono::seconds answer_timeout{60};    // for a deferred answer (a commit): then timed_out()
+  std::size_t body_limit = params::http_body_bytes;
+  std::chrono::seconds idle_timeout = params::http_idle_timeout;  // waiting for a request, or a slow reader
+  std::size_t connections = params::http_connections;              // past it, new ones are closed at once
+  std::chrono::seconds answer_timeout = params::http_answer_timeout;  // a deferred answer's: then timed_out()
 };
 
 class http_server {

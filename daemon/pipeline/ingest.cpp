@@ -53,16 +53,17 @@ void ingest::submit(storage::message_in in, std::function<void(stored_answer)> d
     in.received_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::string envelope_recipient = in.envelope_recipients.empty() ? std::string() : in.envelope_recipients.front();
     decoded_message decoded = decode_for_storage(in.raw, *rules, in.envelope_sender, envelope_recipient, "", correlation_);
-    if (decoded.result.status == "failed")
+    if (decoded.result.status == storage::decode_status::failed)
       log(log_level::warning, fmt::format("client={}: decoding failed, stored raw: {}", in.client, printable(decoded.result.detail)));
     // A category handed in beside the message (Oempro's PowerMTABounceCategory) goes to every row.
     for (storage::row& r : decoded.rows) r.pmta_category = in.pmta_category;
     const std::size_t records = decoded.rows.size();
-    std::string outcome = decoded.result.status;  // read before the submit below moves the result
+    // The metrics' labels, read before the submit below moves the result.
+    std::string outcome(to_string(decoded.result.status));
     std::vector<std::pair<std::string, std::string>> kinds;
     if (counts_)
-      for (const storage::row& r : decoded.rows) kinds.emplace_back(r.kind, r.bounce_type);
-    std::string via = in.via;
+      for (const storage::row& r : decoded.rows) kinds.emplace_back(to_string(r.kind), to_string(r.bounce_type));
+    std::string via(to_string(in.via));
     writer_.submit(std::move(in), std::move(decoded.result), std::move(decoded.rows),
                    [this, arrived, via = std::move(via), outcome = std::move(outcome), kinds = std::move(kinds), records,
                     done = std::move(done)](const storage::result<storage::store_result>& stored) {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/params.hpp"
 #include "classifier/classify.hpp"
 #include "daemon/pipeline/rulebook.hpp"
 #include "daemon/pipeline/correlate.hpp"
@@ -31,7 +32,7 @@ namespace bounced::daemon {
 class ingest {
  public:
   // Messages up to this size are decoded on the thread that delivers them.
-  static constexpr std::size_t inline_decode_bytes = 256 * 1024;
+  static constexpr std::size_t inline_decode_bytes = params::inline_decode_bytes;
 
   // counts (may be null) gets each message's outcome for /metrics; it must outlive this.
   ingest(storage::writer& writer, std::shared_ptr<const rulebook> rules,

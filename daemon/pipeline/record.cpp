@@ -5,15 +5,15 @@ namespace bounced::daemon {
 
 namespace {
 
-std::string kind_of(const parser::report& report, const record& r) {
+storage::record_kind kind_of(const parser::report& report, const record& r) {
   switch (report.kind) {
-    case parser::message_kind::feedback: return "complaint";
-    case parser::message_kind::auto_reply: return "auto-reply";
+    case parser::message_kind::feedback: return storage::record_kind::complaint;
+    case parser::message_kind::auto_reply: return storage::record_kind::auto_reply;
     default: break;
   }
-  if (r.reason == "delivered") return "delivery";
-  if (r.action == "delayed") return "delay";
-  return "bounce";
+  if (r.reason == "delivered") return storage::record_kind::delivery;
+  if (r.action == "delayed") return storage::record_kind::delay;
+  return storage::record_kind::bounce;
 }
 
 }  // namespace
@@ -55,7 +55,7 @@ std::vector<record> make_records(const parser::report& report, const classifier:
     r.listid = report.original.list_id;
     r.timestamp = report.timestamp;
     r.timezoneoffset = report.timezone_offset;
-    r.bouncetype = v.bounce_type;
+    r.bouncetype = bounce_type_of(v);
     r.category = v.category;
     r.rule = v.rule;
     r.kind = kind_of(report, r);
@@ -64,11 +64,16 @@ std::vector<record> make_records(const parser::report& report, const classifier:
   return out;
 }
 
+storage::bounce_type bounce_type_of(const classifier::verdict& v) {
+  if (!v.failure) return storage::bounce_type::none;
+  return v.hard ? storage::bounce_type::hard : storage::bounce_type::soft;
+}
+
 boost::json::object to_json(const record& r) {
   boost::json::object o;
   o.reserve(24);  // one allocation, no rehash
   o.emplace("origin", r.origin);
-  o.emplace("kind", r.kind);
+  o.emplace("kind", to_string(r.kind));
   o.emplace("recipient", r.recipient);
   o.emplace("deliverystatus", r.deliverystatus);
   o.emplace("replycode", r.replycode);
@@ -89,7 +94,7 @@ boost::json::object to_json(const record& r) {
   if (r.timestamp) o.emplace("timestamp", *r.timestamp);
   else o.emplace("timestamp", nullptr);
   o.emplace("timezoneoffset", r.timezoneoffset);
-  o.emplace("bouncetype", r.bouncetype);
+  o.emplace("bouncetype", to_string(r.bouncetype));
   o.emplace("category", r.category);
   o.emplace("rule", r.rule);
   return o;

@@ -13,12 +13,13 @@
 
 #include "classifier/classify.hpp"
 #include "parser/report.hpp"
+#include "storage/types.hpp"
 
 namespace bounced::daemon {
 
 struct record {
   std::string origin;
-  std::string kind;  // bounce, delay, complaint, auto-reply, delivery
+  storage::record_kind kind = storage::record_kind::bounce;
   std::string recipient;
   std::string deliverystatus;
   std::string replycode;
@@ -38,7 +39,7 @@ struct record {
   std::string listid;
   std::optional<std::int64_t> timestamp;
   std::string timezoneoffset;
-  std::string bouncetype;
+  storage::bounce_type bouncetype = storage::bounce_type::none;
   std::string category;
   std::string rule;
 };
@@ -48,5 +49,8 @@ std::vector<record> make_records(const parser::report& report, const classifier:
                                  std::string_view origin);
 
 boost::json::object to_json(const record& r);
+
+// The bounce type of a verdict: hard or soft for a failure, none for the rest.
+storage::bounce_type bounce_type_of(const classifier::verdict& v);
 
 }  // namespace bounced::daemon

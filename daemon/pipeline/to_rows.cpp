@@ -4,6 +4,8 @@
 #include <exception>
 
 #include "parser/decode.hpp"
+#include "parser/address.hpp"
+#include "util/text.hpp"
 #include "util/utf8.hpp"
 
 namespace bounced::daemon {
@@ -20,7 +22,7 @@ storage::row to_row(const record& r, std::string_view envelope_sender, std::stri
   out.reporting_mta = r.lhost;
   out.action = r.action;
   out.reason = r.reason;
-  out.bounce_type = r.bouncetype;  // the classifier's hard, soft or ""
+  out.bounce_type = r.bouncetype;  // the classifier's hard, soft or none
   out.category = r.category;       // the classifier's PowerMTA category
   // pmta_category is a category handed in by PowerMTA or Oempro (acct, http): none in a message.
   out.feedback_type = r.feedbacktype;
@@ -41,6 +43,50 @@ void set_correlation(storage::row& row, const correlation& ids) {
   row.transaction_id = ids.transaction_id;
 }
 
+storage::row acct_to_row(const parser::acct_record& a, const classifier::rule_set& rules, const correlation_settings& correlation) {
+  storage::row row;
+  row.recipient = parser::clean_address(a.rcpt);  // <Ang@D.test> as Ang@d.test, as from a DSN
+  switch (a.kind) {
+    case parser::acct_kind::bounce: row.kind = storage::record_kind::bounce; break;
+    case parser::acct_kind::delay: row.kind = storage::record_kind::delay; break;
+    case parser::acct_kind::complaint: row.kind = storage::record_kind::complaint; break;
+    default: row.kind = storage::record_kind::delivery; break;
+  }
+  const std::string action = util::to_lower(a.action);
+  classifier::input in;
+  in.status = a.status;
+  in.reply_code = a.reply_code;
+  in.diagnostic = a.diagnostic;
+  in.rhost = a.mta_host;
+  in.action = action;
+  in.diagnostic_type = a.diagnostic_type;
+  if (a.kind == parser::acct_kind::complaint) in.hint = "feedback";
+  const classifier::verdict v = rules.classify(in);
+  row.status = v.status;
+  row.reply_code = std::string(a.reply_code);
+  // Upper case, as the decoder writes a DSN's Diagnostic-Code type (RFC 3464 2.3.6: "smtp" and
+  // "SMTP" are the same type), so that the export shows one spelling.
+  row.diagnostic_type = std::string(a.diagnostic_type);
+  for (char& c : row.diagnostic_type)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  row.diagnostic_text = std::string(a.diagnostic);
+  // As a DSN writes them ("dns; mx1.example.com"), as the rows of decoded bounces have them.
+  if (!a.mta_host.empty()) row.remote_mta = "dns; " + std::string(a.mta_host);
+  if (!a.reporting_mta.empty()) row.reporting_mta = "dns; " + std::string(a.reporting_mta);
+  row.action = action;
+  row.reason = v.reason;
+  row.bounce_type = bounce_type_of(v);
+  row.category = v.category;
+  row.pmta_category = std::string(a.bounce_cat);
+  if (a.kind == parser::acct_kind::complaint) row.feedback_type = a.feedback_type.empty() ? "abuse" : std::string(a.feedback_type);
+  row.rule_id = v.rule;
+  row.envelope_sender = std::string(a.orig);
+  set_correlation(row, correlate_acct(a.orig, a.headers, a.job_id, a.env_id, correlation.verp, correlation.headers));
+  for (const auto& [name, value] : a.headers)
+    if (util::iequals(name, "Message-ID")) row.original_message_id = std::string(value);
+  return row;
+}
+
 void set_head(storage::outcome& result, const parser::head& head) {
   result.from = head.from;
   result.subject = std::string(util::utf8_prefix(head.subject, max_listed_subject_bytes));
@@ -54,7 +100,7 @@ decoded_message decode_for_storage(std::string_view raw, const rulebook& rules,
     const parser::report report = parser::decode(raw, rules.decoding);
     set_head(out.result, {report.envelope_from, report.subject});
     if (report.kind == parser::message_kind::none) {
-      out.result.status = "nothing";
+      out.result.status = storage::decode_status::nothing;
       out.result.detail = report.why_not;
       return out;
     }
@@ -72,11 +118,11 @@ decoded_message decode_for_storage(std::string_view raw, const rulebook& rules,
       if (row.list_id.empty()) row.list_id = report.original.list_id;
       out.rows.push_back(std::move(row));
     }
-    out.result.status = out.rows.empty() ? "nothing" : "decoded";
+    out.result.status = out.rows.empty() ? storage::decode_status::nothing : storage::decode_status::decoded;
     out.result.detail = out.rows.empty() ? "a report with no recipient" : "";
   } catch (const std::exception& e) {
     out.rows.clear();
-    out.result = {"failed", e.what()};
+    out.result = {storage::decode_status::failed, e.what()};
     // From and Subject all the same, from the header alone.
     set_head(out.result, parser::read_head(raw));
   }

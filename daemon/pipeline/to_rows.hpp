@@ -11,6 +11,7 @@
 #include "daemon/pipeline/rulebook.hpp"
 #include "daemon/pipeline/correlate.hpp"
 #include "daemon/pipeline/record.hpp"
+#include "parser/acct.hpp"
 #include "parser/mail.hpp"
 #include "storage/types.hpp"
 
@@ -20,6 +21,11 @@ namespace bounced::daemon {
 storage::row to_row(const record& r, std::string_view envelope_sender, std::string_view envelope_recipient);
 // The correlation ids into a row's columns (all seven, as found: "" where nothing said).
 void set_correlation(storage::row& row, const correlation& ids);
+
+// One PowerMTA accounting record (bounce, delay, complaint or delivery) as a row, classified as
+// a DSN with the same facts would be, its ids correlated from its envelope sender, its header
+// fields, its job and its ENVID.
+storage::row acct_to_row(const parser::acct_record& a, const classifier::rule_set& rules, const correlation_settings& correlation);
 
 // The Subject a listing of messages shows (GET /v1/messages) is cut to this many bytes, before a
 // character: RFC 5322's line length. It is kept in an index, which a hostile message's 64 KB

@@ -34,7 +34,7 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr std::size_t read_chunk_bytes = 64 * 1024;
+using params::read_chunk_bytes;
 
 enum class read_status { ok, too_long, bare_newline, timeout, interrupted, closed };
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/params.hpp"
 #include "daemon/smtpd/smtp_session.hpp"
 
 namespace bounced::daemon {
@@ -36,12 +37,12 @@ struct listen_spec {
 struct server_options {
   std::string hostname = "localhost";  // in the greeting and replies
   session_limits limits;
-  std::size_t command_line_bytes = 2048;
-  std::size_t connections = 100;             // Postfix default_process_limit
-  std::size_t connections_per_client = 50;   // Postfix smtpd_client_connection_count_limit
-  std::chrono::seconds idle_timeout{300};    // Postfix smtpd_timeout
-  std::chrono::seconds data_timeout{600};
-  std::chrono::seconds drain_grace{30};
+  std::size_t command_line_bytes = params::command_line_bytes;
+  std::size_t connections = params::connections;
+  std::size_t connections_per_client = params::connections_per_client;
+  std::chrono::seconds idle_timeout = params::idle_timeout;
+  std::chrono::seconds data_timeout = params::data_timeout;
+  std::chrono::seconds drain_grace = params::drain_grace;
   std::vector<std::string> bounce_domains;   // lower case; empty: every domain on loopback only
   std::string tls_certificate;               // PEM chain file; empty: no STARTTLS
   std::string tls_key;                       // PEM key file

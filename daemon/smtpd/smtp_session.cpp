@@ -128,57 +128,114 @@ void smtp_session::reset_transaction() {
   if (state_ != state::fresh) state_ = state::greeted;
 }
 
+// The commands, as OpenSMTPD's smtp_session.c keeps them: each with the protocols that have it,
+// the states in which it is taken, its handler, and what it answers in any other state. The
+// session is never asked for a command in state::data (the server reads the message then).
+namespace {
+using handler = session_reply (smtp_session::*)(std::string_view verb, std::string_view arg);
+}
+
+struct smtp_session::verb_entry {
+  std::string_view verb;
+  unsigned protocols;  // bits: 1 << mail_protocol
+  unsigned states;     // bits: 1 << state
+  handler run;         // in one of `states`
+  handler refuse;      // in another state
+};
+
+namespace {
+constexpr unsigned smtp_only = 1u << static_cast<unsigned>(mail_protocol::smtp);
+constexpr unsigned lmtp_only = 1u << static_cast<unsigned>(mail_protocol::lmtp);
+constexpr unsigned both = smtp_only | lmtp_only;
+}  // namespace
+
+constexpr unsigned smtp_session::in(std::initializer_list<state> states) {
+  unsigned bits = 0;
+  for (const state st : states) bits |= 1u << static_cast<unsigned>(st);
+  return bits;
+}
+
+const std::array<smtp_session::verb_entry, 18>& smtp_session::verbs() {
+  constexpr unsigned any = in({state::fresh, state::greeted, state::mail, state::rcpt});
+  static constexpr std::array<verb_entry, 18> table = {{
+      {"EHLO", smtp_only, any, &smtp_session::hello, nullptr},
+      {"HELO", smtp_only, any, &smtp_session::hello, nullptr},
+      {"LHLO", lmtp_only, any, &smtp_session::hello, nullptr},
+      {"MAIL", both, in({state::greeted}), &smtp_session::mail, &smtp_session::mail_refused},
+      {"RCPT", both, in({state::mail, state::rcpt}), &smtp_session::rcpt, &smtp_session::rcpt_refused},
+      {"DATA", both, in({state::rcpt}), &smtp_session::data, &smtp_session::data_refused},
+      {"RSET", both, any, &smtp_session::rset, nullptr},
+      {"NOOP", both, any, &smtp_session::noop, nullptr},
+      {"QUIT", both, any, &smtp_session::quit, nullptr},
+      {"VRFY", both, any, &smtp_session::vrfy, nullptr},
+      {"STARTTLS", both, in({state::fresh, state::greeted}), &smtp_session::starttls, &smtp_session::starttls},
+      {"HELP", both, any, &smtp_session::help, nullptr},
+      // Known, and not offered: 502 rather than 500 (RFC 5321 4.2.4).
+      {"AUTH", both, any, &smtp_session::not_implemented, nullptr},
+      {"BDAT", both, any, &smtp_session::not_implemented, nullptr},
+      {"ETRN", both, any, &smtp_session::not_implemented, nullptr},
+      {"EXPN", both, any, &smtp_session::not_implemented, nullptr},
+      {"TURN", both, any, &smtp_session::not_implemented, nullptr},
+      {"XCLIENT", both, any, &smtp_session::not_implemented, nullptr},
+  }};
+  return table;
+}
+
 session_reply smtp_session::command(std::string_view line) {
   line = trim(line);
   const std::size_t space = line.find(' ');
   const std::string_view verb = line.substr(0, space);
   const std::string_view arg = space == std::string_view::npos ? std::string_view() : trim(line.substr(space));
-  const bool lmtp = protocol_ == mail_protocol::lmtp;
-
-  if (iequals(verb, "EHLO") || iequals(verb, "HELO")) {
-    if (lmtp) return error("500 5.5.1 Error: this is LMTP, say LHLO\r\n");
-    return hello(verb, arg);
+  for (const verb_entry& v : verbs()) {
+    if (!iequals(verb, v.verb)) continue;
+    if (!(v.protocols & (1u << static_cast<unsigned>(protocol_))))
+      return error(protocol_ == mail_protocol::lmtp ? "500 5.5.1 Error: this is LMTP, say LHLO\r\n"
+                                                    : "500 5.5.1 Error: this is SMTP, say EHLO\r\n");
+    const bool allowed = v.states & (1u << static_cast<unsigned>(state_));
+    return (this->*(allowed || !v.refuse ? v.run : v.refuse))(v.verb, arg);
   }
-  if (iequals(verb, "LHLO")) {
-    if (!lmtp) return error("500 5.5.1 Error: this is SMTP, say EHLO\r\n");
-    return hello(verb, arg);
-  }
-  if (iequals(verb, "MAIL")) return mail(arg);
-  if (iequals(verb, "RCPT")) return rcpt(arg);
-  if (iequals(verb, "DATA")) return data(arg);
-  if (iequals(verb, "RSET")) {
-    if (!arg.empty()) return error("501 5.5.4 Syntax: RSET\r\n");
-    reset_transaction();
-    return junk({"250 2.0.0 Ok\r\n"});
-  }
-  if (iequals(verb, "NOOP")) return junk({"250 2.0.0 Ok\r\n"});
-  if (iequals(verb, "QUIT")) return {"221 2.0.0 Bye\r\n", session_action::close};
-  if (iequals(verb, "VRFY")) {
-    if (arg.empty()) return error("501 5.5.4 Syntax: VRFY address\r\n");
-    return junk({"252 2.0.0 Cannot VRFY, but will take the message\r\n"});
-  }
-  if (iequals(verb, "STARTTLS")) {
-    if (!arg.empty()) return error("501 5.5.4 Syntax: STARTTLS\r\n");
-    if (tls_on_) return error("554 5.5.1 Error: TLS already active\r\n");
-    if (!tls_available_) return error("502 5.5.1 Error: command not implemented\r\n");
-    if (state_ == state::mail || state_ == state::rcpt) return error("503 5.5.1 Error: MAIL transaction in progress\r\n");
-    return {"220 2.0.0 Ready to start TLS\r\n", session_action::start_tls};
-  }
-  if (iequals(verb, "HELP")) return junk({"214 2.0.0 See RFC 5321 (SMTP) and RFC 2033 (LMTP)\r\n"});
-  static constexpr std::array<std::string_view, 6> known_unsupported = {"AUTH", "BDAT", "ETRN", "EXPN", "TURN", "XCLIENT"};
-  for (std::string_view unsupported : known_unsupported)
-    if (iequals(verb, unsupported)) return error("502 5.5.1 Error: command not implemented\r\n");
   return error("500 5.5.2 Error: command not recognized\r\n");
 }
 
+session_reply smtp_session::rset(std::string_view, std::string_view arg) {
+  if (!arg.empty()) return error("501 5.5.4 Syntax: RSET\r\n");
+  reset_transaction();
+  return junk({"250 2.0.0 Ok\r\n"});
+}
+
+session_reply smtp_session::noop(std::string_view, std::string_view) { return junk({"250 2.0.0 Ok\r\n"}); }
+
+session_reply smtp_session::quit(std::string_view, std::string_view) { return {"221 2.0.0 Bye\r\n", session_action::close}; }
+
+session_reply smtp_session::vrfy(std::string_view, std::string_view arg) {
+  if (arg.empty()) return error("501 5.5.4 Syntax: VRFY address\r\n");
+  return junk({"252 2.0.0 Cannot VRFY, but will take the message\r\n"});
+}
+
+session_reply smtp_session::help(std::string_view, std::string_view) {
+  return junk({"214 2.0.0 See RFC 5321 (SMTP) and RFC 2033 (LMTP)\r\n"});
+}
+
+session_reply smtp_session::not_implemented(std::string_view, std::string_view) {
+  return error("502 5.5.1 Error: command not implemented\r\n");
+}
+
+// The syntax and what TLS allows come before the state, in either case.
+session_reply smtp_session::starttls(std::string_view, std::string_view arg) {
+  if (!arg.empty()) return error("501 5.5.4 Syntax: STARTTLS\r\n");
+  if (tls_on_) return error("554 5.5.1 Error: TLS already active\r\n");
+  if (!tls_available_) return error("502 5.5.1 Error: command not implemented\r\n");
+  if (state_ == state::mail || state_ == state::rcpt) return error("503 5.5.1 Error: MAIL transaction in progress\r\n");
+  return {"220 2.0.0 Ready to start TLS\r\n", session_action::start_tls};
+}
+
 session_reply smtp_session::hello(std::string_view verb, std::string_view arg) {
-  if (arg.empty() || arg.find(' ') != std::string_view::npos)
-    return error(fmt::format("501 5.5.4 Syntax: {} hostname\r\n", iequals(verb, "HELO") ? "HELO" : iequals(verb, "EHLO") ? "EHLO" : "LHLO"));
+  if (arg.empty() || arg.find(' ') != std::string_view::npos) return error(fmt::format("501 5.5.4 Syntax: {} hostname\r\n", verb));
   // RFC 5321 4.1.4: a new greeting ends any transaction in progress.
   reset_transaction();
   state_ = state::greeted;
   envelope_.helo = std::string(arg.substr(0, 255));
-  if (iequals(verb, "HELO")) return {fmt::format("250 {}\r\n", hostname_)};
+  if (verb == "HELO") return {fmt::format("250 {}\r\n", hostname_)};
   std::vector<std::string> lines = {hostname_, "PIPELINING", fmt::format("SIZE {}", limits_.message_size_bytes),
                                     "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"};
   if (tls_available_ && !tls_on_) lines.emplace_back("STARTTLS");
@@ -187,10 +244,27 @@ session_reply smtp_session::hello(std::string_view verb, std::string_view arg) {
   return {std::move(text)};
 }
 
-session_reply smtp_session::mail(std::string_view arg) {
+session_reply smtp_session::mail_refused(std::string_view, std::string_view) {
   if (state_ == state::fresh)
     return error(fmt::format("503 5.5.1 Error: send {} first\r\n", protocol_ == mail_protocol::lmtp ? "LHLO" : "HELO/EHLO"));
-  if (state_ != state::greeted) return error("503 5.5.1 Error: nested MAIL command\r\n");
+  return error("503 5.5.1 Error: nested MAIL command\r\n");
+}
+
+session_reply smtp_session::rcpt_refused(std::string_view, std::string_view) {
+  return error("503 5.5.1 Error: need MAIL command\r\n");
+}
+
+session_reply smtp_session::data_refused(std::string_view, std::string_view arg) {
+  if (!arg.empty()) return error("501 5.5.4 Syntax: DATA\r\n");
+  // RFC 2033 4.2: LMTP's DATA without an accepted recipient MUST be 503; SMTP may say 554
+  // (RFC 5321 3.3), as Postfix does.
+  if (state_ == state::mail)
+    return error(protocol_ == mail_protocol::lmtp ? "503 5.5.1 Error: no valid recipients\r\n"
+                                                  : "554 5.5.1 Error: no valid recipients\r\n");
+  return error("503 5.5.1 Error: need RCPT command\r\n");
+}
+
+session_reply smtp_session::mail(std::string_view, std::string_view arg) {
   if (!istarts_with(arg, "FROM:")) return error("501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
   std::string address;
   std::vector<std::string> parameters;
@@ -225,8 +299,7 @@ session_reply smtp_session::mail(std::string_view arg) {
   return {"250 2.1.0 Ok\r\n"};
 }
 
-session_reply smtp_session::rcpt(std::string_view arg) {
-  if (state_ != state::mail && state_ != state::rcpt) return error("503 5.5.1 Error: need MAIL command\r\n");
+session_reply smtp_session::rcpt(std::string_view, std::string_view arg) {
   if (!istarts_with(arg, "TO:")) return error("501 5.5.4 Syntax: RCPT TO:<address>\r\n");
   std::string address;
   std::vector<std::string> parameters;
@@ -247,14 +320,8 @@ session_reply smtp_session::rcpt(std::string_view arg) {
   return {"250 2.1.5 Ok\r\n"};
 }
 
-session_reply smtp_session::data(std::string_view arg) {
-  if (!arg.empty()) return error("501 5.5.4 Syntax: DATA\r\n");
-  // RFC 2033 4.2: LMTP's DATA without an accepted recipient MUST be 503; SMTP may say 554
-  // (RFC 5321 3.3), as Postfix does.
-  if (state_ == state::mail)
-    return error(protocol_ == mail_protocol::lmtp ? "503 5.5.1 Error: no valid recipients\r\n"
-                                                  : "554 5.5.1 Error: no valid recipients\r\n");
-  if (state_ != state::rcpt) return error("503 5.5.1 Error: need RCPT command\r\n");
+session_reply smtp_session::data(std::string_view verb, std::string_view arg) {
+  if (!arg.empty()) return data_refused(verb, arg);
   state_ = state::data;
   return {"354 End data with <CR><LF>.<CR><LF>\r\n", session_action::read_data};
 }

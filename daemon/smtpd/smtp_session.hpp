@@ -10,23 +10,27 @@
 // domains it is told to take.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "daemon/params.hpp"
 
 namespace bounced::daemon {
 
 enum class mail_protocol { smtp, lmtp };
 
 struct session_limits {
-  std::size_t message_size_bytes = 10240000;  // Postfix message_size_limit
-  std::size_t recipients_per_message = 1000;  // Postfix smtpd_recipient_limit
+  std::size_t message_size_bytes = params::message_size_bytes;
+  std::size_t recipients_per_message = params::recipients_per_message;
   // Both counts start again after each message delivered, as Postfix's do: a connection that
   // an MTA keeps open (and checks with RSET before reuse) is not cut off for its age.
-  std::size_t errors_per_session = 20;        // Postfix smtpd_hard_error_limit
-  std::size_t junk_commands_per_session = 100;  // NOOP, RSET, VRFY, HELP; Postfix smtpd_junk_command_limit
+  std::size_t errors_per_session = params::errors_per_session;
+  std::size_t junk_commands_per_session = params::junk_commands_per_session;  // NOOP, RSET, VRFY, HELP
 };
 
 // What the server does after sending a reply.
@@ -85,10 +89,26 @@ class smtp_session {
  private:
   enum class state { fresh, greeted, mail, rcpt, data };
 
+  struct verb_entry;
+  static constexpr unsigned in(std::initializer_list<state> states);
+  static const std::array<verb_entry, 18>& verbs();
+
+  // The commands' handlers (verb as the table spells it, the argument trimmed).
   session_reply hello(std::string_view verb, std::string_view arg);
-  session_reply mail(std::string_view arg);
-  session_reply rcpt(std::string_view arg);
-  session_reply data(std::string_view arg);
+  session_reply mail(std::string_view verb, std::string_view arg);
+  session_reply rcpt(std::string_view verb, std::string_view arg);
+  session_reply data(std::string_view verb, std::string_view arg);
+  session_reply rset(std::string_view verb, std::string_view arg);
+  session_reply noop(std::string_view verb, std::string_view arg);
+  session_reply quit(std::string_view verb, std::string_view arg);
+  session_reply vrfy(std::string_view verb, std::string_view arg);
+  session_reply help(std::string_view verb, std::string_view arg);
+  session_reply starttls(std::string_view verb, std::string_view arg);
+  session_reply not_implemented(std::string_view verb, std::string_view arg);
+  // What MAIL, RCPT and DATA answer out of their states.
+  session_reply mail_refused(std::string_view verb, std::string_view arg);
+  session_reply rcpt_refused(std::string_view verb, std::string_view arg);
+  session_reply data_refused(std::string_view verb, std::string_view arg);
   session_reply error(std::string text);
   session_reply junk(session_reply reply);
   void reset_transaction();

@@ -39,7 +39,7 @@ result<acct_result> database::store_acct(const acct_chunk& chunk) {
     }
     // 2. The chunk's message (the same text stored before, its records since forgotten or
     // purged: the new rows join it) and the rows.
-    const store_result m = impl_->store_one(chunk.message, {"decoded", chunk.detail}, {}, sha);
+    const store_result m = impl_->store_one(chunk.message, {decode_status::decoded, chunk.detail}, {}, sha);
     out.message_id = m.message_id;
     if (m.message_id != owner) {  // not the next id after all: the keys follow their chunk
       sqlite::statement move(impl_->db, "UPDATE acct_records SET message_id = ? WHERE message_id = ?");

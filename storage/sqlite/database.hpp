@@ -97,7 +97,7 @@ class database final : public store {
   // messages_outcome, which holds all a summary shows: no raw text is read, nothing is sorted.
   // For messages stored before schema 7, read_head gets the first head_bytes of the raw text to
   // find From and Subject in (not for accounting chunks, which have none).
-  result<std::vector<message_summary>> page_messages(const std::vector<std::string>& outcomes, std::int64_t after,
+  result<std::vector<message_summary>> page_messages(const std::vector<decode_status>& outcomes, std::int64_t after,
                                                      std::int64_t limit, const head_reader& read_head = {},
                                                      std::size_t head_bytes = 0, page_stats* stats = nullptr) override;
   result<std::optional<stored_message>> message(std::int64_t message_id) override;

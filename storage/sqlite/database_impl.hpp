@@ -11,65 +11,31 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "storage/policy.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/database.hpp"
+#include "util/printable.hpp"
 #include "util/text.hpp"
 
 namespace bounced::storage {
 
 namespace detail {
 
-struct column {
-  const char* name;
-  std::string row::*field;
-};
-
-// The caller's columns of undelivered_log, in one place: the SQL text and the binding loops
-// below are made from this table.
-inline constexpr std::array<column, 25> row_columns = {{
-    {"recipient", &row::recipient},
-    {"kind", &row::kind},
-    {"status", &row::status},
-    {"reply_code", &row::reply_code},
-    {"diagnostic_type", &row::diagnostic_type},
-    {"diagnostic_text", &row::diagnostic_text},
-    {"remote_mta", &row::remote_mta},
-    {"reporting_mta", &row::reporting_mta},
-    {"action", &row::action},
-    {"reason", &row::reason},
-    {"bounce_type", &row::bounce_type},
-    {"category", &row::category},
-    {"pmta_category", &row::pmta_category},
-    {"feedback_type", &row::feedback_type},
-    {"rule_id", &row::rule_id},
-    {"envelope_sender", &row::envelope_sender},
-    {"envelope_recipient", &row::envelope_recipient},
-    {"original_message_id", &row::original_message_id},
-    {"campaign_id", &row::campaign_id},
-    {"send_id", &row::send_id},
-    {"email_id", &row::email_id},
-    {"list_id", &row::list_id},
-    {"send_message_id", &row::send_message_id},
-    {"source_system", &row::source_system},
-    {"transaction_id", &row::transaction_id},
-}};
-
-
 inline std::string column_list() {
   std::string out;
-  for (const column& c : row_columns) {
+  for (const record_field& f : record_fields) {
     if (!out.empty()) out += ", ";
-    out += c.name;
+    out += f.column;
   }
   return out;
 }
 
 inline std::string insert_row_sql() {
   std::string sql = "INSERT INTO undelivered_log (message_id, received_at, " + column_list() + ") VALUES (?, ?";
-  for (std::size_t i = 0; i < row_columns.size(); ++i) sql += ", ?";
+  for (std::size_t i = 0; i < record_fields.size(); ++i) sql += ", ?";
   return sql + ")";
 }
 
@@ -99,6 +65,18 @@ inline std::vector<std::string> split(const std::string& s) {
   }
 }
 
+// A value read back in the vocabulary, or sqlite::failure naming what holds a value bounced
+// never writes (a database edited by hand, or by a newer bounced).
+template <class T, class Id>
+T known(std::optional<T> v, std::string_view what, const Id& id, std::string_view column, const std::string& text) {
+  if (v) return *v;
+  std::string named;
+  if constexpr (std::is_integral_v<Id>) named = std::to_string(id);
+  else named = util::printable(id, 100);
+  throw sqlite::failure(std::string(what) + " " + named + " has " + std::string(column) + " '" + util::printable(text, 40) +
+                        "', which bounced does not know");
+}
+
 inline stored_row read_row(const sqlite::statement& st) {
   stored_row r;
   r.id = st.int64(0);
@@ -106,7 +84,8 @@ inline stored_row read_row(const sqlite::statement& st) {
   r.received_at = st.int64(2);
   r.replaced_by = st.optional_int64(3);
   int i = 4;
-  for (const column& c : row_columns) r.fields.*c.field = st.text(i++);
+  for (const record_field& f : record_fields)
+    if (!f.set(r.fields, st.text(i++))) known<int>(std::nullopt, "record", r.id, f.column, st.text(i - 1));
   return r;
 }
 
@@ -120,11 +99,11 @@ inline stored_message read_message(const sqlite::statement& st) {
   m.id = st.int64(0);
   m.received_at = st.int64(1);
   m.raw = st.blob(2);
-  m.via = st.text(3);
+  m.via = known(parse_channel(st.text(3)), "message", m.id, "via", st.text(3));
   m.client = st.text(4);
   m.envelope_sender = st.text(5);
   m.envelope_recipients = split(st.text(6));
-  m.result = {st.text(7), st.text(8)};
+  m.result = {known(parse_decode_status(st.text(7)), "message", m.id, "outcome", st.text(7)), st.text(8)};
   m.records = st.int64(9);
   m.pmta_category = st.text(10);
   return m;
@@ -136,8 +115,8 @@ inline constexpr const char* select_suppression_sql =
 
 
 inline suppression read_suppression(const sqlite::statement& st) {
-  return suppression{st.text(0),  st.text(1),  st.int64(2), st.text(3),          st.int64(4),
-                     st.int64(5), st.int64(6), st.int64(7), st.optional_int64(8)};
+  return suppression{st.text(0),  known(parse_address_state(st.text(1)), "suppression of", st.text(0), "state", st.text(1)),
+                     st.int64(2), st.text(3), st.int64(4), st.int64(5), st.int64(6), st.int64(7), st.optional_int64(8)};
 }
 
 // SQL: bounced_mentions(text, address), forget's search (erasure.cpp).
@@ -190,7 +169,7 @@ struct database::impl {
     insert_row.bind(1, message_id).bind(2, received_at);
     int i = 3;
     // The row's strings outlive the reset below: SQLite need not copy them.
-    for (const column& c : row_columns) insert_row.bind_static(i++, r.*c.field);
+    for (const record_field& f : record_fields) insert_row.bind_static(i++, f.get(r));
     insert_row.run();
     insert_row.reset();
     return db.last_insert_rowid();
@@ -207,7 +186,7 @@ struct database::impl {
 
   void save_suppression(const suppression& s) {
     put_suppression.reset();
-    put_suppression.bind(1, s.address).bind(2, s.state).bind(3, s.soft_count).bind(4, s.last_soft_original);
+    put_suppression.bind(1, s.address).bind_static(2, to_string(s.state)).bind(3, s.soft_count).bind(4, s.last_soft_original);
     put_suppression.bind(5, s.hard_count).bind(6, s.complaint_count).bind(7, s.updated_at).bind(8, s.last_row_id);
     put_suppression.run();
     put_suppression.reset();
@@ -234,9 +213,9 @@ struct database::impl {
     }
     find_sha.reset();
     insert_message.reset();
-    insert_message.bind(1, m.received_at).bind(2, m.via).bind(3, m.client).bind(4, m.envelope_sender);
+    insert_message.bind(1, m.received_at).bind_static(2, to_string(m.via)).bind(3, m.client).bind(4, m.envelope_sender);
     insert_message.bind(5, recipients).bind(6, static_cast<std::int64_t>(m.raw.size()));
-    insert_message.bind(7, sha).bind_blob(8, m.raw).bind(9, o.status).bind(10, o.detail);
+    insert_message.bind(7, sha).bind_blob(8, m.raw).bind_static(9, to_string(o.status)).bind(10, o.detail);
     insert_message.bind(11, static_cast<std::int64_t>(rows.size())).bind(12, m.pmta_category);
     insert_message.bind(13, o.from).bind(14, o.subject);
     insert_message.run();

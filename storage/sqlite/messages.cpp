@@ -71,7 +71,7 @@ result<replace_result> database::replace(std::int64_t message_id, const outcome&
     sqlite::statement update(impl_->db,
                              "UPDATE messages SET outcome = ?, outcome_detail = ?, records = ?, from_address = ?, subject = ? "
                              "WHERE id = ?");
-    update.bind(1, o.status).bind(2, o.detail).bind(3, static_cast<std::int64_t>(rows.size()));
+    update.bind(1, to_string(o.status)).bind(2, o.detail).bind(3, static_cast<std::int64_t>(rows.size()));
     update.bind(4, o.from).bind(5, o.subject).bind(6, message_id);
     update.run();
     tx.commit();
@@ -81,7 +81,7 @@ result<replace_result> database::replace(std::int64_t message_id, const outcome&
   }
 }
 
-result<std::vector<message_summary>> database::page_messages(const std::vector<std::string>& outcomes, std::int64_t after,
+result<std::vector<message_summary>> database::page_messages(const std::vector<decode_status>& outcomes, std::int64_t after,
                                                              std::int64_t limit, const head_reader& read_head,
                                                              std::size_t head_bytes, page_stats* stats) {
   // One statement per outcome, each reading its own range of messages_outcome in id order, and
@@ -91,9 +91,9 @@ result<std::vector<message_summary>> database::page_messages(const std::vector<s
   static constexpr const char* sql =
       "SELECT id, received_at, via, outcome, outcome_detail, from_address, subject FROM messages "
       "WHERE outcome = ? AND id > ? ORDER BY id LIMIT ?";
-  static const std::vector<std::string> every = {"decoded", "nothing", "failed"};
+  static const std::vector<decode_status> every = {decode_status::decoded, decode_status::nothing, decode_status::failed};
   if (limit <= 0) return std::vector<message_summary>{};  // SQLite reads LIMIT -1 as no limit
-  std::vector<std::string> wanted = outcomes.empty() ? every : outcomes;
+  std::vector<decode_status> wanted = outcomes.empty() ? every : outcomes;
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   try {
@@ -103,20 +103,22 @@ result<std::vector<message_summary>> database::page_messages(const std::vector<s
     std::vector<message_summary> out;
     std::vector<std::int64_t> unknown;  // stored before schema 7: From and Subject to read
     if (stats) *stats = {};
-    for (const std::string& o : wanted) {
+    for (const decode_status o : wanted) {
       sqlite::statement st(impl_->db, sql);
-      st.bind(1, o).bind(2, after).bind(3, limit);
+      st.bind(1, to_string(o)).bind(2, after).bind(3, limit);
       while (st.step()) {
-        message_summary m{st.int64(0), st.int64(1), st.text(2), {st.text(3), st.text(4), st.text(5), st.text(6)}};
+        const std::int64_t id = st.int64(0);
+        message_summary m{id, st.int64(1), known(parse_channel(st.text(2)), "message", id, "via", st.text(2)),
+                          {known(parse_decode_status(st.text(3)), "message", id, "outcome", st.text(3)), st.text(4), st.text(5), st.text(6)}};
         // An accounting chunk is CSV text, without a header to read.
-        if ((st.is_null(5) || st.is_null(6)) && m.via != "acct") unknown.push_back(m.id);
+        if ((st.is_null(5) || st.is_null(6)) && m.via != channel::acct) unknown.push_back(m.id);
         out.push_back(std::move(m));
       }
       if (stats) {
         stats->fullscan_steps += st.status(sqlite::statement::counter::fullscan_steps);
         stats->vm_steps += st.status(sqlite::statement::counter::vm_steps);
         sqlite::statement plan(impl_->db, std::string("EXPLAIN QUERY PLAN ") + sql);
-        plan.bind(1, o).bind(2, after).bind(3, limit);
+        plan.bind(1, to_string(o)).bind(2, after).bind(3, limit);
         while (plan.step()) stats->plan += (stats->plan.empty() ? "" : "; ") + plan.text(3);
       }
     }

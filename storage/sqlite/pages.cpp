@@ -27,16 +27,21 @@ result<std::vector<stored_row>> database::rows_where(const record_filter& f, std
                                                      std::int64_t limit, page_stats* stats) {
   try {
     std::string sql = "SELECT id, message_id, received_at, replaced_by, " + column_list() + " FROM undelivered_log WHERE id > ?";
-    std::vector<const std::string*> texts;
-    const std::pair<const char*, const std::optional<std::string>*> equal[] = {
-        {"campaign_id", &f.campaign_id}, {"send_id", &f.send_id},     {"list_id", &f.list_id},
-        {"source_system", &f.source_system}, {"recipient", &f.recipient}, {"kind", &f.kind},
-        {"bounce_type", &f.bounce_type}, {"category", &f.category},   {"reason", &f.reason}};
-    for (const auto& [name, value] : equal) {
-      if (!*value) continue;
-      sql += std::string(" AND ") + name + " = ?";
-      texts.push_back(&**value);
-    }
+    // (column, value) of each equality asked for, the columns as the record's field table names them.
+    std::vector<std::pair<std::string_view, std::string_view>> equal;
+    const auto text = [&equal](const char* field, const std::optional<std::string>& v) {
+      if (v) equal.emplace_back(record_field_named(field).column, *v);
+    };
+    text("campaign_id", f.campaign_id);
+    text("send_id", f.send_id);
+    text("list_id", f.list_id);
+    text("source_system", f.source_system);
+    text("recipient", f.recipient);
+    if (f.kind) equal.emplace_back(record_field_named("kind").column, to_string(*f.kind));
+    if (f.bounce_type) equal.emplace_back(record_field_named("bounce_type").column, to_string(*f.bounce_type));
+    text("category", f.category);
+    text("reason", f.reason);
+    for (const auto& [column, value] : equal) sql += " AND " + std::string(column) + " = ?";
     if (f.since) sql += " AND received_at >= ?";
     if (f.until) sql += " AND received_at < ?";
     if (!f.include_replaced) sql += " AND replaced_by IS NULL";
@@ -44,7 +49,7 @@ result<std::vector<stored_row>> database::rows_where(const record_filter& f, std
     const auto bind_all = [&](sqlite::statement& st) {
       int i = 1;
       st.bind(i++, after);
-      for (const std::string* t : texts) st.bind(i++, *t);
+      for (const auto& [column, value] : equal) st.bind(i++, value);
       if (f.since) st.bind(i++, *f.since);
       if (f.until) st.bind(i++, *f.until);
       st.bind(i++, limit);
@@ -80,7 +85,10 @@ result<std::vector<stat_group>> database::stats(const std::optional<std::string>
     if (campaign_id) st.bind(i++, *campaign_id);
     if (send_id) st.bind(i++, *send_id);
     std::vector<stat_group> out;
-    while (st.step()) out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), st.int64(4)});
+    while (st.step())
+      out.push_back({known(parse_record_kind(st.text(0)), "a group of records", "", "kind", st.text(0)),
+                     known(parse_bounce_type(st.text(1)), "a group of records", "", "bounce_type", st.text(1)), st.text(2),
+                     st.text(3), st.int64(4)});
     return out;
   } catch (const sqlite::failure& e) {
     return error{e.what()};

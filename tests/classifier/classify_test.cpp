@@ -37,7 +37,7 @@ TEST_CASE("words decide before the status code", "[classifier]") {
   const verdict v = classify(rules, "5.1.1", "550", "550 5.1.1 <a@b.c>... User unknown");
   CHECK(v.reason == "userunknown");
   CHECK(v.hard);
-  CHECK(v.bounce_type == "hard");
+  CHECK(v.failure);
   CHECK(v.category == "bad-mailbox");
   const verdict full = classify(rules, "5.1.1", "552", "552 5.1.1 Mailbox full");  // a provider's odd code
   CHECK(full.reason == "mailboxfull");
@@ -138,7 +138,7 @@ TEST_CASE("a reason stated by the format wins over shipped rules", "[classifier]
   const verdict v = classify(rules, "", "", "I am away", "vacation");
   CHECK(v.reason == "vacation");
   CHECK_FALSE(v.hard);
-  CHECK(v.bounce_type.empty());
+  CHECK_FALSE(v.failure);
   CHECK(v.category.empty());
 }
 

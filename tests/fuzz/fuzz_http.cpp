@@ -45,9 +45,9 @@ std::shared_ptr<record_source> records() {
       r.feedback_type = "abuse";
       bounced::storage::message_in m;
       m.raw = "raw " + std::to_string(i);
-      m.via = "lmtp";
+      m.via = storage::channel::lmtp;
       m.received_at = 1700000000 + i * 3600;
-      db.store_message(m, {"decoded", ""}, {r});
+      db.store_message(m, {storage::decode_status::decoded, ""}, {r});
     }
     return std::make_shared<record_source>(path.string());
   }();

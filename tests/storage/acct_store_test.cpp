@@ -24,8 +24,8 @@ acct_item item(const std::string& key, std::int64_t at, const std::string& recip
   i.key = key;
   i.logged_at = at;
   i.fields.recipient = recipient;
-  i.fields.kind = kind;
-  i.fields.bounce_type = type;
+  i.fields.kind = parse_record_kind(kind).value();
+  i.fields.bounce_type = parse_bounce_type(type).value();
   i.fields.pmta_category = type == "hard" ? "bad-mailbox" : "";
   i.fields.original_message_id = original;
   return i;
@@ -33,7 +33,7 @@ acct_item item(const std::string& key, std::int64_t at, const std::string& recip
 
 acct_chunk chunk(const std::string& text, std::vector<acct_item> items) {
   acct_chunk c;
-  c.message = {"type,rcpt\n" + text, "acct", "acct-1.csv", "", {}, 1700000000, ""};
+  c.message = {"type,rcpt\n" + text, channel::acct, "acct-1.csv", "", {}, 1700000000, ""};
   c.items = std::move(items);
   return c;
 }
@@ -59,9 +59,9 @@ TEST_CASE("store_acct: rows with their own times, the policy per record, duplica
   CHECK(rows[0].fields.pmta_category == "bad-mailbox");
   const auto m = ok(db.message(r.message_id));
   REQUIRE(m);
-  CHECK(m->via == "acct");
+  CHECK(m->via == channel::acct);
   CHECK(m->records == 4);
-  CHECK(ok(db.suppression_of("hard@x.test"))->state == "hard-bouncing");
+  CHECK(ok(db.suppression_of("hard@x.test"))->state == address_state::hard_bouncing);
   CHECK(ok(db.suppression_of("soft@x.test"))->soft_count == 2);  // the delay does not count
 
   // The same chunk again: nothing added, no message.
@@ -87,7 +87,7 @@ TEST_CASE("store_acct: rows with their own times, the policy per record, duplica
   // entry already holds does not make the address hard-bouncing.
   const acct_result late = ok(db.store_acct(chunk("b,soft@x.test\n", {item("k0", 50, "soft@x.test", "bounce", "hard")})));
   CHECK(late.added == 1);
-  CHECK(ok(db.suppression_of("soft@x.test"))->state == "active");
+  CHECK(ok(db.suppression_of("soft@x.test"))->state == address_state::active);
   CHECK(ok(db.suppression_of("soft@x.test"))->updated_at == 104);
 }
 
@@ -109,7 +109,7 @@ TEST_CASE("forget cuts an address's lines out of an accounting chunk and keeps t
   const auto rows = ok(db.rows_of(r.message_id));
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].fields.recipient == "stays@x.test");
-  CHECK(ok(db.suppression_of("stays@x.test"))->state == "hard-bouncing");
+  CHECK(ok(db.suppression_of("stays@x.test"))->state == address_state::hard_bouncing);
 }
 
 TEST_CASE("forget cuts whole records that name the address, not longer addresses or parts of records", "[acct]") {
@@ -144,8 +144,8 @@ TEST_CASE("forget cuts whole records that name the address, not longer addresses
 TEST_CASE("forget: a message that names a longer address is not the address's", "[acct]") {
   temp_db t;
   database db(t.path);
-  ok(db.store_message({"To: jimbob@d.test\r\n\r\nx\r\n", "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"nothing", ""}, {}));
-  ok(db.store_message({"To: <BOB@d.test>\r\n\r\nx\r\n", "lmtp", "", "", {"b@b.test"}, 1001, ""}, {"nothing", ""}, {}));
+  ok(db.store_message({"To: jimbob@d.test\r\n\r\nx\r\n", channel::lmtp, "", "", {"b@b.test"}, 1000, ""}, {decode_status::nothing, ""}, {}));
+  ok(db.store_message({"To: <BOB@d.test>\r\n\r\nx\r\n", channel::lmtp, "", "", {"b@b.test"}, 1001, ""}, {decode_status::nothing, ""}, {}));
   const forget_result f = ok(db.forget("bob@d.test"));
   CHECK(f.messages == 1);
   CHECK(ok(db.count()).messages == 1);
@@ -172,7 +172,7 @@ TEST_CASE("purge drops the duplicate keys of a backlog of large chunks with thei
   // one of two records at 300.
   const auto big = [](int n, std::int64_t at) {
     acct_chunk c;
-    c.message = {"type,rcpt\n", "acct", "acct-" + std::to_string(n) + ".csv", "", {}, at, ""};
+    c.message = {"type,rcpt\n", channel::acct, "acct-" + std::to_string(n) + ".csv", "", {}, at, ""};
     for (int i = 0; i < (at < 200 ? 8000 : 2); ++i) {
       const std::string record = "b,u" + std::to_string(n) + "-" + std::to_string(i) + "@x.test";
       c.message.raw += record + (i % 2 == 0 ? "\n" : "\r\n");  // as read: either line end
@@ -202,7 +202,7 @@ TEST_CASE("purge drops only the keys of records whose rows it purges", "[acct][r
   database db(t.path);
   const auto c = [](const std::string& name, std::int64_t at, const std::vector<std::string>& records) {
     acct_chunk out;
-    out.message = {"type,rcpt\n", "acct", name, "", {}, at, ""};
+    out.message = {"type,rcpt\n", channel::acct, name, "", {}, at, ""};
     for (const std::string& r : records) {
       out.message.raw += r + "\n";
       out.items.push_back(item(acct_key("type,rcpt", r), at, r.substr(2), "bounce", "soft"));
@@ -230,7 +230,7 @@ TEST_CASE("the keys of a chunk forget touched outlive its purge", "[acct][retent
   database db(t.path);
   const auto c = [](std::int64_t at) {
     acct_chunk out;
-    out.message = {"type,rcpt\nb,bob@x.test\nb,carol@x.test\n", "acct", "f", "", {}, at, ""};
+    out.message = {"type,rcpt\nb,bob@x.test\nb,carol@x.test\n", channel::acct, "f", "", {}, at, ""};
     out.items = {item(acct_key("type,rcpt", "b,bob@x.test"), at, "bob@x.test", "bounce", "hard"),
                  item(acct_key("type,rcpt", "b,carol@x.test"), at, "carol@x.test", "bounce", "hard")};
     return out;
@@ -252,7 +252,7 @@ TEST_CASE("forget gives no chunk the keys of a row it takes whose record text it
   temp_db t;
   database db(t.path);
   acct_chunk c;
-  c.message = {"type,rcpt\nb,bob@x.test..\n", "acct", "f", "", {}, 100, ""};
+  c.message = {"type,rcpt\nb,bob@x.test..\n", channel::acct, "f", "", {}, 100, ""};
   c.items = {item("kb", 100, "bob@x.test", "bounce", "hard")};
   ok(db.store_acct(c));
   CHECK(ok(db.forget("bob@x.test")).rows == 1);
@@ -269,11 +269,11 @@ TEST_CASE("forget takes a message whose row names the address where its text hol
   database db(t.path);
   row r;
   r.recipient = "carol@x.test";
-  r.kind = "bounce";
+  r.kind = record_kind::bounce;
   r.diagnostic_text = "550 forwarded to bob@other.test: mailbox full";
-  ok(db.store_message({"Content-Transfer-Encoding: base64\r\n\r\nNTUwIGZvcndhcmRlZCB0byBib2JAb3RoZXIudGVzdA==\r\n", "lmtp", "", "", {"b@b.test"},
+  ok(db.store_message({"Content-Transfer-Encoding: base64\r\n\r\nNTUwIGZvcndhcmRlZCB0byBib2JAb3RoZXIudGVzdA==\r\n", channel::lmtp, "", "", {"b@b.test"},
                1000, ""},
-              {"decoded", ""}, {r}));
+              {decode_status::decoded, ""}, {r}));
   const forget_result f = ok(db.forget("bob@other.test"));
   CHECK(f.messages == 1);
   CHECK(f.rows == 1);
@@ -284,12 +284,12 @@ TEST_CASE("forget takes a message whose Subject names the address only in RFC 20
   // The decoded Subject is kept beside the outcome (for GET /v1/messages): there it is plain.
   temp_db t;
   database db(t.path);
-  ok(db.store_message({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhello\r\n", "lmtp", "", "", {"b@b.test"},
+  ok(db.store_message({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhello\r\n", channel::lmtp, "", "", {"b@b.test"},
                1000, ""},
-              {"nothing", "no delivery report", "", "Undeliverable: bob@other.test"}, {}));
-  ok(db.store_message({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhi\r\n", "lmtp", "", "", {"b@b.test"},
+              {decode_status::nothing, "no delivery report", "", "Undeliverable: bob@other.test"}, {}));
+  ok(db.store_message({"Subject: =?UTF-8?B?VW5kZWxpdmVyYWJsZTogYm9iQG90aGVyLnRlc3Q=?=\r\n\r\nhi\r\n", channel::lmtp, "", "", {"b@b.test"},
                1001, ""},
-              {"nothing", "no delivery report", "jimbob@other.test", "Undeliverable"}, {}));
+              {decode_status::nothing, "no delivery report", "jimbob@other.test", "Undeliverable"}, {}));
   const forget_result f = ok(db.forget("bob@other.test"));
   CHECK(f.messages == 1);
   CHECK(ok(db.count()).messages == 1);  // jimbob's is not bob's

@@ -17,9 +17,9 @@ namespace {
 void hard_bounce(database& db, const std::string& address, const std::string& raw) {
   row r;
   r.recipient = address;
-  r.kind = "bounce";
-  r.bounce_type = "hard";
-  ok(db.store_message({raw, "lmtp", "", "", {"b@x.test"}, 1700000000, ""}, {"decoded", ""}, {r}));
+  r.kind = record_kind::bounce;
+  r.bounce_type = bounce_type::hard;
+  ok(db.store_message({raw, channel::lmtp, "", "", {"b@x.test"}, 1700000000, ""}, {decode_status::decoded, ""}, {r}));
 }
 
 }  // namespace
@@ -36,7 +36,7 @@ TEST_CASE("a block is added once and an unblock removes only a block", "[blocks]
   const auto a = ok(db.suppression_of("a@example.net"));
   REQUIRE(a);
   CHECK(a->blocked_at == 1700000100);
-  CHECK(a->state == "active");
+  CHECK(a->state == address_state::active);
   auto removed = ok(db.unblock({"a@example.net", "nobody@example.net"}));
   CHECK(removed.changed == 1);
   CHECK(removed.unchanged == 1);
@@ -50,13 +50,13 @@ TEST_CASE("a bounce keeps a block and an unblock keeps the bounce state", "[bloc
   hard_bounce(db, "a@example.net", "one");
   auto s = ok(db.suppression_of("a@example.net"));
   REQUIRE(s);
-  CHECK(s->state == "hard-bouncing");
+  CHECK(s->state == address_state::hard_bouncing);
   CHECK(s->blocked_at == 1700000100);
   hard_bounce(db, "b@example.net", "two");
   CHECK(ok(db.unblock({"b@example.net"})).unchanged == 1);  // a bounce state is no block
   ok(db.unblock({"a@example.net"}));
   s = ok(db.suppression_of("a@example.net"));
-  CHECK(s->state == "hard-bouncing");
+  CHECK(s->state == address_state::hard_bouncing);
   CHECK_FALSE(s->blocked_at);
 }
 

@@ -17,10 +17,10 @@ using bounced::test::temp_db;
 
 namespace {
 
-message_in message(const std::string& text) { return {"Subject: " + text + "\r\n\r\nbody\r\n", "lmtp", "", "", {"b@b.test"}, 1000, ""}; }
+message_in message(const std::string& text) { return {"Subject: " + text + "\r\n\r\nbody\r\n", channel::lmtp, "", "", {"b@b.test"}, 1000, ""}; }
 
 std::string refused(database& db, const std::string& text) {
-  const auto r = db.store_message(message(text), {"nothing", ""}, {});
+  const auto r = db.store_message(message(text), {decode_status::nothing, ""}, {});
   const auto* e = std::get_if<error>(&r);
   return e ? e->message : "";
 }
@@ -46,8 +46,8 @@ TEST_CASE("a WAL deleted under the writer: commits refused, the earlier ones sav
   sqlite_options o;
   o.checkpoint_pages = 1000000;  // the two commits stay in the WAL
   database db(t.path, o);
-  ok(db.store_message(message("one"), {"nothing", ""}, {}));
-  ok(db.store_message(message("two"), {"nothing", ""}, {}));
+  ok(db.store_message(message("one"), {decode_status::nothing, ""}, {}));
+  ok(db.store_message(message("two"), {decode_status::nothing, ""}, {}));
   CHECK(messages_in_file(t.path) == 0);
   std::filesystem::remove(t.path + "-wal");
   const std::string why = refused(db, "three");
@@ -60,7 +60,7 @@ TEST_CASE("a -shm or database file replaced under the writer: commits refused", 
   temp_db t;
   const std::string which = GENERATE(std::string("-shm"), std::string(""));
   database db(t.path);
-  ok(db.store_message(message("one"), {"nothing", ""}, {}));
+  ok(db.store_message(message("one"), {decode_status::nothing, ""}, {}));
   const std::string name = t.path + which;
   std::filesystem::copy_file(name, name + ".copy");
   std::filesystem::rename(name + ".copy", name);  // same bytes, another file
@@ -71,6 +71,6 @@ TEST_CASE("a -shm or database file replaced under the writer: commits refused", 
 TEST_CASE("files left in place: nothing refused", "[database]") {
   temp_db t;
   database db(t.path);
-  for (int i = 0; i < 5; ++i) ok(db.store_message(message(std::to_string(i)), {"nothing", ""}, {}));
+  for (int i = 0; i < 5; ++i) ok(db.store_message(message(std::to_string(i)), {decode_status::nothing, ""}, {}));
   ok(db.store_batch({}));
 }

@@ -28,9 +28,9 @@ void fill(database& db, int count, int first = 0) {
   std::vector<store_item> batch;
   for (int i = first; i < first + count; ++i) {
     store_item item;
-    item.message = {"Subject: m" + std::to_string(i) + "\n\nbody", "lmtp", "", "", {"b@bounce.test"}, 1700000000 + i, ""};
+    item.message = {"Subject: m" + std::to_string(i) + "\n\nbody", channel::lmtp, "", "", {"b@bounce.test"}, 1700000000 + i, ""};
     const std::string o = outcome_of(i);
-    item.result = {o, o == "decoded" ? "" : "why " + std::to_string(i), "from" + std::to_string(i) + "@mx.test",
+    item.result = {parse_decode_status(o).value(), o == "decoded" ? "" : "why " + std::to_string(i), "from" + std::to_string(i) + "@mx.test",
                    "subject " + std::to_string(i)};
     batch.push_back(std::move(item));
     if (batch.size() == 5000 || i + 1 == first + count) {
@@ -38,6 +38,13 @@ void fill(database& db, int count, int first = 0) {
       batch.clear();
     }
   }
+}
+
+// The outcomes of a listing, as a client of GET /v1/messages names them.
+std::vector<decode_status> statuses(const std::vector<std::string>& names) {
+  std::vector<decode_status> out;
+  for (const std::string& n : names) out.push_back(parse_decode_status(n).value());
+  return out;
 }
 
 std::vector<std::int64_t> ids_of(const std::vector<message_summary>& page) {
@@ -76,14 +83,14 @@ TEST_CASE("messages are listed by outcome in id order with their From, Subject a
            {}, {"nothing"}, {"failed"}, {"decoded"}, {"nothing", "failed"}, {"failed", "nothing", "failed"},
            {"decoded", "nothing", "failed"}}) {
     INFO(wanted.size());
-    CHECK(ids_of(ok(db.page_messages(wanted, 0, 1000))) == expected(200, wanted));
+    CHECK(ids_of(ok(db.page_messages(statuses(wanted), 0, 1000))) == expected(200, wanted));
   }
-  const auto page = ok(db.page_messages({"nothing"}, 0, 2));
+  const auto page = ok(db.page_messages(statuses({"nothing"}), 0, 2));
   REQUIRE(page.size() == 2);
   CHECK(page[1].id == 11);  // message 10
   CHECK(page[1].received_at == 1700000010);
-  CHECK(page[1].via == "lmtp");
-  CHECK(page[1].result.status == "nothing");
+  CHECK(page[1].via == channel::lmtp);
+  CHECK(page[1].result.status == decode_status::nothing);
   CHECK(page[1].result.detail == "why 10");
   CHECK(page[1].result.from == "from10@mx.test");
   CHECK(page[1].result.subject == "subject 10");
@@ -93,7 +100,7 @@ TEST_CASE("messages are listed by outcome in id order with their From, Subject a
     std::vector<std::int64_t> seen;
     std::int64_t after = 0;
     for (;;) {
-      const auto p = ok(db.page_messages({"nothing", "failed"}, after, limit));
+      const auto p = ok(db.page_messages(statuses({"nothing", "failed"}), after, limit));
       CHECK(static_cast<std::int64_t>(p.size()) <= limit);
       if (p.empty()) break;
       for (const auto& m : p) CHECK(m.id > after);
@@ -112,26 +119,26 @@ TEST_CASE("accounting chunks are listed too, and a reprocess moves a message to 
   database db(t.path);
   fill(db, 3);  // ids 1 (nothing), 2 and 3 (decoded)
   acct_chunk c;
-  c.message = {"type,rcpt\nb,x@y.test\n", "acct", "acct-1.csv", "", {}, 1700000100, ""};
+  c.message = {"type,rcpt\nb,x@y.test\n", channel::acct, "acct-1.csv", "", {}, 1700000100, ""};
   acct_item i;
   i.key = "k1";
   i.logged_at = 1700000100;
   i.fields.recipient = "x@y.test";
-  i.fields.kind = "bounce";
+  i.fields.kind = record_kind::bounce;
   c.items = {i};
   c.detail = "1 malformed record skipped";
   const std::int64_t chunk = ok(db.store_acct(c)).message_id;
-  const auto all = ok(db.page_messages({"decoded"}, 0, 10));
+  const auto all = ok(db.page_messages(statuses({"decoded"}), 0, 10));
   REQUIRE(all.size() == 3);
   CHECK(all.back().id == chunk);
-  CHECK(all.back().via == "acct");
+  CHECK(all.back().via == channel::acct);
   CHECK(all.back().result.detail == "1 malformed record skipped");
   CHECK(all.back().result.from.empty());
   CHECK(all.back().result.subject.empty());
   // Decoded again (bounced reprocess): the outcome, its reason, From and Subject are the new ones.
-  ok(db.replace(1, {"failed", "decoder error", "new@mx.test", "new subject"}, {}));
-  CHECK(ids_of(ok(db.page_messages({"nothing"}, 0, 10))).empty());
-  const auto failed = ok(db.page_messages({"failed"}, 0, 10));
+  ok(db.replace(1, {decode_status::failed, "decoder error", "new@mx.test", "new subject"}, {}));
+  CHECK(ids_of(ok(db.page_messages(statuses({"nothing"}), 0, 10))).empty());
+  const auto failed = ok(db.page_messages(statuses({"failed"}), 0, 10));
   REQUIRE(failed.size() == 1);
   CHECK(failed[0].id == 1);
   CHECK(failed[0].result.detail == "decoder error");
@@ -168,12 +175,12 @@ TEST_CASE("messages stored before schema 7 get From and Subject from the head of
   CHECK(page[0].result.detail == "no delivery report");
   CHECK(page[1].result.from == "big@mx.test");
   CHECK(page[1].result.subject == "read from 4096 bytes");  // no more than head_bytes of 100 KB
-  CHECK(page[2].via == "acct");
+  CHECK(page[2].via == channel::acct);
   CHECK(page[2].result.from.empty());
   CHECK(page[3].result.from == "from1001@mx.test");
   CHECK(asked.size() == 2);  // the two old messages only
   // Without a reader they are listed all the same, without From and Subject.
-  const auto plain = ok(db.page_messages({"nothing"}, 0, 10));
+  const auto plain = ok(db.page_messages(statuses({"nothing"}), 0, 10));
   REQUIRE(plain.size() == 2);
   CHECK(plain[0].result.subject.empty());
 }
@@ -183,13 +190,13 @@ TEST_CASE("each outcome is read from its range of the covering index (30,000 mes
   database db(t.path);
   fill(db, 30000);  // 3,000 nothing, 1,080 failed
   page_stats common;
-  REQUIRE(ok(db.page_messages({"decoded"}, 15000, 500, {}, 0, &common)).size() == 500);
+  REQUIRE(ok(db.page_messages(statuses({"decoded"}), 15000, 500, {}, 0, &common)).size() == 500);
   const double per_row = static_cast<double>(common.vm_steps) / static_cast<double>(common.rows);
   for (const std::vector<std::string>& wanted : std::vector<std::vector<std::string>>{
            {"nothing"}, {"failed"}, {"nothing", "failed"}, {}}) {
     INFO(wanted.size());
     page_stats s;
-    const auto page = ok(db.page_messages(wanted, 15000, 100, {}, 0, &s));
+    const auto page = ok(db.page_messages(statuses(wanted), 15000, 100, {}, 0, &s));
     REQUIRE(page.size() == 100);
     INFO(s.plan);
     CHECK(s.plan.find("USING COVERING INDEX messages_outcome (outcome=? AND id>?)") != std::string::npos);

@@ -13,8 +13,8 @@ TEST_CASE("a store opens from a path or sqlite:PATH and refuses what it cannot o
   temp_db t;
   {
     const auto s = open_store(t.path);
-    message_in m{"raw\r\n", "pipe", "", "", {"b@example.com"}, 1, ""};
-    REQUIRE(std::holds_alternative<store_result>(s->store_message(m, {"nothing", "why"}, {})));
+    message_in m{"raw\r\n", channel::pipe, "", "", {"b@example.com"}, 1, ""};
+    REQUIRE(std::holds_alternative<store_result>(s->store_message(m, {decode_status::nothing, "why"}, {})));
   }
   // The same file through its URL form.
   const auto again = open_store("sqlite:" + t.path);

@@ -20,8 +20,8 @@ namespace {
 row hard(const std::string& recipient) {
   row r;
   r.recipient = recipient;
-  r.kind = "bounce";
-  r.bounce_type = "hard";
+  r.kind = record_kind::bounce;
+  r.bounce_type = bounce_type::hard;
   return r;
 }
 
@@ -41,7 +41,7 @@ TEST_CASE("concurrent submits are grouped into fewer transactions and all answer
       clients.emplace_back([&, c] {
         for (int i = 0; i < per_thread; ++i) {
           const std::string id = std::to_string(c) + "-" + std::to_string(i);
-          w.submit({"raw " + id, "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"decoded", ""}, {hard("u" + id + "@x.test")},
+          w.submit({"raw " + id, channel::lmtp, "", "", {"b@b.test"}, 1000, ""}, {decode_status::decoded, ""}, {hard("u" + id + "@x.test")},
                    [&](const result<store_result>& r) {
                      if (const auto* ok = std::get_if<store_result>(&r)) {
                        std::lock_guard lock(mu);
@@ -75,7 +75,7 @@ TEST_CASE("a callback runs only after its message is committed", "[writer]") {
   writer w(std::make_unique<database>(t.path));
   std::atomic<bool> seen{false};
   std::int64_t messages_seen = -1;
-  w.submit({"one", "pipe", "", "", {}, 1, ""}, {"nothing", "x"}, {}, [&](const result<store_result>&) {
+  w.submit({"one", channel::pipe, "", "", {}, 1, ""}, {decode_status::nothing, "x"}, {}, [&](const result<store_result>&) {
     // Another connection sees the message: it is committed, not just written in a transaction.
     database other(t.path);
     messages_seen = std::get<counts>(other.count()).messages;
@@ -103,18 +103,18 @@ TEST_CASE("a failed batch answers every message with the error and stores none",
     std::mutex gate;
     std::unique_lock hold(gate);
     std::atomic<bool> in_callback{false};
-    w.submit({"first", "pipe", "", "", {}, 1, ""}, {"nothing", ""}, {}, [&](const result<store_result>& r) {
+    w.submit({"first", channel::pipe, "", "", {}, 1, ""}, {decode_status::nothing, ""}, {}, [&](const result<store_result>& r) {
       in_callback = true;
       std::lock_guard wait(gate);
       done(r);
     });
     while (!in_callback) std::this_thread::yield();
-    w.submit({"a", "pipe", "", "", {}, 1, ""}, {"nothing", ""}, {}, done);
-    w.submit({"b", "pipe", "", "", {}, 1, ""}, {"not-an-outcome", ""}, {}, done);
-    w.submit({"c", "pipe", "", "", {}, 1, ""}, {"nothing", ""}, {}, done);
+    w.submit({"a", channel::pipe, "", "", {}, 1, ""}, {decode_status::nothing, ""}, {}, done);
+    w.submit({"b", channel::pipe, "", "", {}, 1, ""}, {static_cast<decode_status>(7), ""}, {}, done);
+    w.submit({"c", channel::pipe, "", "", {}, 1, ""}, {decode_status::nothing, ""}, {}, done);
     hold.unlock();
     w.stop();
-    w.submit({"late", "pipe", "", "", {}, 1, ""}, {"nothing", ""}, {}, done);
+    w.submit({"late", channel::pipe, "", "", {}, 1, ""}, {decode_status::nothing, ""}, {}, done);
   }
   CHECK(stored == 1);
   CHECK(errors.size() == 4);
@@ -129,7 +129,7 @@ TEST_CASE("failing() gives the last transaction's error until one commits again"
   writer w(std::make_unique<database>(t.path, o));
   const auto store = [&](const std::string& raw) {
     std::promise<bool> done;
-    w.submit({raw, "lmtp", "", "", {"b@b.test"}, 1000, ""}, {"nothing", ""}, {},
+    w.submit({raw, channel::lmtp, "", "", {"b@b.test"}, 1000, ""}, {decode_status::nothing, ""}, {},
              [&](const result<store_result>& r) { done.set_value(std::holds_alternative<store_result>(r)); });
     return done.get_future().get();
   };

@@ -5,6 +5,7 @@
 #include <boost/url/url_view.hpp>
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -105,26 +106,53 @@ std::string page_link(const boost::urls::url_view& url, std::int64_t page) {
   return out + "page=" + std::to_string(page);
 }
 
+// Inxmail's names for a record, in the document's order: each a field of the record (from the one
+// table of them, storage::record_fields) or a value the interface computes; some only in one of
+// the two listings.
+enum class listing { both, bounces, complaints };
+struct mapping {
+  const char* name;
+  const storage::record_field* field;  // nullptr: computed
+  std::string (*compute)(const storage::stored_row&);
+  listing in;
+};
+
+const std::array<mapping, 8>& mappings() {
+  using storage::record_field_named;
+  static const std::array<mapping, 8> table = {{
+      {"sourceSystem", &record_field_named("source_system"), nullptr, listing::both},
+      {"campaignId", &record_field_named("campaign_id"), nullptr, listing::both},
+      // The sending system's own id where correlation found one, else the original's Message-ID.
+      {"messageId", nullptr,
+       [](const storage::stored_row& r) { return r.fields.transaction_id.empty() ? r.fields.original_message_id : r.fields.transaction_id; },
+       listing::both},
+      {"recipient", &record_field_named("recipient"), nullptr, listing::both},
+      {"errorCode", &record_field_named("status"), nullptr, listing::bounces},
+      {"errorText", &record_field_named("diagnostic_text"), nullptr, listing::bounces},
+      {"type", nullptr,
+       [](const storage::stored_row& r) -> std::string {
+         switch (r.fields.bounce_type) {
+           case storage::bounce_type::hard: return "Hard";
+           case storage::bounce_type::soft: return "Soft";
+           default: return "";
+         }
+       },
+       listing::bounces},
+      {"type", &record_field_named("feedback_type"), nullptr, listing::complaints},
+  }};
+  return table;
+}
+
 void append_bounce(std::string& out, const storage::stored_row& r, bool complaint) {
-  const storage::row& f = r.fields;
-  out += "{\"sourceSystem\":";
-  append_json_string(out, f.source_system);
-  out += ",\"campaignId\":";
-  append_json_string(out, f.campaign_id);
-  out += ",\"messageId\":";
-  append_json_string(out, f.transaction_id.empty() ? f.original_message_id : f.transaction_id);
-  out += ",\"recipient\":";
-  append_json_string(out, f.recipient);
-  if (!complaint) {
-    out += ",\"errorCode\":";
-    append_json_string(out, f.status);
-    out += ",\"errorText\":";
-    append_json_string(out, f.diagnostic_text);
-    out += ",\"type\":";
-    append_json_string(out, f.bounce_type == "hard" ? "Hard" : f.bounce_type == "soft" ? "Soft" : "");
-  } else {
-    out += ",\"type\":";
-    append_json_string(out, f.feedback_type);
+  char separator = '{';
+  for (const mapping& m : mappings()) {
+    if (m.in == (complaint ? listing::bounces : listing::complaints)) continue;
+    out += separator;
+    separator = ',';
+    out += '"';
+    out += m.name;
+    out += "\":";
+    append_json_string(out, m.field ? std::string(m.field->get(r.fields)) : m.compute(r));
   }
   out += ",\"timestamp\":\"" + compact_time(r.received_at) + "\"}";
 }
@@ -165,7 +193,7 @@ http_response inxmail(const http_request& request, const std::vector<api_key>& k
   const bool complaints = route == "complaints";
 
   storage::record_filter filter;
-  filter.kind = complaints ? "complaint" : "bounce";
+  filter.kind = complaints ? storage::record_kind::complaint : storage::record_kind::bounce;
   std::int64_t page = 0, page_size = default_page_size;
   std::optional<std::int64_t> start, end;
   std::set<std::string, std::less<>> seen;

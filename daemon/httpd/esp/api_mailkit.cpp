@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -77,33 +78,56 @@ std::string text_status(const storage::row& r) {
   return r.diagnostic_type + "; " + r.diagnostic_text;
 }
 
-std::string recipient_status(const std::map<std::string, std::string>& states, const std::string& recipient) {
-  std::string lower = recipient;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch; });
-  const auto it = states.find(lower);
+using suppression_map = std::map<std::string, std::string>;
+
+std::string recipient_status(const suppression_map& states, const std::string& recipient) {
+  const auto it = states.find(util::to_lower(recipient));
   return it == states.end() || it->second == "active" ? "temporary" : "permanent";
 }
 
-// One record's fields in the document's order: (name, value, is an id).
+// Mailkit's names for a record, in the document's order: each a field of the record (from the
+// one table of them, storage::record_fields) or a value Mailkit's interface computes; `id` marks
+// the ids XML-RPC sends as numbers.
+struct mapping {
+  const char* name;
+  const storage::record_field* field;  // nullptr: computed
+  std::string (*compute)(const storage::stored_row&, const suppression_map&);
+  bool id;
+};
+
+const std::array<mapping, 11>& mappings() {
+  using storage::record_field_named;
+  static const std::array<mapping, 11> table = {{
+      {"ID_MESSAGE", &record_field_named("campaign_id"), nullptr, true},
+      {"TEXT_STATUS", nullptr, [](const storage::stored_row& r, const suppression_map&) { return text_status(r.fields); }, false},
+      {"STATUS", &record_field_named("status"), nullptr, false},
+      {"ID_EMAIL", &record_field_named("email_id"), nullptr, true},
+      {"ID_SEND", &record_field_named("send_id"), nullptr, true},
+      {"EMAIL", &record_field_named("recipient"), nullptr, false},
+      {"ID_SEND_MESSGE", &record_field_named("send_message_id"), nullptr, true},
+      {"ID_USER_LIST", &record_field_named("list_id"), nullptr, true},
+      {"REMOTE_MTA", &record_field_named("remote_mta"), nullptr, false},
+      {"ID_UNDELIVERED_LOG", nullptr, [](const storage::stored_row& r, const suppression_map&) { return std::to_string(r.id); }, true},
+      {"RECIPIENT_STATUS", nullptr,
+       [](const storage::stored_row& r, const suppression_map& states) { return recipient_status(states, r.fields.recipient); },
+       false},
+  }};
+  return table;
+}
+
+// One record's members: (name, value, is an id).
 struct member {
   const char* name;
   std::string value;
   bool id;
 };
 
-std::array<member, 11> members(const storage::stored_row& r, const std::map<std::string, std::string>& states) {
-  const storage::row& f = r.fields;
-  return {{{"ID_MESSAGE", f.campaign_id, true},
-           {"TEXT_STATUS", text_status(f), false},
-           {"STATUS", f.status, false},
-           {"ID_EMAIL", f.email_id, true},
-           {"ID_SEND", f.send_id, true},
-           {"EMAIL", f.recipient, false},
-           {"ID_SEND_MESSGE", f.send_message_id, true},
-           {"ID_USER_LIST", f.list_id, true},
-           {"REMOTE_MTA", f.remote_mta, false},
-           {"ID_UNDELIVERED_LOG", std::to_string(r.id), true},
-           {"RECIPIENT_STATUS", recipient_status(states, f.recipient), false}}};
+std::array<member, 11> members(const storage::stored_row& r, const suppression_map& states) {
+  std::array<member, 11> out;
+  const auto& table = mappings();
+  for (std::size_t i = 0; i < table.size(); ++i)
+    out[i] = {table[i].name, table[i].field ? std::string(table[i].field->get(r.fields)) : table[i].compute(r, states), table[i].id};
+  return out;
 }
 
 void append_json_record(std::string& out, const storage::stored_row& r, const std::map<std::string, std::string>& states) {
@@ -217,7 +241,7 @@ http_response xml_answer(std::string body, unsigned http_status = 200) {
 
 http_response export_records(const raw_bounces_call& c, const std::shared_ptr<record_source>& records, bool xml) {
   storage::record_filter filter;
-  filter.kind = "bounce";
+  filter.kind = storage::record_kind::bounce;
   filter.campaign_id = c.campaign;
   filter.send_id = c.send;
   http_response r;

@@ -168,7 +168,7 @@ http_response oempro(const http_request& request, const std::vector<ip_network>&
 
   storage::message_in in;
   in.raw = std::move(message->second);
-  in.via = "http";
+  in.via = storage::channel::http;
   in.client = request.client_address;
   const auto from = given.find("MailFrom");
   in.envelope_sender = from == given.end() || from->second.empty() ? "localhost" : from->second;

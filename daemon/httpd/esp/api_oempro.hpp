@@ -22,13 +22,14 @@
 
 #include <vector>
 
+#include "daemon/params.hpp"
 #include "daemon/httpd/http_api.hpp"
 #include "daemon/net/network.hpp"
 
 namespace bounced::daemon {
 
 http_response oempro(const http_request& request, const std::vector<ip_network>& networks, const message_sink& sink,
-                     std::size_t message_size_bytes = 10240000);
+                     std::size_t message_size_bytes = params::message_size_bytes);
 
 // A request refused before it reached the route (a body or a header over the server's limits),
 // in the document's shape; code as above (1 for a message too large).

@@ -36,7 +36,7 @@ T ok(storage::result<T> r) {
 }
 
 storage::message_in stored(const std::string& raw, std::int64_t at) {
-  return {raw, "pipe", "", "", {"bounces@sender.bounced.test"}, at, ""};
+  return {raw, storage::channel::pipe, "", "", {"bounces@sender.bounced.test"}, at, ""};
 }
 
 const daemon::rulebook& builtin_rules() {
@@ -63,12 +63,12 @@ TEST_CASE("decode_for_storage maps the sample's record onto the columns", "[to_r
   const std::string name = samples + "/rfc3464-userunknown";
   const auto expected = boost::json::parse(slurp(name + ".expected.jsonl")).as_object();
   const auto d = daemon::decode_for_storage(slurp(name + ".eml"), builtin_rules(), "", "bounces@b.test", "t");
-  CHECK(d.result.status == "decoded");
+  CHECK(d.result.status == storage::decode_status::decoded);
   REQUIRE(d.rows.size() == 1);
   const storage::row& r = d.rows[0];
   auto field = [&](const char* n) { return std::string(expected.at(n).as_string()); };
   CHECK(r.recipient == field("recipient"));
-  CHECK(r.kind == field("kind"));
+  CHECK(to_string(r.kind) == field("kind"));
   CHECK(r.status == field("deliverystatus"));
   CHECK(r.reply_code == field("replycode"));
   CHECK(r.reason == field("reason"));
@@ -78,7 +78,7 @@ TEST_CASE("decode_for_storage maps the sample's record onto the columns", "[to_r
   CHECK(r.reporting_mta == "dns; " + field("lhost"));
   CHECK(r.list_id == field("listid"));
   CHECK(r.diagnostic_type == field("diagnostictype"));
-  CHECK(r.bounce_type == field("bouncetype"));
+  CHECK(to_string(r.bounce_type) == field("bouncetype"));
   CHECK(r.category == field("category"));
   CHECK(r.original_message_id == field("messageid"));
   CHECK(r.envelope_recipient == "bounces@b.test");
@@ -89,7 +89,7 @@ TEST_CASE("decode_for_storage maps the sample's record onto the columns", "[to_r
   CHECK(d.result.subject == "Undelivered Mail Returned to Sender");
 
   const auto none = daemon::decode_for_storage(slurp(samples + "/not-a-bounce.eml"), builtin_rules(), "", "", "t");
-  CHECK(none.result.status == "nothing");
+  CHECK(none.result.status == storage::decode_status::nothing);
   CHECK_FALSE(none.result.detail.empty());
   CHECK(none.rows.empty());
   CHECK(none.result.from == "carol@dest.bounced.test");
@@ -112,12 +112,12 @@ TEST_CASE("reprocess decodes stored messages again and replaces their rows", "[c
     storage::database db(t.path);
     storage::row wrong;
     wrong.recipient = "nobody@dest.bounced.test";
-    wrong.kind = "bounce";
+    wrong.kind = storage::record_kind::bounce;
     wrong.reason = "an older rule's guess";
-    const auto s = ok(db.store_message(stored(slurp(samples + "/rfc3464-userunknown.eml"), 1800000000), {"decoded", ""}, {wrong}));
+    const auto s = ok(db.store_message(stored(slurp(samples + "/rfc3464-userunknown.eml"), 1800000000), {storage::decode_status::decoded, ""}, {wrong}));
     bounce_id = s.message_id;
     old_row = s.row_ids.at(0);
-    early_id = ok(db.store_message(stored(slurp(samples + "/not-a-bounce.eml"), 1000), {"failed", "an old crash"}, {})).message_id;
+    early_id = ok(db.store_message(stored(slurp(samples + "/not-a-bounce.eml"), 1000), {storage::decode_status::failed, "an old crash"}, {})).message_id;
   }
   std::ostringstream out, err;
   REQUIRE(daemon::run_reprocess({"--db", t.path, "--since", "2020-01-01"}, out, err) == 0);
@@ -137,7 +137,7 @@ TEST_CASE("reprocess decodes stored messages again and replaces their rows", "[c
   REQUIRE(daemon::run_reprocess({"--db=" + t.path}, again, err) == 0);
   CHECK(again.str() == "reprocessed 2 messages: 0 with new rows (0 written, 0 replaced), 2 with the same rows\n");
   storage::database db(t.path);
-  CHECK(ok(db.message(early_id))->result.status == "nothing");
+  CHECK(ok(db.message(early_id))->result.status == storage::decode_status::nothing);
   CHECK(ok(db.count()).live_rows == 1);
   // Stored without From and Subject: the reprocess keeps them now, as for messages stored before
   // schema 7.
@@ -170,11 +170,11 @@ TEST_CASE("bounced purge and forget run against the file", "[commands]") {
     storage::database db(t.path);
     storage::row r;
     r.recipient = "gone@x.test";
-    r.kind = "bounce";
-    r.bounce_type = "hard";
-    ok(db.store_message(stored("old message", 1000), {"decoded", ""}, {r}));
-    ok(db.store_message(stored("new message for gone@x.test", 1800000000), {"decoded", ""}, {r}));
-    ok(db.store_message(stored("another new message", 1800000000), {"nothing", ""}, {}));
+    r.kind = storage::record_kind::bounce;
+    r.bounce_type = storage::bounce_type::hard;
+    ok(db.store_message(stored("old message", 1000), {storage::decode_status::decoded, ""}, {r}));
+    ok(db.store_message(stored("new message for gone@x.test", 1800000000), {storage::decode_status::decoded, ""}, {r}));
+    ok(db.store_message(stored("another new message", 1800000000), {storage::decode_status::nothing, ""}, {}));
   }
   const std::string bounced = BOUNCED_BINARY;
   const std::string env = "STATE_DIRECTORY='" + t.dir.string() + "' ";

@@ -17,6 +17,7 @@
 #include "storage/sqlite/database.hpp"
 
 using namespace bounced::daemon;
+namespace storage = bounced::storage;
 
 namespace {
 
@@ -55,10 +56,10 @@ void fill(const std::string& path, int messages) {
   for (int i = 0; i < messages; ++i) {
     bounced::storage::row r;
     r.recipient = "user" + std::to_string(i) + "@example.net";
-    r.kind = i % 2 ? "bounce" : "delay";
-    r.bounce_type = i % 2 ? "hard" : "soft";
+    r.kind = i % 2 ? storage::record_kind::bounce : storage::record_kind::delay;
+    r.bounce_type = i % 2 ? storage::bounce_type::hard : storage::bounce_type::soft;
     r.diagnostic_text = "550 \"quoted\", with a comma\nand a line";
-    auto stored = db.store_message({"raw " + std::to_string(i), "lmtp", "", "", {"b@x.test"}, 1700000000 + i, ""}, {"decoded", ""}, {r});
+    auto stored = db.store_message({"raw " + std::to_string(i), storage::channel::lmtp, "", "", {"b@x.test"}, 1700000000 + i, ""}, {storage::decode_status::decoded, ""}, {r});
     REQUIRE(std::holds_alternative<bounced::storage::store_result>(stored));
   }
 }
@@ -187,21 +188,21 @@ namespace {
 // Four messages, one of each kind a listing shows, and an accounting chunk: ids 1 to 5.
 void fill_outcomes(const std::string& path) {
   bounced::storage::database db(path);
-  const auto store = [&](const std::string& raw, const std::string& via, bounced::storage::outcome o) {
+  const auto store = [&](const std::string& raw, storage::channel via, bounced::storage::outcome o) {
     auto stored = db.store_message({raw, via, "", "", {"b@x.test"}, 1700000000, ""}, o, {});
     REQUIRE(std::holds_alternative<bounced::storage::store_result>(stored));
   };
-  store("bounce", "lmtp", {"decoded", "", "MAILER-DAEMON@mx.test", "Undelivered Mail Returned to Sender"});
-  store("not a bounce", "smtp", {"nothing", "no delivery report, feedback report or auto-reply", "carol@d.test", "Re: news"});
-  store("broken", "pipe", {"failed", "decoder error: \"quoted\"", "x@y.test", "Gr\xc3\xbc\xc3\x9f" "e \xff"});
-  store("another", "lmtp", {"nothing", "looks like a delivery notice, but no decoder found a recipient in it", "", ""});
+  store("bounce", storage::channel::lmtp, {storage::decode_status::decoded, "", "MAILER-DAEMON@mx.test", "Undelivered Mail Returned to Sender"});
+  store("not a bounce", storage::channel::smtp, {storage::decode_status::nothing, "no delivery report, feedback report or auto-reply", "carol@d.test", "Re: news"});
+  store("broken", storage::channel::pipe, {storage::decode_status::failed, "decoder error: \"quoted\"", "x@y.test", "Gr\xc3\xbc\xc3\x9f" "e \xff"});
+  store("another", storage::channel::lmtp, {storage::decode_status::nothing, "looks like a delivery notice, but no decoder found a recipient in it", "", ""});
   bounced::storage::acct_chunk c;
-  c.message = {"type,rcpt\nb,r@d.test\n", "acct", "", "", {}, 1700000001, ""};
+  c.message = {"type,rcpt\nb,r@d.test\n", storage::channel::acct, "", "", {}, 1700000001, ""};
   bounced::storage::acct_item item;
   item.key = "k";
   item.logged_at = 1700000001;
   item.fields.recipient = "r@d.test";
-  item.fields.kind = "bounce";
+  item.fields.kind = storage::record_kind::bounce;
   c.items = {item};
   REQUIRE(std::holds_alternative<bounced::storage::acct_result>(db.store_acct(c)));
 }

@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
+#include <map>
 #include <string>
+#include <vector>
 
 #include "daemon/smtpd/smtp_session.hpp"
 
@@ -245,4 +249,48 @@ TEST_CASE("DATA: bare LF line ends, an empty message, and the size limit", "[smt
   CHECK(big.too_big());
   CHECK(big.message().empty());
   CHECK(big.size() == wire.size() - 3);
+}
+
+// The command table (verb, protocols, states, handler, refusal) answers every verb in every state
+// as the chain of ifs it replaced did: the codes below were recorded from that code, for each of
+// these commands, with and without STARTTLS on offer.
+TEST_CASE("the command table: every verb in every state", "[smtp]") {
+  const std::vector<std::string> commands = {
+      "EHLO h", "HELO h", "LHLO h", "EHLO", "EHLO a b", "MAIL FROM:<>", "MAIL x", "mail from:<>", "RCPT TO:<a@b.test>", "RCPT",
+      "DATA", "DATA x", "RSET", "RSET x", "NOOP", "QUIT", "VRFY", "VRFY a", "STARTTLS", "STARTTLS x",
+      "HELP", "AUTH PLAIN", "BDAT 1", "ETRN", "EXPN a", "TURN", "XCLIENT", "FOO", "", "starttls"};
+  // [tls][protocol][state: fresh, greeted, after MAIL, after RCPT]
+  const std::map<std::string, std::string> expected = {
+      {"0 lmtp 0", "500 500 250 500 500 503 503 503 503 503 503 501 250 501 250 221 501 252 502 501 214 502 502 502 502 502 502 500 500 502"},
+      {"0 lmtp 1", "500 500 250 500 500 250 501 250 503 503 503 501 250 501 250 221 501 252 502 501 214 502 502 502 502 502 502 500 500 502"},
+      {"0 lmtp 2", "500 500 250 500 500 503 503 503 250 501 503 501 250 501 250 221 501 252 502 501 214 502 502 502 502 502 502 500 500 502"},
+      {"0 lmtp 3", "500 500 250 500 500 503 503 503 250 501 354 501 250 501 250 221 501 252 502 501 214 502 502 502 502 502 502 500 500 502"},
+      {"0 smtp 0", "250 250 500 501 501 503 503 503 503 503 503 501 250 501 250 221 501 252 502 501 214 502 502 502 502 502 502 500 500 502"},
+      {"0 smtp 1", "250 250 500 501 501 250 501 250 503 503 503 501 250 501 250 221 501 252 502 501 214 502 502 502 502 502 502 500 500 502"},
+      {"0 smtp 2", "250 250 500 501 501 503 503 503 250 501 554 501 250 501 250 221 501 252 502 501 214 502 502 502 502 502 502 500 500 502"},
+      {"0 smtp 3", "250 250 500 501 501 503 503 503 250 501 354 501 250 501 250 221 501 252 502 501 214 502 502 502 502 502 502 500 500 502"},
+      {"1 lmtp 0", "500 500 250 500 500 503 503 503 503 503 503 501 250 501 250 221 501 252 220 501 214 502 502 502 502 502 502 500 500 220"},
+      {"1 lmtp 1", "500 500 250 500 500 250 501 250 503 503 503 501 250 501 250 221 501 252 220 501 214 502 502 502 502 502 502 500 500 220"},
+      {"1 lmtp 2", "500 500 250 500 500 503 503 503 250 501 503 501 250 501 250 221 501 252 503 501 214 502 502 502 502 502 502 500 500 503"},
+      {"1 lmtp 3", "500 500 250 500 500 503 503 503 250 501 354 501 250 501 250 221 501 252 503 501 214 502 502 502 502 502 502 500 500 503"},
+      {"1 smtp 0", "250 250 500 501 501 503 503 503 503 503 503 501 250 501 250 221 501 252 220 501 214 502 502 502 502 502 502 500 500 220"},
+      {"1 smtp 1", "250 250 500 501 501 250 501 250 503 503 503 501 250 501 250 221 501 252 220 501 214 502 502 502 502 502 502 500 500 220"},
+      {"1 smtp 2", "250 250 500 501 501 503 503 503 250 501 554 501 250 501 250 221 501 252 503 501 214 502 502 502 502 502 502 500 500 503"},
+      {"1 smtp 3", "250 250 500 501 501 503 503 503 250 501 354 501 250 501 250 221 501 252 503 501 214 502 502 502 502 502 502 500 500 503"},
+  };
+  for (int tls = 0; tls < 2; ++tls)
+    for (const mail_protocol protocol : {mail_protocol::smtp, mail_protocol::lmtp})
+      for (int state = 0; state < 4; ++state) {
+        const std::string key = fmt::format("{} {} {}", tls, protocol == mail_protocol::lmtp ? "lmtp" : "smtp", state);
+        std::string codes;
+        for (const std::string& c : commands) {
+          smtp_session s(protocol, "h.test", session_limits{}, [](std::string_view) { return true; }, tls == 1);
+          if (state >= 1) s.command(protocol == mail_protocol::lmtp ? "LHLO a" : "EHLO a");
+          if (state >= 2) s.command("MAIL FROM:<>");
+          if (state >= 3) s.command("RCPT TO:<x@b.test>");
+          codes += (codes.empty() ? "" : " ") + s.command(c).text.substr(0, 3);
+        }
+        INFO(key);
+        CHECK(codes == expected.at(key));
+      }
 }

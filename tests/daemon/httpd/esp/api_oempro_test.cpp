@@ -9,6 +9,7 @@
 #include "daemon/httpd/esp/api_oempro.hpp"
 
 using namespace bounced::daemon;
+namespace storage = bounced::storage;
 
 namespace {
 
@@ -86,7 +87,7 @@ TEST_CASE("oempro: a message goes to the sink with its envelope and category", "
   CHECK(a.body == "{\"Success\":true,\"ErrorCode\":0,\"ErrorText\":\"\"}\n");
   CHECK(got.raw == "raw bytes");
   CHECK(got.envelope_sender == "localhost");
-  CHECK(got.via == "http");
+  CHECK(got.via == storage::channel::http);
   CHECK(got.client == "127.0.0.1");
   CHECK(got.pmta_category == "bad-mailbox");
   CHECK(got.received_at > 0);
