@@ -2,8 +2,6 @@
 // path could not be read (after the others are done), 2 for a usage or rule-file error.
 #include "daemon/cli/parse_command.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
@@ -17,9 +15,8 @@
 #include <variant>
 
 #include "daemon/cli/inputs.hpp"
-#include "daemon/pipeline/record.hpp"
+#include "daemon/pipeline/to_rows.hpp"
 #include "daemon/pipeline/rulebook.hpp"
-#include "parser/decode.hpp"
 
 namespace bounced::daemon {
 
@@ -43,22 +40,7 @@ struct parse_job {
 };
 
 // Decodes and classifies one message into JSON lines.
-void run_job(parse_job& job, const rulebook& rules, bool all) {
-  const parser::report report = parser::decode(job.message, rules.decoding);
-  if (report.kind == parser::message_kind::none) {
-    if (all) {
-      boost::json::object o;
-      o["origin"] = job.origin;
-      o["kind"] = "none";
-      o["decoded"] = false;
-      o["why"] = report.why_not;
-      o["subject"] = report.subject;
-      job.lines.push_back(boost::json::serialize(o));
-    }
-    return;
-  }
-  for (const record& r : make_records(report, rules.classifying, job.origin)) job.lines.push_back(boost::json::serialize(to_json(r)));
-}
+void run_job(parse_job& job, const rulebook& rules, bool all) { job.lines = json_lines(job.message, rules, job.origin, all); }
 
 // The reading thread queues messages; `threads` workers decode them in any order; the reading
 // thread writes each job's output as soon as it and every job before it are done, so the output

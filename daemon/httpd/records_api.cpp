@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "daemon/pipeline/to_rows.hpp"
-#include "parser/mail.hpp"
 #include "util/time.hpp"
 
 namespace bounced::daemon {
@@ -197,8 +196,7 @@ http_response messages_page(const std::shared_ptr<record_source>& records, const
   }
   const auto fetch = [records, wanted = std::move(wanted)](std::int64_t from, std::int64_t n) {
     // Messages stored before schema 7 have no From and Subject stored: read from their header.
-    const auto read_head = [](std::string_view head, storage::outcome& result) { set_head(result, parser::read_head(head)); };
-    return records->connection().page_messages(wanted, from, n, read_head, parser::max_head_bytes);
+    return records->connection().page_messages(wanted, from, n, set_head_from, head_bytes);
   };
   const auto append = [](std::string& out, const storage::message_summary& m, bool first) {
     if (!first) out += ',';

@@ -1,6 +1,8 @@
 // See to_rows.hpp.
 #include "daemon/pipeline/to_rows.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <exception>
 
 #include "parser/decode.hpp"
@@ -90,6 +92,27 @@ storage::row acct_to_row(const parser::acct_record& a, const classifier::rule_se
 void set_head(storage::outcome& result, const parser::head& head) {
   result.from = head.from;
   result.subject = std::string(util::utf8_prefix(head.subject, max_listed_subject_bytes));
+}
+
+void set_head_from(std::string_view head, storage::outcome& result) { set_head(result, parser::read_head(head)); }
+
+std::vector<std::string> json_lines(std::string_view raw, const rulebook& rules, std::string_view origin, bool all) {
+  std::vector<std::string> lines;
+  const parser::report report = parser::decode(raw, rules.decoding);
+  if (report.kind == parser::message_kind::none) {
+    if (all) {
+      boost::json::object o;
+      o["origin"] = origin;
+      o["kind"] = "none";
+      o["decoded"] = false;
+      o["why"] = report.why_not;
+      o["subject"] = report.subject;
+      lines.push_back(boost::json::serialize(o));
+    }
+    return lines;
+  }
+  for (const record& r : make_records(report, rules.classifying, origin)) lines.push_back(boost::json::serialize(to_json(r)));
+  return lines;
 }
 
 decoded_message decode_for_storage(std::string_view raw, const rulebook& rules,

@@ -34,6 +34,14 @@ inline constexpr std::size_t max_listed_subject_bytes = 998;
 
 // A message's own From address and Subject into its outcome, as storage keeps them.
 void set_head(storage::outcome& result, const parser::head& head);
+// The same from the first bytes of a stored message (storage::head_reader, for the messages
+// stored before schema 7), and how many bytes it needs.
+void set_head_from(std::string_view head, storage::outcome& result);
+inline constexpr std::size_t head_bytes = parser::max_head_bytes;
+
+// One message as `bounced parse` prints it: a JSON line per record; with all, a message that is
+// no report gets one line that says why.
+std::vector<std::string> json_lines(std::string_view raw, const rulebook& rules, std::string_view origin, bool all);
 
 struct decoded_message {
   storage::outcome result;  // decoded, nothing (with why), failed (with the error); From, Subject
