@@ -23,6 +23,7 @@
 namespace {
 
 using namespace bounced::daemon;
+namespace storage = bounced::storage;
 
 // A database with a few records of each kind, made once per process.
 std::shared_ptr<record_source> records() {
@@ -30,12 +31,13 @@ std::shared_ptr<record_source> records() {
     const auto path = std::filesystem::temp_directory_path() / ("bounced-fuzz-http-" + std::to_string(::getpid()) + ".db");
     std::filesystem::remove(path);
     bounced::storage::database db(path.string());
-    const char* kinds[] = {"bounce", "delay", "complaint", "bounce", "delivery"};
+    const storage::record_kind kinds[] = {storage::record_kind::bounce, storage::record_kind::delay, storage::record_kind::complaint,
+                                          storage::record_kind::bounce, storage::record_kind::delivery};
     for (int i = 0; i < 40; ++i) {
       bounced::storage::row r;
       r.recipient = "user" + std::to_string(i % 7) + "@example.net";
       r.kind = kinds[i % 5];
-      r.bounce_type = i % 2 ? "hard" : "soft";
+      r.bounce_type = i % 2 ? storage::bounce_type::hard : storage::bounce_type::soft;
       r.status = "5.1.1";
       r.diagnostic_type = "SMTP";
       r.diagnostic_text = "550 \"no\" <such> & user\x01\xff";
