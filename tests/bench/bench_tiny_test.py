@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A benchmark at its tiny size, so that it never stops working (ctest: export_bench_tiny,
-acct_bench_tiny, ingest_bench_tiny, bench_linear_tiny; decode-bench has decode_bench_tiny_test.py).
+acct_bench_tiny, ingest_bench_tiny, bench_linear_tiny, ab_tiny; decode-bench has
+decode_bench_tiny_test.py).
 
 Runs COMMAND (the benchmark with --tiny and the build's own binaries) and checks that it exits 0
 and prints every figure NAME owes, in order: each line there, with a number wherever a figure
@@ -60,11 +61,26 @@ def ingest_bench(cmd):
     return owed
 
 
+def ab(cmd):
+    """tests/bench/ab over export-bench --tiny, the same binary as A and B: its two figures."""
+    label = r"  (unfiltered|campaign=c#): bounced # ms \(# bytes\), sqlite# -json # ms \(# bytes\) = # times sqlite#'s"
+    return [
+        ("A's round", rf"round 1 A: {N}, {N}"),
+        ("B's round", rf"round 1 B: {N}, {N}"),
+        ("the heading", r"medians of 1 rounds, A = .*, B = .*:"),
+        ("the first figure's label", label),
+        ("the first figure", rf"    A {N}  B {N}  B/A {N}"),
+        ("the second figure's label", label),
+        ("the second figure", rf"    A {N}  B {N}  B/A {N}"),
+    ]
+
+
 def bench_linear(cmd):
     return [("the heading", r"shape +MB +ms +ms/MB")]
 
 
-OWED = {"export-bench": export_bench, "acct-bench": acct_bench, "ingest-bench": ingest_bench, "bench_linear": bench_linear}
+OWED = {"export-bench": export_bench, "acct-bench": acct_bench, "ingest-bench": ingest_bench, "bench_linear": bench_linear,
+        "ab": ab}
 
 
 def missing_in_order(lines, owed):
