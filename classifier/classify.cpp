@@ -16,6 +16,8 @@
 #include <map>
 #include <sstream>
 
+#include "util/text.hpp"
+
 namespace bounced::classifier {
 
 namespace {
@@ -51,12 +53,7 @@ struct rule {
   std::optional<bool> hard;          // override
 };
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
+using util::to_lower;
 
 // A code pattern is a whole code ("5.1.1", "550") or a prefix ending in '*' ("5.1.*", "4*").
 bool code_matches(const std::vector<std::string>& patterns, std::string_view value) {
