@@ -245,9 +245,9 @@ void http_server::start() {
   const auto admit = [&s](auto& socket, const std::string& client) { return s.admit(socket, client); };
   const auto serve = [&s](auto socket, std::string client) { return s.session(std::move(socket), std::move(client)); };
   for (auto& a : s.acceptors)
-    asio::co_spawn(s.io, net::accept_loop(s.io, *a, admit, serve, "http session"), net::log_failure{"http accept loop"});
+    asio::co_spawn(s.io, net::accept_loop(s.io, *a, admit, serve, "http"), net::log_failure{"http", "accept loop"});
   for (auto& a : s.unix_acceptors)
-    asio::co_spawn(s.io, net::accept_loop(s.io, *a, admit, serve, "http session"), net::log_failure{"http accept loop"});
+    asio::co_spawn(s.io, net::accept_loop(s.io, *a, admit, serve, "http"), net::log_failure{"http", "accept loop"});
   s.thread = std::thread([this] { impl_->io.run(); });
 }
 

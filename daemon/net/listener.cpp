@@ -54,14 +54,14 @@ void log_failure::operator()(std::exception_ptr e) const {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    log(log_level::error, fmt::format("{} failed: {}", what, ex.what()));
+    log(log_level::error, fmt::format("{} {} failed: {}", who, what, ex.what()));
   } catch (...) {
-    log(log_level::error, fmt::format("{} failed", what));
+    log(log_level::error, fmt::format("{} {} failed", who, what));
   }
 }
 
-void log_accept_error(const char* what, const boost::system::error_code& ec) {
-  log(log_level::warning, fmt::format("{}: accept: {}", what, ec.message()));
+void log_accept_error(const char* who, const boost::system::error_code& ec) {
+  log(log_level::warning, fmt::format("{}: accept: {}", who, ec.message()));
 }
 
 }  // namespace bounced::daemon::net

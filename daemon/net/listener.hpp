@@ -33,7 +33,7 @@ inline constexpr std::chrono::milliseconds accept_error_pause{100};
 
 // A listening TCP socket on host:port. The host is an address, or a name whose first address is
 // taken once, at start; port 0 takes a free one (read it from local_endpoint()). Throws
-// std::system_error naming `who` ("smtp", "http") and the address.
+// std::system_error naming `who` (the listener's protocol: "lmtp", "smtp", "http") and the address.
 tcp::acceptor listen_tcp(asio::io_context& io, const std::string& host, std::uint16_t port, const char* who);
 
 // A listening UNIX socket at path: a stale socket file is removed first (clear_stale_socket), a
@@ -46,35 +46,36 @@ std::string peer_name(const tcp::socket& socket);
 std::string peer_name(const local_stream::socket& socket);
 
 // The completion handler of a spawned coroutine: logs at error level the exception that ended
-// it, naming what it was ("smtp session", "http accept loop"). `what` must outlive the coroutine
-// (a string literal).
+// it as "{who} {what} failed: ..." ("lmtp session failed: ..."). Both must outlive the coroutine
+// (string literals).
 struct log_failure {
+  const char* who;
   const char* what;
   void operator()(std::exception_ptr e) const;
 };
 
 // Logs, at warning level, an accept that failed while its listener stays open.
-void log_accept_error(const char* what, const boost::system::error_code& ec);
+void log_accept_error(const char* who, const boost::system::error_code& ec);
 
 // Accepts until the acceptor closes. Each accepted socket goes to admit(socket&, client), which
 // answers whether it may have a session (it refuses the others itself, by closing or answering
 // them); an admitted one runs serve(std::move(socket), std::move(client)), an awaitable,
-// spawned on io with a log_failure handler named `what`. An accept that fails with the acceptor
+// spawned on io with a log_failure handler ("{who} session failed: ..."). An accept that fails with the acceptor
 // still open is logged and retried after accept_error_pause.
 template <class Acceptor, class Admit, class Serve>
-asio::awaitable<void> accept_loop(asio::io_context& io, Acceptor& acceptor, Admit admit, Serve serve, const char* what) {
+asio::awaitable<void> accept_loop(asio::io_context& io, Acceptor& acceptor, Admit admit, Serve serve, const char* who) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(tuple_awaitable);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      log_accept_error(what, ec);
+      log_accept_error(who, ec);
       asio::steady_timer pause(io, accept_error_pause);
       co_await pause.async_wait(tuple_awaitable);
       continue;
     }
     std::string client = peer_name(socket);
     if (!admit(socket, client)) continue;
-    asio::co_spawn(io, serve(std::move(socket), std::move(client)), log_failure{what});
+    asio::co_spawn(io, serve(std::move(socket), std::move(client)), log_failure{who, "session"});
   }
 }
 

@@ -385,7 +385,7 @@ struct server::impl {
     auto conn = std::make_shared<connection>(io);
     registration reg(*this, *conn, client);
     attach(*conn, socket);
-    asio::co_spawn(io, watchdog(conn), net::log_failure{"smtp watchdog"});
+    asio::co_spawn(io, watchdog(conn), net::log_failure{protocol_name(protocol), "watchdog"});
     const bool can_tls = tls.has_value();
     smtp_session session(protocol, options.hostname, options.limits, domain_policy(loopback), can_tls);
     if (!co_await converse(socket, session, *conn, client, true)) co_return;
@@ -406,7 +406,7 @@ struct server::impl {
     auto conn = std::make_shared<connection>(io);
     registration reg(*this, *conn, "unix");
     attach(*conn, socket);
-    asio::co_spawn(io, watchdog(conn), net::log_failure{"smtp watchdog"});
+    asio::co_spawn(io, watchdog(conn), net::log_failure{protocol_name(protocol), "watchdog"});
     smtp_session session(protocol, options.hostname, options.limits, domain_policy(true), false);
     co_await converse(socket, session, *conn, "unix", true);
   }
@@ -456,11 +456,11 @@ server::~server() = default;
 void server::listen(const listen_spec& spec) {
   if (spec.unix_socket) {
     // The MTA's user (postfix, Debian-exim) reaches it through the group (mode 0660).
-    impl_->unix_listeners.push_back({net::listen_unix(impl_->io, spec.path, "smtp"), spec.protocol, spec.path});
+    impl_->unix_listeners.push_back({net::listen_unix(impl_->io, spec.path, protocol_name(spec.protocol)), spec.protocol, spec.path});
     impl_->ports.push_back(0);
     return;
   }
-  tcp::acceptor acceptor = net::listen_tcp(impl_->io, spec.host, spec.port, "smtp");
+  tcp::acceptor acceptor = net::listen_tcp(impl_->io, spec.host, spec.port, protocol_name(spec.protocol));
   const tcp::endpoint bound = acceptor.local_endpoint();
   impl_->ports.push_back(bound.port());
   impl_->tcp_listeners.push_back({std::move(acceptor), spec.protocol, bound.address().is_loopback()});
@@ -483,13 +483,13 @@ void server::run() {
   for (auto& l : s.tcp_listeners)
     asio::co_spawn(s.io, net::accept_loop(s.io, l.acceptor, admit, [&s, &l](tcp::socket socket, std::string client) {
       return s.serve_tcp(std::move(socket), l.protocol, l.loopback, std::move(client));
-    }, "smtp session"), net::log_failure{"smtp accept loop"});
+    }, protocol_name(l.protocol)), net::log_failure{protocol_name(l.protocol), "accept loop"});
   for (auto& l : s.unix_listeners)
     asio::co_spawn(s.io, net::accept_loop(s.io, l.acceptor, admit, [&s, &l](local_stream::socket socket, std::string) {
       return s.serve_unix(std::move(socket), l.protocol);
-    }, "smtp session"), net::log_failure{"smtp accept loop"});
-  asio::co_spawn(s.io, s.handle_signals(), net::log_failure{"signal handler"});
-  if (s.tick && s.tick_interval.count() > 0) asio::co_spawn(s.io, s.ticking(), net::log_failure{"timer"});
+    }, protocol_name(l.protocol)), net::log_failure{protocol_name(l.protocol), "accept loop"});
+  asio::co_spawn(s.io, s.handle_signals(), net::log_failure{"smtpd", "signal handler"});
+  if (s.tick && s.tick_interval.count() > 0) asio::co_spawn(s.io, s.ticking(), net::log_failure{"smtpd", "timer"});
   if (s.state_changed) asio::post(s.io, [&s] { s.state_changed(true); });
   s.io.run();
 }

@@ -89,7 +89,7 @@ TEST_CASE("the accept loop serves admitted connections, and a session's exceptio
     co_await asio::async_write(socket, asio::buffer(line), asio::use_awaitable);
   };
   stderr_capture log;
-  asio::co_spawn(io, net::accept_loop(io, acceptor, admit, serve, "test session"), net::log_failure{"test loop"});
+  asio::co_spawn(io, net::accept_loop(io, acceptor, admit, serve, "test"), net::log_failure{"test", "accept loop"});
   std::thread runner([&io] { io.run(); });
   CHECK(exchange(port) == "hello 127.0.0.1\n");
   CHECK(exchange(port).empty());  // serve threw: the socket closes, the loop goes on
@@ -99,7 +99,7 @@ TEST_CASE("the accept loop serves admitted connections, and a session's exceptio
   runner.join();
   const std::string logged = log.text();
   CHECK(logged.find("test session failed: boom") != std::string::npos);
-  CHECK(logged.find("test loop failed") == std::string::npos);
+  CHECK(logged.find("test accept loop failed") == std::string::npos);
 }
 
 TEST_CASE("a TCP listener names what it could not do", "[net]") {
