@@ -89,17 +89,7 @@ bool equal_any(const std::vector<std::string>& values, std::string_view value) {
 
 }  // namespace
 
-std::string rule_error::to_string() const {
-  // Appended piece by piece: g++ 12 at -O3 warns falsely (-Wrestrict) on "x" + std::string.
-  std::string out = source;
-  if (line) {
-    out.push_back(':');
-    out.append(std::to_string(line));
-  }
-  out.append(": ");
-  out.append(message);
-  return out;
-}
+std::string rule_error::to_string() const { return util::located(source, line, message); }
 
 struct rule_set::impl {
   std::map<std::string, reason_info> reasons;

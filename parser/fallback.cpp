@@ -615,8 +615,14 @@ void complete_from_notice(const mail& m, const decoding_rules& rules, report& ou
         if (iequals(a.where.address, r.recipient)) {
           // Only the remote's words or an error's: the failure sentence tells nothing new.
           std::string said = diagnostic_for(n, rules, i, a.where);
-          const int score = telling(said, rules);
-          if ((score == 2 || (score == 1 && !says_failure(rules.match(said)))) && agrees(r, said)) set_diagnostic(r, std::move(said));
+          // The remote's code, or an error phrase in words that are no failure sentence (the
+          // phrases read once: telling()'s test, without its second match).
+          bool tells = has_code(said);
+          if (!tells) {
+            const phrase_hits hits = rules.match(said);
+            tells = hits.has(phrase_kind::error) && !says_failure(hits);
+          }
+          if (tells && agrees(r, said)) set_diagnostic(r, std::move(said));
           break;
         }
   }

@@ -82,9 +82,7 @@ void split_typed(std::string_view value, std::string& type, std::string& text) {
   value = trim(value);
   const std::size_t semi = value.find(';');
   if (semi != std::string_view::npos && semi < 20 && value.substr(0, semi).find(' ') == std::string_view::npos) {
-    std::string t(trim(value.substr(0, semi)));
-    for (char& c : t) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-    type = t;
+    type = to_upper(trim(value.substr(0, semi)));
     text = fold_space(value.substr(semi + 1));
   } else {
     text = fold_space(value);

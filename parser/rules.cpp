@@ -165,16 +165,7 @@ bool phrase_kind_of(std::string_view name, phrase_kind& kind) noexcept {
   return false;
 }
 
-std::string rules_error::to_string() const {
-  std::string out = source;
-  if (line) {
-    out.push_back(':');
-    out.append(std::to_string(line));
-  }
-  out.append(": ");
-  out.append(message);
-  return out;
-}
+std::string rules_error::to_string() const { return util::located(source, line, message); }
 
 struct decoding_rules::impl {
   std::unique_ptr<RE2::Set> set;
@@ -365,7 +356,7 @@ bool decoding_rules::decode_user(const mail& m, report& out) const {
       r.action = action == "failed" || action == "delayed" || action == "delivered" || action == "relayed" || action == "expanded"
                      ? action
                      : d.spec.action;
-      for (char& ch : r.command) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
+      r.command = to_upper(r.command);
     }
     if (!out.recipients.empty()) {
       out.decoded_by = d.spec.name;

@@ -14,6 +14,7 @@ std::string normalize_newlines(std::string_view text);
 
 char ascii_lower(char c) noexcept;
 std::string to_lower(std::string_view text);
+std::string to_upper(std::string_view text);
 bool iequals(std::string_view a, std::string_view b) noexcept;
 bool istarts_with(std::string_view text, std::string_view prefix) noexcept;
 bool iends_with(std::string_view text, std::string_view suffix) noexcept;
@@ -27,5 +28,9 @@ std::string_view trim(std::string_view text) noexcept;
 // Runs of white space (including line ends) become one space; the ends are trimmed.
 std::string fold_space(std::string_view text);
 std::vector<std::string_view> split_lines(std::string_view text);
+
+// An error in a file, as compilers write one: "source:line: message" ("source: message" for
+// line 0, an error of the whole file).
+std::string located(std::string_view source, std::size_t line, std::string_view message);
 
 }  // namespace bounced::util

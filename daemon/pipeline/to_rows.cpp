@@ -68,9 +68,7 @@ storage::row acct_to_row(const parser::acct_record& a, const classifier::rule_se
   row.reply_code = std::string(a.reply_code);
   // Upper case, as the decoder writes a DSN's Diagnostic-Code type (RFC 3464 2.3.6: "smtp" and
   // "SMTP" are the same type), so that the export shows one spelling.
-  row.diagnostic_type = std::string(a.diagnostic_type);
-  for (char& c : row.diagnostic_type)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  row.diagnostic_type = util::to_upper(a.diagnostic_type);
   row.diagnostic_text = std::string(a.diagnostic);
   // As a DSN writes them ("dns; mx1.example.com"), as the rows of decoded bounces have them.
   if (!a.mta_host.empty()) row.remote_mta = "dns; " + std::string(a.mta_host);

@@ -31,8 +31,7 @@ bool read_one_block_dsn(const mail& m, report& out) {
     } else if (iequals(f.name, "Diagnostic-Code")) {
       const std::string_view value = f.value;
       const std::size_t semi = value.find(';');
-      pending.diagnostic_type = semi == std::string_view::npos ? "" : std::string(trim(value.substr(0, semi)));
-      for (char& c : pending.diagnostic_type) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+      pending.diagnostic_type = semi == std::string_view::npos ? "" : to_upper(trim(value.substr(0, semi)));
       pending.diagnostic = fold_space(semi == std::string_view::npos ? value : value.substr(semi + 1));
     } else if (iequals(f.name, "Status")) {
       pending.status = find_status_code(f.value);

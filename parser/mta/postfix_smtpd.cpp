@@ -37,9 +37,7 @@ std::vector<turn> read_turns(std::string_view text) {
 
 // "RCPT TO:<a@b> ORCPT=..." -> "RCPT"; the verb in upper case.
 std::string verb_of(std::string_view command) {
-  std::string verb(command.substr(0, command.find(' ')));
-  for (char& c : verb) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-  return verb;
+  return to_upper(command.substr(0, command.find(' ')));
 }
 
 void add_failed(report& out, std::string_view address, const std::string& diagnostic, const std::string& verb,

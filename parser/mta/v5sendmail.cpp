@@ -41,8 +41,7 @@ bool decode_v5sendmail(const mail& m, report& out) {
       reply.clear();
     } else if (istarts_with(line, ">>> ")) {
       const std::string_view cmd = trim(line.substr(4));
-      command = to_lower(cmd.substr(0, cmd.find(' ')));
-      for (char& c : command) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+      command = to_upper(cmd.substr(0, cmd.find(' ')));
       reply.clear();
     } else if (istarts_with(line, "<<< ")) {
       if (reply.size() < 4096) reply += (reply.empty() ? "" : " ") + std::string(trim(line.substr(4)));

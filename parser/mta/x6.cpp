@@ -18,8 +18,7 @@ std::string command_in(std::string_view line) {
   const std::size_t open = at + 14;
   const std::size_t close = line.find(')', open);
   if (close == std::string_view::npos || close - open > 8) return {};
-  std::string word(line.substr(open, close - open));
-  for (char& c : word) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+  std::string word = to_upper(line.substr(open, close - open));
   for (std::string_view known : {"HELO", "EHLO", "MAIL", "RCPT", "DATA"})
     if (word == known) return word;
   return {};

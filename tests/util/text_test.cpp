@@ -43,3 +43,11 @@ TEST_CASE("base64, UTF-8 and printable", "[util]") {
   CHECK(printable("a\nb\x01\xC3\xA9", 200) == "a?b???");
   CHECK(printable("abcdef", 3) == "abc");
 }
+
+TEST_CASE("upper case is ASCII-only, and an error is located as compilers locate one", "[util]") {
+  CHECK(to_upper("smtp; x-Unix 5.1.1") == "SMTP; X-UNIX 5.1.1");
+  CHECK(to_upper("caf\xc3\xa9") == "CAF\xc3\xa9");  // bytes past ASCII stay as they are
+  CHECK(to_upper("") == "");
+  CHECK(located("rules.toml", 12, "unknown key") == "rules.toml:12: unknown key");
+  CHECK(located("shipped:en", 0, "no phrases") == "shipped:en: no phrases");
+}
