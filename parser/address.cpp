@@ -42,13 +42,6 @@ bool is_domain_char(char c) noexcept {
   return is_high(c) || is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '[' || c == ']' || c == ':';
 }
 
-int hex_value(char c) noexcept {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // RFC 6533 3: a utf-8 address type writes characters as \x{HEX}; undone here.
 std::string undo_utf8_type_escapes(std::string_view text) {
   std::string out;

@@ -120,13 +120,6 @@ std::string to_utf8(std::string_view text, std::string_view charset) {
   return repair_utf8(out);
 }
 
-static int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 static std::string decode_b(std::string_view in) {
   std::string out;
   unsigned int acc = 0;

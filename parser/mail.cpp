@@ -63,17 +63,20 @@ void locate(const mime_part& part, mail& m, bool inside_original) {
   }
 }
 
+// An mbox "From sender date" line before the header (a message saved from a mailbox) is no
+// header field; left in place it would hide the whole header from the MIME parser.
+void drop_mbox_line(std::string& text) {
+  if (!text.starts_with("From ")) return;
+  const std::size_t eol = text.find('\n');
+  text.erase(0, eol == std::string::npos ? text.size() : eol + 1);
+}
+
 }  // namespace
 
 mail load_mail(std::string_view raw) {
   mail m;
   m.text = normalize_newlines(raw);
-  // An mbox "From sender date" line before the header (a message saved from a mailbox) is no
-  // header field; left in place it would hide the whole header from the MIME parser.
-  if (m.text.starts_with("From ")) {
-    const std::size_t eol = m.text.find('\n');
-    m.text.erase(0, eol == std::string::npos ? m.text.size() : eol + 1);
-  }
+  drop_mbox_line(m.text);
   // A UTF-8 byte order mark before the header (a message saved by a Windows editor) is no part
   // of the first field's name.
   if (m.text.starts_with("\xEF\xBB\xBF")) m.text.erase(0, 3);
@@ -106,11 +109,7 @@ mail load_mail(std::string_view raw) {
 
 head read_head(std::string_view raw) {
   std::string text = normalize_newlines(raw.substr(0, max_head_bytes));
-  // As load_mail: an mbox "From sender date" line is no header field.
-  if (text.starts_with("From ")) {
-    const std::size_t eol = text.find('\n');
-    text.erase(0, eol == std::string::npos ? text.size() : eol + 1);
-  }
+  drop_mbox_line(text);
   std::string_view header, body;
   split_header_body(text, header, body);
   const std::vector<header_field> fields = parse_headers(header);

@@ -20,14 +20,6 @@ std::string decode_quoted_printable(std::string_view in);
 
 namespace {
 
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 std::string transfer_decode(const std::string& body, std::string_view encoding) {
   if (iequals(encoding, "base64")) return decode_base64(body);
   if (iequals(encoding, "quoted-printable")) return decode_quoted_printable(body);
@@ -171,8 +163,8 @@ std::string decode_quoted_printable(std::string_view in) {
       continue;
     }
     if (j == in.size()) break;
-    if (i + 1 < in.size() && hex_digit(in[i]) >= 0 && hex_digit(in[i + 1]) >= 0) {
-      out.push_back(static_cast<char>(hex_digit(in[i]) * 16 + hex_digit(in[i + 1])));
+    if (i + 1 < in.size() && hex_value(in[i]) >= 0 && hex_value(in[i + 1]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(in[i]) * 16 + hex_value(in[i + 1])));
       i += 2;
     } else {
       out.push_back('=');

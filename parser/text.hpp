@@ -25,6 +25,7 @@ using util::normalize_newlines;
 using util::split_lines;
 using util::to_lower;
 using util::to_upper;
+using util::hex_value;
 using util::trim;
 
 // The first RFC 3463 enhanced status code (class 2, 4 or 5) in text, e.g. "5.1.1"; "" if none.

@@ -15,6 +15,8 @@ std::string normalize_newlines(std::string_view text);
 char ascii_lower(char c) noexcept;
 std::string to_lower(std::string_view text);
 std::string to_upper(std::string_view text);
+// The value of a hexadecimal digit (either case), -1 for any other character.
+int hex_value(char c) noexcept;
 bool iequals(std::string_view a, std::string_view b) noexcept;
 bool istarts_with(std::string_view text, std::string_view prefix) noexcept;
 bool iends_with(std::string_view text, std::string_view suffix) noexcept;

@@ -51,3 +51,12 @@ TEST_CASE("upper case is ASCII-only, and an error is located as compilers locate
   CHECK(located("rules.toml", 12, "unknown key") == "rules.toml:12: unknown key");
   CHECK(located("shipped:en", 0, "no phrases") == "shipped:en: no phrases");
 }
+
+TEST_CASE("hexadecimal digits in either case", "[util]") {
+  CHECK(hex_value('0') == 0);
+  CHECK(hex_value('9') == 9);
+  CHECK(hex_value('a') == 10);
+  CHECK(hex_value('F') == 15);
+  CHECK(hex_value('g') == -1);
+  CHECK(hex_value('=') == -1);
+}

@@ -24,13 +24,6 @@ http_response answer(bool success, int code, const std::string& text, unsigned s
   return json_response(body + "}\n", status);
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::optional<std::string> form_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -39,7 +32,7 @@ std::optional<std::string> form_decode(std::string_view s) {
       out += ' ';
     } else if (s[i] == '%') {
       if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
+      const int hi = util::hex_value(s[i + 1]), lo = util::hex_value(s[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
